@@ -1,0 +1,28 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { loadConfig } from '../../shared/config/config.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/mcp/api-gateway.js';
+import { createMcpApp } from '../../shared/mcp/app.js';
+import { loadCodeTools } from '../../shared/tools/load-tools.js';
+import { toolModules } from '../tools/index.generated.js';
+
+// Everything here runs once per container (cold start); a request only pays for its own work.
+const config = loadConfig();
+const logger = createLogger({ level: config.LOG_LEVEL });
+
+// Short timeouts and few retries: a slow dependency should fall back to cached data, not eat the function's deadline.
+const clientOptions = { maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } };
+const endpoint = createMcpApp({
+  config,
+  dynamodb: new DynamoDBClient(clientOptions),
+  secretsManager: new SecretsManagerClient(clientOptions),
+  codeTools: loadCodeTools(toolModules),
+  logger,
+});
+
+/** API Gateway (REST API, Lambda proxy integration) → MCP Streamable HTTP, stateless, JSON responses. */
+export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  return toApiGatewayResult(await endpoint(fromApiGatewayEvent(event, context)));
+}

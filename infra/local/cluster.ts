@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createApiKey, createApiKeyVerifier } from '../../shared/auth/api-keys.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.js';
+import { loadCodeTools } from '../../shared/tools/load-tools.js';
+import { bundleFunctions } from '../build/bundle.js';
+import { startDemoUpstreams } from './demo-upstreams.js';
+import { ensureRegistryTable, startDynamoDb } from './dynamodb.js';
+import { startFront, WorkerPool } from './front.js';
+import { startSecretsManagerServer } from './secrets-manager-server.js';
+
+// Node 20 runs the local cluster and tests; Lambda runs Node 22. The SDK's notice about Node 20 is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export const LOCAL_TABLE_NAME = 'mcp-cluster-local-registry';
+export const LOCAL_SECRETS_PREFIX = 'mcp-cluster/local/';
+const LOCAL_REGION = 'us-east-1';
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface LocalClusterOptions {
+  /** Port of the front (0 picks a free one). */
+  port?: number;
+  host?: string;
+  /** Worker processes, each one "Lambda instance". */
+  workers?: number;
+  /** Where DynamoDB data, secrets, the bundle and dev.json live. */
+  stateDir?: string;
+  /** Extra environment for the workers (REGISTRY_TTL_MS, LOG_LEVEL, ...). */
+  env?: Record<string, string>;
+  /** Per-invocation deadline of a worker, like the function's timeout. */
+  timeoutMs?: number;
+  /** Worker log lines (JSON); dropped when not given. */
+  onLog?: (line: string, worker: number) => void;
+}
+
+export interface LocalCluster {
+  /** The MCP endpoint: `${baseUrl}/mcp`. */
+  url: string;
+  baseUrl: string;
+  /** The development API key (all scopes). */
+  apiKey: string;
+  tableName: string;
+  secretsPrefix: string;
+  dynamodbEndpoint: string;
+  secretsManagerEndpoint: string;
+  /** AWS clients pointed at the local DynamoDB and Secrets Manager, for scripts and tests. */
+  dynamodb: DynamoDBClient;
+  secretsManager: SecretsManagerClient;
+  sync: SyncResult;
+  workerPids: number[];
+  stop(): Promise<void>;
+}
+
+interface DevFile {
+  url: string;
+  apiKey: string;
+  keyId?: string;
+}
+
+/**
+ * The deployed architecture on one machine: a front that plays API Gateway, worker processes that play Lambda
+ * instances running the bundled handler, dynalite for DynamoDB, a Secrets Manager endpoint, and loopback stand-ins
+ * for the example tools' upstream APIs. State persists in `stateDir` across restarts.
+ */
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const stateDir = resolve(options.stateDir ?? '.mcp-local');
+  mkdirSync(stateDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+  };
+
+  try {
+    const bundle = await bundleFunctions({ outdir: join(stateDir, 'bundle'), minify: false });
+    const { toolModules } = await import('../../functions/tools/index.generated.js');
+    const codeTools = loadCodeTools(toolModules);
+
+    const dynamo = await startDynamoDb({ path: join(stateDir, 'dynamodb') });
+    stops.push(dynamo.close);
+    const secretsServer = await startSecretsManagerServer({ file: join(stateDir, 'secrets.json') });
+    stops.push(secretsServer.close);
+
+    const awsConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const dynamodb = new DynamoDBClient({ ...awsConfig, endpoint: dynamo.endpoint });
+    const secretsManager = new SecretsManagerClient({ ...awsConfig, endpoint: secretsServer.url });
+    stops.push(async () => {
+      dynamodb.destroy();
+      secretsManager.destroy();
+    });
+
+    await ensureRegistryTable(dynamodb, LOCAL_TABLE_NAME);
+    const sync = await syncCodeManifests({ client: dynamodb, tableName: LOCAL_TABLE_NAME }, codeTools);
+
+    const demoKeys = await ensureDemoSecrets(secretsManager);
+    const upstreams = await startDemoUpstreams({ apiKeys: demoKeys, host: '127.0.0.1' });
+    stops.push(upstreams.close);
+    await pointDemoSecretsAt(secretsManager, demoKeys, upstreams.url);
+
+    const timeoutMs = options.timeoutMs ?? 25_000;
+    const pool = new WorkerPool({
+      size: Math.max(1, options.workers ?? 2),
+      bundle: join(bundle.dirs.mcp, 'index.mjs'),
+      timeoutMs,
+      onLog: options.onLog,
+      env: workerEnv({
+        ...options.env,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
+      }),
+    });
+    stops.push(() => pool.stop());
+    await pool.start();
+
+    const host = options.host ?? '127.0.0.1';
+    const front = await startFront({ pool, port: options.port ?? 3000, host });
+    stops.push(
+      () =>
+        new Promise<void>((done) => {
+          front.server.close(() => done());
+          front.server.closeAllConnections();
+        }),
+    );
+
+    const url = `${front.url}/mcp`;
+    const dev = await ensureDevKey(join(stateDir, 'dev.json'), dynamodb, url);
+
+    return {
+      url,
+      baseUrl: front.url,
+      apiKey: dev.apiKey,
+      tableName: LOCAL_TABLE_NAME,
+      secretsPrefix: LOCAL_SECRETS_PREFIX,
+      dynamodbEndpoint: dynamo.endpoint,
+      secretsManagerEndpoint: secretsServer.url,
+      dynamodb,
+      secretsManager,
+      sync,
+      workerPids: pool.pids,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The workers' environment: what the CDK stack sets on the function, pointed at the local services. */
+function workerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('AWS_')) delete env[name]; // never let a developer's real AWS profile leak into local runs
+  }
+  return {
+    ...env,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
+    SECRETS_PREFIX: LOCAL_SECRETS_PREFIX,
+    SERVER_NAME: 'mcp-cluster-local',
+    ...extra,
+  };
+}
+
+/** Reuses the key in dev.json while it is still valid in the registry; otherwise creates one. */
+async function ensureDevKey(file: string, dynamodb: DynamoDBClient, url: string): Promise<DevFile> {
+  let dev: DevFile | undefined;
+  if (existsSync(file)) {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as DevFile;
+      const verifier = createApiKeyVerifier({
+        client: dynamodb,
+        tableName: LOCAL_TABLE_NAME,
+        ttlMs: 0,
+        logger: createLogger({ level: 'silent' }),
+      });
+      await verifier.verify(saved.apiKey);
+      dev = { ...saved, url };
+    } catch {
+      dev = undefined;
+    }
+  }
+  if (!dev) {
+    const created = await createApiKey(
+      { client: dynamodb, tableName: LOCAL_TABLE_NAME },
+      { agentId: 'local-dev', tenant: 'local', scopes: ['*'], description: 'development key of the local cluster' },
+    );
+    dev = { url, apiKey: created.key, keyId: created.keyId };
+  }
+  writeFileSync(file, `${JSON.stringify(dev, null, 2)}\n`, { mode: 0o600 });
+  return dev;
+}
+
+interface DemoSecret {
+  apiKey: string;
+  baseUrl?: string;
+}
+
+const DEMO_SECRETS = { weather: 'weather-api', directory: 'user-directory' } as const;
+
+/** The example tools' credentials: kept across restarts, created on first start. */
+async function ensureDemoSecrets(client: SecretsManagerClient): Promise<{ weather: string; directory: string }> {
+  const keys = { weather: '', directory: '' };
+  for (const [binding, name] of Object.entries(DEMO_SECRETS) as [keyof typeof DEMO_SECRETS, string][]) {
+    const id = `${LOCAL_SECRETS_PREFIX}${name}`;
+    try {
+      const current = await client.send(new GetSecretValueCommand({ SecretId: id }));
+      keys[binding] = (JSON.parse(current.SecretString ?? '{}') as DemoSecret).apiKey ?? '';
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    if (!keys[binding]) {
+      keys[binding] = `demo_${randomBytes(16).toString('hex')}`;
+      await client.send(new CreateSecretCommand({ Name: id, SecretString: JSON.stringify({ apiKey: keys[binding] }) }));
+    }
+  }
+  return keys;
+}
+
+/** Points the demo secrets at this run's loopback upstreams, unless someone pointed them elsewhere. */
+async function pointDemoSecretsAt(
+  client: SecretsManagerClient,
+  keys: { weather: string; directory: string },
+  url: string,
+) {
+  for (const [binding, name] of Object.entries(DEMO_SECRETS) as [keyof typeof DEMO_SECRETS, string][]) {
+    const id = `${LOCAL_SECRETS_PREFIX}${name}`;
+    const current = JSON.parse(
+      (await client.send(new GetSecretValueCommand({ SecretId: id }))).SecretString ?? '{}',
+    ) as DemoSecret;
+    if (current.baseUrl && !current.baseUrl.startsWith('http://127.0.0.1:')) continue;
+    const value: DemoSecret = { apiKey: keys[binding], baseUrl: `${url}/${binding}` };
+    await client.send(new PutSecretValueCommand({ SecretId: id, SecretString: JSON.stringify(value) }));
+  }
+}

@@ -1,0 +1,60 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { startLocalCluster } from './cluster.js';
+
+/** `npm start`: the local cluster in the foreground, until Ctrl-C. */
+const env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    WORKERS: z.coerce.number().int().min(1).max(32).default(2),
+    MCP_LOCAL_DIR: z.string().default('.mcp-local'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .parse(process.env);
+
+const stateDir = resolve(env.MCP_LOCAL_DIR);
+const started = Date.now();
+const cluster = await startLocalCluster({
+  port: env.PORT,
+  workers: env.WORKERS,
+  stateDir,
+  env: { LOG_LEVEL: env.LOG_LEVEL },
+  onLog: (line, worker) => process.stdout.write(`[worker ${worker}] ${line}\n`),
+});
+writeFileSync(
+  join(stateDir, 'dev.json'),
+  `${JSON.stringify({ url: cluster.url, apiKey: cluster.apiKey }, null, 2)}\n`,
+  { mode: 0o600 },
+);
+
+const { created, updated, unchanged, removed } = cluster.sync;
+console.log(`
+mcp-cluster is running locally (${env.WORKERS} workers, ready in ${Date.now() - started} ms)
+
+  MCP endpoint   ${cluster.url}
+  API key        ${cluster.apiKey}
+  tools          ${[...created, ...updated, ...unchanged].sort().join(', ')}${removed.length ? ` (removed: ${removed.join(', ')})` : ''}
+  state          ${stateDir} (dev.json holds the url and key for scripts)
+
+Try it with the MCP Inspector CLI:
+  npx @modelcontextprotocol/inspector --cli ${cluster.url} --transport http --method tools/list --header "Authorization: Bearer ${cluster.apiKey}"
+
+Or with curl:
+  curl -s ${cluster.url} -H "Authorization: Bearer ${cluster.apiKey}" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\
+    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_weather_forecast","arguments":{"city":"Lisbon"}}}'
+
+Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local cluster...`);
+  await cluster.stop();
+  console.log('stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

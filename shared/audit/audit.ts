@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import type { Logger } from '../logging/logger.js';
+
+/** How a `tools/call` ended, from the platform's point of view. */
+export type CallOutcome =
+  | 'success' // the tool ran and returned a result
+  | 'tool_error' // the tool ran and reported a failure (isError result)
+  | 'timeout' // the tool's deadline passed
+  | 'invalid_arguments' // arguments failed the tool's schema
+  | 'denied' // the tool exists but the caller may not call it (answered as unknown)
+  | 'unknown_tool'; // no such tool, or disabled
+
+/** One record per `tools/call`. Arguments appear only as a digest; secrets never appear. */
+export interface AuditRecord {
+  time: string;
+  requestId: string;
+  agentId: string;
+  tenant: string;
+  credentialId: string;
+  onBehalfOf?: string;
+  tool: string;
+  toolVersion?: number;
+  outcome: CallOutcome;
+  errorCode?: string;
+  latencyMs: number;
+  argumentsDigest: string;
+}
+
+/** Where audit records go. The log sink writes a structured line; the governance layer adds a DynamoDB sink. */
+export interface AuditSink {
+  record(record: AuditRecord): Promise<void>;
+}
+
+export function createLogAuditSink(logger: Logger): AuditSink {
+  return {
+    async record(record) {
+      logger.info('tool call', { audit: record });
+    },
+  };
+}
+
+/** A stable digest of arguments (keys sorted), so equal calls can be correlated without storing their values. */
+export function digestArguments(args: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(args)).digest('hex')}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function principalFields(
+  principal: Principal,
+): Pick<AuditRecord, 'agentId' | 'tenant' | 'credentialId' | 'onBehalfOf'> {
+  return {
+    agentId: principal.agentId,
+    tenant: principal.tenant,
+    credentialId: principal.credentialId,
+    ...(principal.onBehalfOf ? { onBehalfOf: principal.onBehalfOf } : {}),
+  };
+}

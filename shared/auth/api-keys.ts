@@ -1,0 +1,122 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { LoadingCache } from '../cache/loading-cache.js';
+import { AuthError } from '../errors/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { API_KEY_SORT_KEY, type ApiKeyItem, apiKeyItemSchema, apiKeyPartition } from '../registry/table.js';
+import type { Principal } from './principal.js';
+
+/** API keys look like `mcpk_<43 base64url characters>`: 256 bits of randomness behind a recognisable prefix. */
+export const API_KEY_PREFIX = 'mcpk_';
+const API_KEY_PATTERN = /^mcpk_[A-Za-z0-9_-]{43}$/;
+
+/** Only this digest is stored; the key itself is shown once, when it is created. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function looksLikeApiKey(token: string): boolean {
+  return API_KEY_PATTERN.test(token);
+}
+
+export interface NewApiKey {
+  agentId: string;
+  scopes: readonly string[];
+  tenant?: string;
+  expiresAt?: Date;
+  description?: string;
+}
+
+export interface CreatedApiKey {
+  /** The key: shown once, never stored. */
+  key: string;
+  keyId: string;
+  item: ApiKeyItem;
+}
+
+/** Creates an API key and stores its hash. */
+export async function createApiKey(
+  options: { client: DynamoDBClient; tableName: string },
+  input: NewApiKey,
+): Promise<CreatedApiKey> {
+  const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const hash = hashApiKey(key);
+  const item: ApiKeyItem = {
+    PK: apiKeyPartition(hash),
+    SK: API_KEY_SORT_KEY,
+    keyId: `key_${hash.slice(0, 16)}`,
+    agentId: input.agentId,
+    tenant: input.tenant ?? 'default',
+    scopes: [...input.scopes],
+    createdAt: new Date().toISOString(),
+    ...(input.expiresAt ? { expiresAt: input.expiresAt.toISOString() } : {}),
+    ...(input.description ? { description: input.description } : {}),
+  };
+  await options.client.send(
+    new PutItemCommand({
+      TableName: options.tableName,
+      Item: marshall(item, { removeUndefinedValues: true }),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    }),
+  );
+  return { key, keyId: item.keyId, item };
+}
+
+export interface ApiKeyVerifier {
+  /** The principal for a presented key; AuthError(invalid_token) for unknown, revoked and expired keys alike. */
+  verify(key: string): Promise<Principal>;
+}
+
+export interface ApiKeyVerifierOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** How long a looked-up key is trusted; a revoked key stops working within this time. */
+  ttlMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVerifier {
+  const now = options.now ?? Date.now;
+  const cache = new LoadingCache<string, ApiKeyItem | null>({
+    ttlMs: options.ttlMs,
+    // Unknown keys are remembered briefly, so a flood of bad keys does not become a flood of reads.
+    ttlFor: (item) => (item ? options.ttlMs : Math.min(options.ttlMs, 1_000)),
+    maxEntries: 10_000,
+    now,
+    load: async (hash) => {
+      const output = await options.client.send(
+        new GetItemCommand({
+          TableName: options.tableName,
+          Key: { PK: { S: apiKeyPartition(hash) }, SK: { S: API_KEY_SORT_KEY } },
+          ConsistentRead: true,
+        }),
+      );
+      if (!output.Item) return null;
+      const parsed = apiKeyItemSchema.safeParse(unmarshall(output.Item));
+      if (!parsed.success) {
+        options.logger.warn('malformed API key item', { issues: parsed.error.issues });
+        return null;
+      }
+      return parsed.data;
+    },
+  });
+
+  return {
+    async verify(key) {
+      const invalid = new AuthError('invalid_token', 'The API key is invalid, expired or revoked.');
+      if (!looksLikeApiKey(key)) throw invalid;
+      const item = await cache.get(hashApiKey(key));
+      if (!item || item.revokedAt) throw invalid;
+      if (item.expiresAt && Date.parse(item.expiresAt) <= now()) throw invalid;
+      return {
+        agentId: item.agentId,
+        tenant: item.tenant,
+        scopes: item.scopes,
+        method: 'api-key',
+        credentialId: item.keyId,
+      };
+    },
+  };
+}

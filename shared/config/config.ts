@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors/errors.js';
+
+const milliseconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+/**
+ * Every environment variable the MCP function reads. Each is set by the construct that grants the matching access
+ * (the registry table's name by the construct that grants read on the table, and so on).
+ */
+export const configSchema = z.object({
+  /** DynamoDB table that holds tool manifests and API keys. */
+  REGISTRY_TABLE_NAME: z.string().min(1),
+  /** Secrets Manager name prefix for tool credentials; a binding `apiKey: 'weather-api'` reads `${SECRETS_PREFIX}weather-api`. */
+  SECRETS_PREFIX: z.string().min(1).default('mcp-cluster/'),
+  /** How long an instance serves a registry snapshot before reading DynamoDB again. */
+  REGISTRY_TTL_MS: milliseconds(10_000),
+  /** How long a resolved secret is cached in memory. */
+  SECRETS_TTL_MS: milliseconds(60_000),
+  /** How long a verified API key is cached in memory (a revoked key stops working within this time). */
+  AUTH_CACHE_TTL_MS: milliseconds(10_000),
+  /** Largest request body accepted, in bytes. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Default tool deadline when a tool sets none. Always capped by the Lambda's remaining time. */
+  TOOL_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Time kept back from the Lambda deadline to answer after a tool times out. */
+  DEADLINE_MARGIN_MS: milliseconds(1_000),
+  /** Public base URL of the endpoint (used in WWW-Authenticate). Not taken from forwarded headers. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** Name the server reports in `initialize`. */
+  SERVER_NAME: z.string().min(1).default('mcp-cluster'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Parses the environment once; every problem is reported in one error. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}

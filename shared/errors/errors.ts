@@ -1,0 +1,75 @@
+/**
+ * Errors carry a stable string `code` (decide on `code`, never on `instanceof`) and an optional `cause`.
+ * Messages of errors that may reach a caller are written to be safe: no ARNs, table names, stack traces or secrets.
+ */
+export class McpClusterError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'McpClusterError';
+    this.code = code;
+  }
+}
+
+/** Configuration is missing or malformed; thrown once, at cold start, listing every problem. */
+export class ConfigError extends McpClusterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The registry (DynamoDB) could not be read and no snapshot is cached. */
+export class RegistryUnavailableError extends McpClusterError {
+  constructor(options?: { cause?: unknown }) {
+    super('REGISTRY_UNAVAILABLE', 'The tool registry is temporarily unavailable.', options);
+    this.name = 'RegistryUnavailableError';
+  }
+}
+
+/** A secret a tool declares could not be resolved. The message names the binding, never the value or the ARN. */
+export class SecretUnavailableError extends McpClusterError {
+  constructor(binding: string, options?: { cause?: unknown }) {
+    super('SECRET_UNAVAILABLE', `A credential the tool needs ("${binding}") is not available.`, options);
+    this.name = 'SecretUnavailableError';
+  }
+}
+
+/** Authentication failed. `reason` is one of the RFC 6750 error values. */
+export class AuthError extends McpClusterError {
+  readonly status: 401 | 403;
+  readonly reason: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+  constructor(
+    reason: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason === 'insufficient_scope' ? 'FORBIDDEN' : 'UNAUTHENTICATED', message, options);
+    this.name = 'AuthError';
+    this.reason = reason;
+    this.status = reason === 'insufficient_scope' ? 403 : 401;
+  }
+}
+
+/**
+ * Thrown by a tool's `run` to report a failure the model can act on. The message is shown to the model as is,
+ * so write it for the model: what went wrong and what to do about it. `retryable` says whether trying again may help.
+ */
+export class ToolError extends McpClusterError {
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(code, message, options);
+    this.name = 'ToolError';
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type AuditSink, createLogAuditSink } from '../audit/audit.js';
+import { createApiKeyVerifier } from '../auth/api-keys.js';
+import { createAuthenticator } from '../auth/authenticate.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import { createManifestStore } from '../registry/manifest-store.js';
+import { createRegistry } from '../registry/registry.js';
+import { createSecretStore } from '../secrets/secret-store.js';
+import type { ToolDefinition } from '../tools/define-tool.js';
+import { SERVER_VERSION } from '../version.js';
+import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
+
+export interface McpAppOptions {
+  config: Config;
+  dynamodb: DynamoDBClient;
+  secretsManager: SecretsManagerClient;
+  codeTools: readonly ToolDefinition[];
+  logger: Logger;
+  audit?: AuditSink;
+}
+
+const INSTRUCTIONS =
+  'Tools of this server are governed per caller: tools/list shows exactly the tools you may call. ' +
+  'Failed calls return isError results with a code and say whether retrying can help.';
+
+/** Wires the endpoint from configuration and AWS clients: what the Lambda handler does once per cold start. */
+export function createMcpApp(options: McpAppOptions): McpEndpoint {
+  const { config, logger } = options;
+  const tableName = config.REGISTRY_TABLE_NAME;
+  return createMcpEndpoint({
+    serverName: config.SERVER_NAME,
+    serverVersion: SERVER_VERSION,
+    instructions: INSTRUCTIONS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    defaultToolTimeoutMs: config.TOOL_TIMEOUT_MS,
+    deadlineMarginMs: config.DEADLINE_MARGIN_MS,
+    authenticator: createAuthenticator({
+      apiKeys: createApiKeyVerifier({ client: options.dynamodb, tableName, ttlMs: config.AUTH_CACHE_TTL_MS, logger }),
+    }),
+    registry: createRegistry({
+      store: createManifestStore({ client: options.dynamodb, tableName, logger }),
+      codeTools: options.codeTools,
+      ttlMs: config.REGISTRY_TTL_MS,
+      logger,
+    }),
+    secrets: createSecretStore({
+      client: options.secretsManager,
+      prefix: config.SECRETS_PREFIX,
+      ttlMs: config.SECRETS_TTL_MS,
+      logger,
+    }),
+    audit: options.audit ?? createLogAuditSink(logger),
+    logger,
+  });
+}

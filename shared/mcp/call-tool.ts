@@ -1,0 +1,228 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { type AuditSink, type CallOutcome, digestArguments, principalFields } from '../audit/audit.js';
+import type { Principal } from '../auth/principal.js';
+import { errorCode } from '../errors/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { redactor } from '../logging/redactor.js';
+import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import type { ToolContent } from '../tools/define-tool.js';
+import { JsonRpcErrorCode } from './json-rpc.js';
+
+/**
+ * A JSON-RPC error raised while handling a request (unknown tool, bad arguments). Its numeric `code` is the
+ * JSON-RPC code; the SDK's protocol layer turns a thrown error with a numeric code into that error response.
+ */
+export class JsonRpcError extends Error {
+  readonly code: number;
+  readonly data?: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'JsonRpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+export interface CallToolDeps {
+  snapshot: RegistrySnapshot;
+  principal: Principal;
+  secrets: SecretStore;
+  audit: AuditSink;
+  logger: Logger;
+  requestId: string;
+  defaultTimeoutMs: number;
+  /** Milliseconds left before the function itself must have answered. */
+  remainingMs(): number;
+  /** Aborted when the client cancels the request. */
+  signal?: AbortSignal;
+}
+
+export interface CallToolParams {
+  name: string;
+  arguments?: Record<string, unknown>;
+}
+
+/** Metadata key under which every error result carries its machine-readable code. */
+export const ERROR_META_KEY = 'mcp-cluster/error';
+
+interface ToolFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** An `isError` result the model can act on. `structuredContent` carries the code unless the tool's own output schema owns it. */
+function errorResult(tool: ServedTool | undefined, failure: ToolFailure): CallToolResult {
+  const error = { code: failure.code, message: failure.message, retryable: failure.retryable };
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${failure.message} (${failure.code}${failure.retryable ? ', retryable' : ''})` }],
+    ...(tool?.definition.output ? {} : { structuredContent: { error } }),
+    _meta: { [ERROR_META_KEY]: error },
+  };
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): {
+  text: string;
+  fields: { field: string; message: string }[];
+} {
+  const fields = issues.map((issue) => ({
+    field: issue.path.length ? issue.path.map(String).join('.') : '(arguments)',
+    message: issue.message,
+  }));
+  return { text: fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields };
+}
+
+function successResult(tool: ServedTool, value: unknown): CallToolResult {
+  const { output } = tool.definition;
+  if (output) {
+    const parsed = output.safeParse(value);
+    if (!parsed.success) throw new Error(`tool ${tool.name} returned a result that does not match its output schema`);
+    return { content: [{ type: 'text', text: JSON.stringify(parsed.data) }], structuredContent: parsed.data };
+  }
+  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
+  if (Array.isArray(value)) return { content: value as ToolContent[] };
+  return { content: [{ type: 'text', text: JSON.stringify(value) }] };
+}
+
+class DeadlineError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`deadline of ${timeoutMs} ms passed`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** Runs `run` under a deadline: the signal is aborted when it passes, and the call stops waiting for the tool. */
+async function withDeadline<T>(
+  timeoutMs: number,
+  parent: AbortSignal | undefined,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const deadline = new DeadlineError(timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => {
+        controller.abort(deadline);
+        reject(deadline);
+      },
+      Math.max(0, timeoutMs),
+    );
+  });
+  const onParentAbort = () => controller.abort(parent?.reason);
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  try {
+    return await Promise.race([run(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onParentAbort);
+  }
+}
+
+/**
+ * `tools/call`: authorize → validate → resolve secrets → run under a deadline → map the outcome → audit.
+ * Protocol-level rejections throw JsonRpcError; everything after validation becomes a result.
+ */
+export async function callTool(params: CallToolParams, deps: CallToolDeps): Promise<CallToolResult> {
+  const started = performance.now();
+  const { principal, snapshot } = deps;
+  const args = params.arguments ?? {};
+  const tool = snapshot.callable(params.name, principal);
+  const logger = deps.logger.child({ tool: params.name });
+
+  const audit = (outcome: CallOutcome, code?: string) =>
+    deps.audit
+      .record({
+        time: new Date().toISOString(),
+        requestId: deps.requestId,
+        ...principalFields(principal),
+        tool: params.name,
+        ...(tool ? { toolVersion: tool.version } : {}),
+        outcome,
+        ...(code ? { errorCode: code } : {}),
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        argumentsDigest: digestArguments(args),
+      })
+      .catch((error: unknown) => logger.error('audit record could not be written', { error: error as Error }));
+
+  if (!tool) {
+    // Disabled, missing and not-permitted tools get the same answer, so callers cannot map what they may not see.
+    await audit(snapshot.has(params.name) ? 'denied' : 'unknown_tool', 'UNKNOWN_TOOL');
+    throw new JsonRpcError(
+      JsonRpcErrorCode.InvalidParams,
+      `Unknown tool: "${params.name}". Call tools/list to see the tools available to you.`,
+    );
+  }
+
+  const parsed = tool.definition.input.safeParse(args);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error.issues);
+    await audit('invalid_arguments', 'INVALID_ARGUMENTS');
+    throw new JsonRpcError(
+      JsonRpcErrorCode.InvalidParams,
+      `Invalid arguments for tool "${tool.name}": ${issues.text}`,
+      { tool: tool.name, issues: issues.fields },
+    );
+  }
+
+  const timeoutMs = Math.min(tool.definition.timeoutMs ?? deps.defaultTimeoutMs, deps.remainingMs());
+  let result: CallToolResult;
+  let outcome: CallOutcome = 'success';
+  let code: string | undefined;
+  try {
+    const secrets = await deps.secrets.resolve(tool.secrets);
+    const value = await withDeadline(timeoutMs, deps.signal, (signal) =>
+      tool.definition.run(parsed.data, {
+        secrets,
+        principal,
+        logger,
+        signal,
+        requestId: deps.requestId,
+      }),
+    );
+    result = successResult(tool, value);
+  } catch (error) {
+    const failure = classifyFailure(error, timeoutMs, deps.requestId);
+    if (failure.code === 'TOOL_FAILED') logger.error('tool failed', { error: error as Error });
+    else logger.info('tool reported an error', { errorCode: failure.code });
+    outcome = failure.code === 'TIMEOUT' ? 'timeout' : 'tool_error';
+    code = failure.code;
+    result = errorResult(tool, failure);
+  }
+  await audit(outcome, code);
+  return scrub(result);
+}
+
+function classifyFailure(error: unknown, timeoutMs: number, requestId: string): ToolFailure {
+  if (error instanceof DeadlineError || (error as Error)?.name === 'TimeoutError') {
+    return { code: 'TIMEOUT', message: `The tool did not finish within ${timeoutMs} ms.`, retryable: true };
+  }
+  const name = (error as Error)?.name;
+  const code = errorCode(error);
+  if (name === 'ToolError' && code) {
+    return {
+      code,
+      message: (error as Error).message,
+      retryable: Boolean((error as { retryable?: unknown }).retryable),
+    };
+  }
+  if (code === 'SECRET_UNAVAILABLE') return { code, message: (error as Error).message, retryable: true };
+  if (name === 'AbortError') return { code: 'CANCELLED', message: 'The call was cancelled.', retryable: true };
+  return {
+    code: 'TOOL_FAILED',
+    message: `The tool failed unexpectedly; the error was logged with request id ${requestId}.`,
+    retryable: false,
+  };
+}
+
+/** Last line of defence: no secret value this process knows leaves in a result. */
+function scrub(result: CallToolResult): CallToolResult {
+  if (redactor.size === 0) return result;
+  const text = JSON.stringify(result);
+  const clean = redactor.redact(text);
+  return clean === text ? result : (JSON.parse(clean) as CallToolResult);
+}

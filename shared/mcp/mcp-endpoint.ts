@@ -1,0 +1,292 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type JSONRPCMessage,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import type { AuditSink } from '../audit/audit.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { Principal } from '../auth/principal.js';
+import { errorCode } from '../errors/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { redactor } from '../logging/redactor.js';
+import type { Registry } from '../registry/registry.js';
+import type { RegistrySnapshot } from '../registry/snapshot.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { callTool, JsonRpcError } from './call-tool.js';
+import type { HttpRequest, HttpResponse } from './http-types.js';
+import {
+  classifyMessage,
+  errorResponse,
+  type IncomingMessage,
+  JsonRpcErrorCode,
+  type JsonRpcId,
+  type JsonRpcRequest,
+} from './json-rpc.js';
+import { RequestTransport } from './request-transport.js';
+
+export interface McpEndpointOptions {
+  serverName: string;
+  serverVersion: string;
+  instructions?: string;
+  maxBodyBytes: number;
+  defaultToolTimeoutMs: number;
+  /** Kept back from the function's deadline so a timed-out tool can still be answered. */
+  deadlineMarginMs: number;
+  /** Largest JSON-RPC batch accepted (protocol versions before 2025-06-18 allow batches). */
+  maxBatchSize?: number;
+  /** Seconds a client is told to wait when the registry is unavailable. */
+  retryAfterSeconds?: number;
+  authenticator: Authenticator;
+  registry: Registry;
+  secrets: SecretStore;
+  audit: AuditSink;
+  logger: Logger;
+}
+
+export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
+
+// The server never validates client-side JSON Schemas (no elicitation), so one shared no-op validator spares
+// building a JSON Schema compiler per request.
+const noSchemaValidation: jsonSchemaValidator = {
+  getValidator: () => (input) => ({ valid: true, data: input as never, errorMessage: undefined }),
+};
+
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+function rpcFailure(statusCode: number, code: number, message: string, headers?: Record<string, string>) {
+  return json(statusCode, errorResponse(null, code, message), headers);
+}
+
+/** `application/json`, with or without parameters, case-insensitively. */
+function isJsonMediaType(value: string | undefined): boolean {
+  if (!value) return false;
+  return value.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
+}
+
+/** The client must accept JSON: `application/json`, `application/*` or `*\/*` in its Accept list. */
+function acceptsJson(accept: string): boolean {
+  return accept
+    .split(',')
+    .map((part) => part.split(';', 1)[0]!.trim().toLowerCase())
+    .some((type) => type === 'application/json' || type === 'application/*' || type === '*/*');
+}
+
+const quote = (value: string) => value.replace(/["\\]/g, '');
+
+/**
+ * The MCP endpoint: Streamable HTTP, stateless, JSON responses only. Cheap rejections come first, before any I/O;
+ * then authentication; the registry is read only for `tools/*`.
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const maxBatchSize = options.maxBatchSize ?? 20;
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const serverInfo = { name: options.serverName, version: options.serverVersion };
+
+  const unauthorized = (status: 401 | 403, reason: string, message: string): HttpResponse => {
+    const challenge =
+      reason === 'invalid_request'
+        ? `Bearer realm="${quote(options.serverName)}"`
+        : `Bearer realm="${quote(options.serverName)}", error="${reason}", error_description="${quote(message)}"`;
+    return rpcFailure(status, JsonRpcErrorCode.InvalidRequest, message, { 'www-authenticate': challenge });
+  };
+
+  return async function handle(request) {
+    // 1. Cheap rejections, before any I/O.
+    if (request.method !== 'POST') {
+      return rpcFailure(
+        405,
+        JsonRpcErrorCode.InvalidRequest,
+        `Method ${request.method} is not allowed: this endpoint is stateless and accepts POST only.`,
+        {
+          allow: 'POST',
+        },
+      );
+    }
+    const body = request.body ?? '';
+    const size = Buffer.byteLength(body, 'utf8');
+    if (size > options.maxBodyBytes) {
+      return rpcFailure(
+        413,
+        JsonRpcErrorCode.InvalidRequest,
+        `Request body is ${size} bytes; the limit is ${options.maxBodyBytes}.`,
+      );
+    }
+    if (!isJsonMediaType(request.headers['content-type'])) {
+      return rpcFailure(415, JsonRpcErrorCode.InvalidRequest, 'Content-Type must be application/json.');
+    }
+    const accept = request.headers['accept'];
+    if (!accept || !acceptsJson(accept)) {
+      return rpcFailure(
+        406,
+        JsonRpcErrorCode.InvalidRequest,
+        'The Accept header must include application/json (and may include text/event-stream).',
+      );
+    }
+    const protocolVersion = request.headers['mcp-protocol-version'];
+    if (protocolVersion !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(protocolVersion)) {
+      return rpcFailure(
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        `Unsupported MCP-Protocol-Version "${protocolVersion}"; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return rpcFailure(400, JsonRpcErrorCode.ParseError, 'Parse error: the request body is not valid JSON.');
+    }
+    const isBatch = Array.isArray(parsed);
+    const raw: unknown[] = isBatch ? (parsed as unknown[]) : [parsed];
+    if (raw.length === 0 || raw.length > maxBatchSize) {
+      return rpcFailure(400, JsonRpcErrorCode.InvalidRequest, `A batch must hold 1 to ${maxBatchSize} messages.`);
+    }
+    const messages = raw.map(classifyMessage);
+
+    // 2. Who is calling.
+    let principal: Principal;
+    try {
+      principal = await options.authenticator.authenticate(request.headers);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') {
+        const authError = error as { status: 401 | 403; reason: string; message: string };
+        return unauthorized(authError.status, authError.reason, authError.message);
+      }
+      options.logger.error('authentication failed unexpectedly', {
+        requestId: request.requestId,
+        error: error as Error,
+      });
+      return rpcFailure(
+        503,
+        JsonRpcErrorCode.ServiceUnavailable,
+        'Authentication is temporarily unavailable; retry shortly.',
+        {
+          'retry-after': retryAfter,
+        },
+      );
+    }
+
+    const requests = messages.filter((m): m is Extract<IncomingMessage, { kind: 'request' }> => m.kind === 'request');
+    const ids = new Set(requests.map((m) => m.message.id));
+    if (ids.size !== requests.length) {
+      return rpcFailure(400, JsonRpcErrorCode.InvalidRequest, 'Request ids in a batch must be unique.');
+    }
+
+    // 3. The registry, only when a tools/* request needs it; nothing is dispatched if it is unavailable.
+    let snapshot: RegistrySnapshot | undefined;
+    if (requests.some((m) => m.message.method.startsWith('tools/'))) {
+      try {
+        snapshot = await options.registry.snapshot();
+      } catch {
+        return rpcFailure(
+          503,
+          JsonRpcErrorCode.ServiceUnavailable,
+          `The tool registry is temporarily unavailable; retry after ${retryAfter} seconds.`,
+          {
+            'retry-after': retryAfter,
+          },
+        );
+      }
+    }
+
+    // 4. Dispatch.
+    const logger = options.logger.child({ requestId: request.requestId, agentId: principal.agentId });
+    const session =
+      requests.some((m) => m.message.method !== 'tools/list') || messages.some((m) => m.kind === 'notification')
+        ? openSession(principal, snapshot, request, logger)
+        : undefined;
+    const parts: string[] = [];
+    for (const message of messages) {
+      if (message.kind === 'invalid') {
+        parts.push(
+          JSON.stringify(
+            errorResponse(message.id, JsonRpcErrorCode.InvalidRequest, `Invalid request: ${message.reason}.`),
+          ),
+        );
+      } else if (message.kind === 'notification') {
+        session?.transport.notify(message.message as JSONRPCMessage);
+      } else if (message.kind === 'request') {
+        parts.push(await answer(message.message, principal, snapshot, session));
+      }
+    }
+    if (parts.length === 0) return { statusCode: 202, headers: {}, body: '' };
+    const hasOnlyInvalid = messages.every((m) => m.kind === 'invalid');
+    return {
+      statusCode: hasOnlyInvalid && !isBatch ? 400 : 200,
+      headers: { ...JSON_HEADERS },
+      body: isBatch ? `[${parts.join(',')}]` : parts[0]!,
+    };
+  };
+
+  interface Session {
+    transport: RequestTransport;
+  }
+
+  /** One SDK server per HTTP request; it holds no tool state, so its cost does not grow with the registry. */
+  function openSession(
+    principal: Principal,
+    snapshot: RegistrySnapshot | undefined,
+    request: HttpRequest,
+    logger: Logger,
+  ): Session {
+    const server = new Server(serverInfo, {
+      capabilities: { tools: { listChanged: false } },
+      ...(options.instructions ? { instructions: options.instructions } : {}),
+      jsonSchemaValidator: noSchemaValidation,
+    });
+    server.setRequestHandler(CallToolRequestSchema, (call, extra) => {
+      if (!snapshot) throw new JsonRpcError(JsonRpcErrorCode.InternalError, 'Internal error.');
+      return callTool(call.params, {
+        snapshot,
+        principal,
+        secrets: options.secrets,
+        audit: options.audit,
+        logger,
+        requestId: request.requestId,
+        defaultTimeoutMs: options.defaultToolTimeoutMs,
+        remainingMs: () => request.remainingMs() - options.deadlineMarginMs,
+        signal: extra.signal,
+      });
+    });
+    const transport = new RequestTransport();
+    void server.connect(transport);
+    return { transport };
+  }
+
+  async function answer(
+    message: JsonRpcRequest,
+    principal: Principal,
+    snapshot: RegistrySnapshot | undefined,
+    session: Session | undefined,
+  ): Promise<string> {
+    const id: JsonRpcId = message.id;
+    if (message.method === 'tools/list' && snapshot) {
+      // Precomputed once per snapshot and scope set: the cost of listing is independent of the registry size.
+      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${snapshot.listingFor(principal)}}`;
+    }
+    if (message.method === 'tools/call') {
+      const problem = callParamsProblem(message.params);
+      if (problem) return JSON.stringify(errorResponse(id, JsonRpcErrorCode.InvalidParams, problem));
+    }
+    const response = await session!.transport.exchange(message as JSONRPCMessage & { id: JsonRpcId });
+    return redactor.redact(JSON.stringify(response));
+  }
+}
+
+function callParamsProblem(params: Record<string, unknown> | undefined): string | undefined {
+  if (!params || typeof params.name !== 'string' || params.name === '') {
+    return 'Invalid params: "name" (the tool to call) is required and must be a string.';
+  }
+  const args = params.arguments;
+  if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+    return 'Invalid params: "arguments" must be an object of the tool\'s arguments.';
+  }
+  return undefined;
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { ToolDefinition } from '../tools/define-tool.js';
+import { TOOL_PARTITION } from './table.js';
+
+export interface SyncResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  removed: string[];
+}
+
+/** Digest of everything the code owns about a tool; a deploy that changes any of it bumps the manifest's version. */
+export function codeHash(tool: ToolDefinition): string {
+  const owned = {
+    title: tool.title,
+    description: tool.description,
+    input: tool.inputJsonSchema,
+    output: tool.outputJsonSchema,
+    annotations: tool.annotations,
+    scopes: tool.scopes,
+    secrets: tool.secrets,
+    timeoutMs: tool.timeoutMs,
+  };
+  return createHash('sha256').update(JSON.stringify(owned)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Makes the registry's code-tool manifests match the code, idempotently. It writes only what code owns
+ * (`source`, `codeHash`, `defaultScopes`, `defaultDescription`) and never the policy operators own (`enabled`,
+ * `scopes`, `description`, `secrets`, rate limits), so a redeploy keeps their changes. Tools gone from code are deleted.
+ */
+export async function syncCodeManifests(
+  options: { client: DynamoDBClient; tableName: string },
+  tools: readonly ToolDefinition[],
+  now: Date = new Date(),
+): Promise<SyncResult> {
+  const { client, tableName } = options;
+  const result: SyncResult = { created: [], updated: [], unchanged: [], removed: [] };
+  const existing = await existingCodeTools(client, tableName);
+
+  for (const tool of tools) {
+    const hash = codeHash(tool);
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { PK: { S: TOOL_PARTITION }, SK: { S: tool.name } },
+          ConditionExpression: 'attribute_not_exists(PK) OR codeHash <> :hash OR #source <> :code',
+          UpdateExpression:
+            'SET #source = :code, codeHash = :hash, defaultScopes = :scopes, defaultDescription = :description, ' +
+            'updatedAt = :now, version = if_not_exists(version, :zero) + :one',
+          ExpressionAttributeNames: { '#source': 'source' },
+          ExpressionAttributeValues: {
+            ':code': { S: 'code' },
+            ':hash': { S: hash },
+            ':scopes': { L: tool.scopes.map((scope) => ({ S: scope })) },
+            ':description': { S: tool.description },
+            ':now': { S: now.toISOString() },
+            ':zero': { N: '0' },
+            ':one': { N: '1' },
+          },
+        }),
+      );
+      (existing.has(tool.name) ? result.updated : result.created).push(tool.name);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      result.unchanged.push(tool.name);
+    }
+  }
+
+  const names = new Set(tools.map((tool) => tool.name));
+  for (const name of existing) {
+    if (names.has(name)) continue;
+    try {
+      await client.send(
+        new DeleteItemCommand({
+          TableName: tableName,
+          Key: { PK: { S: TOOL_PARTITION }, SK: { S: name } },
+          ConditionExpression: '#source = :code',
+          ExpressionAttributeNames: { '#source': 'source' },
+          ExpressionAttributeValues: { ':code': { S: 'code' } },
+        }),
+      );
+      result.removed.push(name);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  return result;
+}
+
+async function existingCodeTools(client: DynamoDBClient, tableName: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  let startKey: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk',
+        FilterExpression: '#source = :code',
+        ProjectionExpression: 'SK',
+        ExpressionAttributeNames: { '#source': 'source' },
+        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION }, ':code': { S: 'code' } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) if (item.SK?.S) names.add(item.SK.S);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return names;
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import type { Logger } from '../logging/logger.js';
+import { TOOL_NAME_PATTERN } from './naming.js';
+
+/** Hints for clients about a tool's behaviour (MCP `ToolAnnotations`). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export type TextContent = { type: 'text'; text: string };
+export type ToolContent =
+  | TextContent
+  | { type: 'image'; data: string; mimeType: string }
+  | { type: 'resource_link'; uri: string; name: string; mimeType?: string; description?: string };
+
+/** What `run` hands a tool: the caller, its own secrets and nothing else of the platform. */
+export interface ToolContext<SecretName extends string = string> {
+  /** The tool's declared secrets, resolved from Secrets Manager (only this tool's). */
+  secrets: Readonly<Record<SecretName, string>>;
+  /** The authenticated caller. */
+  principal: Readonly<Principal>;
+  /** A logger whose lines carry the request id and tool name; secret values are scrubbed from it. */
+  logger: Logger;
+  /** Aborted when the tool's deadline passes; pass it to `fetch` and anything else that can be cancelled. */
+  signal: AbortSignal;
+  /** Id of this request (API Gateway's request id), for correlating logs. */
+  requestId: string;
+}
+
+type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+/** What a tool without an output schema may return: text, or MCP content blocks. */
+export type UnstructuredResult = string | ToolContent[];
+
+export interface ToolSpec<
+  Input extends AnyObjectSchema,
+  Output extends AnyObjectSchema | undefined,
+  Secrets extends Record<string, string>,
+> {
+  /** Tool name as the model sees it; must equal the folder name with `-` turned into `_`. */
+  name: string;
+  title?: string;
+  /** What the tool does and when to use it, written for the model. */
+  description: string;
+  /** Arguments, as a zod object; its JSON Schema is what `tools/list` advertises. */
+  input: Input;
+  /** Optional structured result; when set, `run` returns an object of this shape (sent as `structuredContent`). */
+  output?: Output;
+  annotations?: ToolAnnotations;
+  /** Scopes a caller needs to see and call the tool (all of them). Operators can change these in the manifest. */
+  scopes?: string[];
+  /** Secret bindings: `{ apiKey: 'weather-api' }` makes `ctx.secrets.apiKey` the value of `${SECRETS_PREFIX}weather-api`. */
+  secrets?: Secrets;
+  /** Deadline for one call; capped by the Lambda's remaining time. */
+  timeoutMs?: number;
+  run(
+    args: z.output<Input>,
+    ctx: ToolContext<Extract<keyof Secrets, string>>,
+  ): Promise<Output extends AnyObjectSchema ? z.input<Output> : UnstructuredResult>;
+}
+
+/** A tool as the platform holds it: the author's spec plus everything derived from it once, at load time. */
+export interface ToolDefinition {
+  readonly kind: 'code';
+  readonly name: string;
+  readonly title?: string;
+  readonly description: string;
+  readonly input: AnyObjectSchema;
+  readonly output?: AnyObjectSchema;
+  readonly inputJsonSchema: Record<string, unknown>;
+  readonly outputJsonSchema?: Record<string, unknown>;
+  readonly annotations?: ToolAnnotations;
+  readonly scopes: readonly string[];
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+  run(args: unknown, ctx: ToolContext): Promise<unknown>;
+}
+
+function jsonSchemaOf(schema: AnyObjectSchema, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+/**
+ * Declares a tool. Put `export default defineTool({...})` in `functions/tools/<tool-name>/tool.ts`; the folder is
+ * all it takes for the tool to be served. JSON Schemas are derived here, once per cold start.
+ */
+export function defineTool<
+  Input extends AnyObjectSchema,
+  Output extends AnyObjectSchema | undefined = undefined,
+  Secrets extends Record<string, string> = Record<never, string>,
+>(spec: ToolSpec<Input, Output, Secrets>): ToolDefinition {
+  if (!TOOL_NAME_PATTERN.test(spec.name)) {
+    throw new Error(`Tool name "${spec.name}" must match ${TOOL_NAME_PATTERN}`);
+  }
+  if (!spec.description.trim()) throw new Error(`Tool "${spec.name}" needs a description`);
+  if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) {
+    throw new Error(`Tool "${spec.name}": timeoutMs must be positive`);
+  }
+  return Object.freeze({
+    kind: 'code' as const,
+    name: spec.name,
+    title: spec.title,
+    description: spec.description.trim(),
+    input: spec.input,
+    output: spec.output,
+    inputJsonSchema: jsonSchemaOf(spec.input, 'input'),
+    outputJsonSchema: spec.output ? jsonSchemaOf(spec.output, 'output') : undefined,
+    annotations: spec.annotations,
+    scopes: Object.freeze([...(spec.scopes ?? [])]),
+    secrets: Object.freeze({ ...(spec.secrets ?? {}) }) as Readonly<Record<string, string>>,
+    timeoutMs: spec.timeoutMs,
+    run: spec.run as ToolDefinition['run'],
+  });
+}

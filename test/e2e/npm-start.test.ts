@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { post } from '../helpers/cluster.js';
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  url: string;
+  apiKey: string;
+}
+
+/** Runs what `npm start` runs, on a free port, and waits for the banner. */
+async function start(stateDir: string): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+    env: { ...process.env, PORT: '0', WORKERS: '2', MCP_LOCAL_DIR: stateDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!/Ctrl-C stops everything/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const url = /MCP endpoint\s+(\S+)/.exec(output)?.[1];
+  const apiKey = /API key\s+(\S+)/.exec(output)?.[1];
+  assert.ok(url && apiKey, `banner names the endpoint and the key:\n${output}`);
+  return { child, output: () => output, url, apiKey };
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.once('exit', (code) => resolve(code));
+    started.child.kill('SIGINT');
+  });
+}
+
+describe('npm start', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'mcp-cluster-start-'));
+  after(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it('prints the endpoint, a development key and a client command, and writes dev.json', async () => {
+    const started = await start(stateDir);
+    try {
+      assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      assert.match(started.apiKey, /^mcpk_/);
+      assert.match(started.output(), /@modelcontextprotocol\/inspector --cli/);
+      const dev = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as { url: string; apiKey: string };
+      assert.deepEqual(dev, { url: started.url, apiKey: started.apiKey });
+      const response = await post(
+        started.url,
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        {
+          authorization: `Bearer ${started.apiKey}`,
+        },
+      );
+      assert.equal(response.status, 200);
+    } finally {
+      assert.equal(await stop(started), 0, 'Ctrl-C exits cleanly');
+    }
+    assert.match(started.output(), /stopped\./);
+  });
+
+  it('keeps the development key across a restart', async () => {
+    const first = await start(stateDir);
+    await stop(first);
+    const second = await start(stateDir);
+    try {
+      assert.equal(second.apiKey, first.apiKey);
+      const response = await post(
+        second.url,
+        { jsonrpc: '2.0', id: 1, method: 'ping' },
+        {
+          authorization: `Bearer ${first.apiKey}`,
+        },
+      );
+      assert.equal(response.status, 200);
+    } finally {
+      assert.equal(await stop(second), 0);
+    }
+  });
+});

@@ -73,7 +73,7 @@ export class LoadingCache<K, V> {
           this.#options.onStale?.(key, error);
           return entry.value as V;
         }
-        if (!entry.hasValue) this.#entries.delete(key);
+        if (!entry.hasValue && this.#entries.get(key) === entry) this.#entries.delete(key);
         throw error;
       },
     );

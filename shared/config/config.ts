@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/errors.js';
 
-const milliseconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+/** An empty variable counts as unset (a shell's `VAR=` must not silently become 0). */
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+const integer = (fallback: number, min: number) =>
+  z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).default(fallback));
+const milliseconds = (fallback: number) => integer(fallback, 0);
 
 /**
  * Every environment variable the MCP function reads. Each is set by the construct that grants the matching access
@@ -19,13 +23,13 @@ export const configSchema = z.object({
   /** How long a verified API key is cached in memory (a revoked key stops working within this time). */
   AUTH_CACHE_TTL_MS: milliseconds(10_000),
   /** Largest request body accepted, in bytes. */
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  MAX_BODY_BYTES: integer(1_048_576, 1),
   /** Default tool deadline when a tool sets none. Always capped by the Lambda's remaining time. */
-  TOOL_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  TOOL_TIMEOUT_MS: integer(10_000, 1),
   /** Time kept back from the Lambda deadline to answer after a tool times out. */
   DEADLINE_MARGIN_MS: milliseconds(1_000),
   /** Public base URL of the endpoint (used in WWW-Authenticate). Not taken from forwarded headers. */
-  PUBLIC_BASE_URL: z.url().optional(),
+  PUBLIC_BASE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
   /** Name the server reports in `initialize`. */
   SERVER_NAME: z.string().min(1).default('mcp-cluster'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

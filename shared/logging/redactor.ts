@@ -4,12 +4,21 @@
  * or put in a response on purpose in the first place.
  */
 export class Redactor {
+  /** The values registered. */
   readonly #values = new Set<string>();
+  /** What is searched for: each value and its JSON-escaped form, longest first, so a secret that contains another is scrubbed whole. */
+  #forms: string[] = [];
 
-  /** Registers a secret value, and each string field of it if it is JSON, so fragments are scrubbed too. */
+  /**
+   * Registers a secret value, and each string field of it if it is JSON, so fragments are scrubbed too. The value's
+   * JSON-escaped form is registered as well: log lines and responses are JSON text, where `"` and `\` appear escaped.
+   */
   add(value: string): void {
-    if (value.length < 4) return; // too short to scrub without mangling ordinary text
+    if (value.length < 4 || this.#values.has(value)) return; // too short to scrub without mangling ordinary text
     this.#values.add(value);
+    const escaped = JSON.stringify(value).slice(1, -1);
+    const forms = new Set([...this.#forms, value, escaped]);
+    this.#forms = [...forms].sort((a, b) => b.length - a.length);
     try {
       const parsed: unknown = JSON.parse(value);
       if (parsed && typeof parsed === 'object') {
@@ -27,7 +36,7 @@ export class Redactor {
   redact(text: string): string {
     if (this.#values.size === 0) return text;
     let out = text;
-    for (const value of this.#values) {
+    for (const value of this.#forms) {
       if (out.includes(value)) out = out.split(value).join('[REDACTED]');
     }
     return out;

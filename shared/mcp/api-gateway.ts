@@ -12,7 +12,8 @@ export function fromApiGatewayEvent(
   }
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
     const key = name.toLowerCase();
-    if (values && values.length > 1 && headers[key] === undefined) headers[key] = values.join(', ');
+    // API Gateway puts only the last value of a repeated header in `headers`; the full list is here.
+    if (values && values.length > 1) headers[key] = values.join(', ');
   }
   const body =
     event.body == null

@@ -4,7 +4,7 @@ import { type AuditSink, type CallOutcome, digestArguments, principalFields } fr
 import type { Principal } from '../auth/principal.js';
 import { errorCode } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { redactor } from '../logging/redactor.js';
+import type { Redactor } from '../logging/redactor.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ToolContent } from '../tools/define-tool.js';
@@ -38,6 +38,8 @@ export interface CallToolDeps {
   remainingMs(): number;
   /** Aborted when the client cancels the request. */
   signal?: AbortSignal;
+  /** Scrubs known secret values from the result. */
+  redactor: Redactor;
 }
 
 export interface CallToolParams {
@@ -194,7 +196,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     result = errorResult(tool, failure);
   }
   await audit(outcome, code);
-  return scrub(result);
+  return scrub(result, deps.redactor);
 }
 
 function classifyFailure(error: unknown, timeoutMs: number, requestId: string): ToolFailure {
@@ -220,7 +222,7 @@ function classifyFailure(error: unknown, timeoutMs: number, requestId: string): 
 }
 
 /** Last line of defence: no secret value this process knows leaves in a result. */
-function scrub(result: CallToolResult): CallToolResult {
+function scrub(result: CallToolResult, redactor: Redactor): CallToolResult {
   if (redactor.size === 0) return result;
   const text = JSON.stringify(result);
   const clean = redactor.redact(text);

@@ -10,7 +10,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { errorCode } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { redactor } from '../logging/redactor.js';
+import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistrySnapshot } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -43,6 +43,8 @@ export interface McpEndpointOptions {
   secrets: SecretStore;
   audit: AuditSink;
   logger: Logger;
+  /** Scrubs known secret values from every response; the process-wide one by default. */
+  redactor?: Redactor;
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
@@ -87,6 +89,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const maxBatchSize = options.maxBatchSize ?? 20;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const serverInfo = { name: options.serverName, version: options.serverVersion };
+  const redactor = options.redactor ?? processRedactor;
 
   const unauthorized = (status: 401 | 403, reason: string, message: string): HttpResponse => {
     const challenge =
@@ -144,6 +147,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
     const isBatch = Array.isArray(parsed);
     const raw: unknown[] = isBatch ? (parsed as unknown[]) : [parsed];
+    if (isBatch && protocolVersion !== undefined && protocolVersion >= '2025-06-18') {
+      return rpcFailure(
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        `JSON-RPC batches are not part of protocol ${protocolVersion}; send one message per request.`,
+      );
+    }
     if (raw.length === 0 || raw.length > maxBatchSize) {
       return rpcFailure(400, JsonRpcErrorCode.InvalidRequest, `A batch must hold 1 to ${maxBatchSize} messages.`);
     }
@@ -200,7 +210,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const logger = options.logger.child({ requestId: request.requestId, agentId: principal.agentId });
     const session =
       requests.some((m) => m.message.method !== 'tools/list') || messages.some((m) => m.kind === 'notification')
-        ? openSession(principal, snapshot, request, logger)
+        ? await openSession(principal, snapshot, request, logger)
         : undefined;
     const parts: string[] = [];
     for (const message of messages) {
@@ -230,12 +240,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   }
 
   /** One SDK server per HTTP request; it holds no tool state, so its cost does not grow with the registry. */
-  function openSession(
+  async function openSession(
     principal: Principal,
     snapshot: RegistrySnapshot | undefined,
     request: HttpRequest,
     logger: Logger,
-  ): Session {
+  ): Promise<Session> {
     const server = new Server(serverInfo, {
       capabilities: { tools: { listChanged: false } },
       ...(options.instructions ? { instructions: options.instructions } : {}),
@@ -253,10 +263,11 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         defaultTimeoutMs: options.defaultToolTimeoutMs,
         remainingMs: () => request.remainingMs() - options.deadlineMarginMs,
         signal: extra.signal,
+        redactor,
       });
     });
     const transport = new RequestTransport();
-    void server.connect(transport);
+    await server.connect(transport);
     return { transport };
   }
 

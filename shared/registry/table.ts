@@ -51,11 +51,11 @@ export const apiKeyItemSchema = z.object({
   agentId: z.string().min(1),
   tenant: z.string().min(1).default('default'),
   scopes: scopeList,
-  createdAt: z.string(),
-  /** ISO-8601; the key is refused from then on. */
-  expiresAt: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  /** ISO-8601; the key is refused from then on. A malformed date makes the whole item invalid (refused). */
+  expiresAt: z.iso.datetime().optional(),
   /** ISO-8601; set when the key is revoked. */
-  revokedAt: z.string().optional(),
+  revokedAt: z.iso.datetime().optional(),
   description: z.string().optional(),
 });
 

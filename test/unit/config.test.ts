@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../shared/config/config.js';
+import { ConfigError } from '../../shared/errors/errors.js';
+
+describe('loadConfig', () => {
+  it('fills every optional setting with its default when only the table name is set', () => {
+    const config = loadConfig({ REGISTRY_TABLE_NAME: 'registry' });
+    assert.deepEqual(config, {
+      REGISTRY_TABLE_NAME: 'registry',
+      SECRETS_PREFIX: 'mcp-cluster/',
+      REGISTRY_TTL_MS: 10_000,
+      SECRETS_TTL_MS: 60_000,
+      AUTH_CACHE_TTL_MS: 10_000,
+      MAX_BODY_BYTES: 1_048_576,
+      TOOL_TIMEOUT_MS: 10_000,
+      DEADLINE_MARGIN_MS: 1_000,
+      SERVER_NAME: 'mcp-cluster',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('turns numeric environment strings into numbers', () => {
+    const config = loadConfig({
+      REGISTRY_TABLE_NAME: 'registry',
+      REGISTRY_TTL_MS: '250',
+      MAX_BODY_BYTES: '4096',
+      DEADLINE_MARGIN_MS: '0',
+      LOG_LEVEL: 'debug',
+      PUBLIC_BASE_URL: 'https://mcp.example.com',
+    });
+    assert.equal(config.REGISTRY_TTL_MS, 250);
+    assert.equal(config.MAX_BODY_BYTES, 4096);
+    assert.equal(config.DEADLINE_MARGIN_MS, 0);
+    assert.equal(config.LOG_LEVEL, 'debug');
+    assert.equal(config.PUBLIC_BASE_URL, 'https://mcp.example.com');
+  });
+
+  it('reports every problem at once, naming each bad variable, with code CONFIG_INVALID', () => {
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'registry', MAX_BODY_BYTES: 'lots', LOG_LEVEL: 'chatty' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.code, 'CONFIG_INVALID');
+        assert.match(error.message, /MAX_BODY_BYTES/);
+        assert.match(error.message, /LOG_LEVEL/);
+        return true;
+      },
+    );
+  });
+
+  it('requires the registry table name', () => {
+    assert.throws(() => loadConfig({}), { code: 'CONFIG_INVALID', message: /REGISTRY_TABLE_NAME/ });
+  });
+
+  it('refuses negative durations, a zero body limit and a malformed public URL', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          REGISTRY_TABLE_NAME: 'registry',
+          SECRETS_TTL_MS: '-1',
+          MAX_BODY_BYTES: '0',
+          PUBLIC_BASE_URL: 'not a url',
+        }),
+      (error: Error) => {
+        for (const name of ['SECRETS_TTL_MS', 'MAX_BODY_BYTES', 'PUBLIC_BASE_URL'])
+          assert.match(error.message, new RegExp(name));
+        return true;
+      },
+    );
+  });
+});

@@ -93,6 +93,8 @@ const KNOWN_CITIES = new Map([
   ['london', 'GB'],
   ['berlin', 'DE'],
   ['madrid', 'ES'],
+  ['lisbon', 'PT'],
+  ['porto', 'PT'],
   ['rome', 'IT'],
   ['oslo', 'NO'],
   ['reykjavik', 'IS'],

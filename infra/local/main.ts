@@ -38,7 +38,7 @@ mcp-cluster is running locally (${env.WORKERS} workers, ready in ${Date.now() - 
   state          ${stateDir} (dev.json holds the url and key for scripts)
 
 Try it with the MCP Inspector CLI:
-  npx @modelcontextprotocol/inspector --cli ${cluster.url} --transport http --method tools/list --header "Authorization: Bearer ${cluster.apiKey}"
+  npx @modelcontextprotocol/inspector@latest --cli ${cluster.url} --transport http --method tools/list --header "Authorization: Bearer ${cluster.apiKey}"
 
 Or with curl:
   curl -s ${cluster.url} -H "Authorization: Bearer ${cluster.apiKey}" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\

@@ -54,7 +54,7 @@ describe('npm start', () => {
     try {
       assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
       assert.match(started.apiKey, /^mcpk_/);
-      assert.match(started.output(), /@modelcontextprotocol\/inspector --cli/);
+      assert.match(started.output(), /@modelcontextprotocol\/inspector@latest --cli/);
       const dev = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as { url: string; apiKey: string };
       assert.deepEqual(dev, { url: started.url, apiKey: started.apiKey });
       const response = await post(

@@ -9,6 +9,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Lambda functions built by the project's own esbuild: entry → output folder name under `outdir`. */
 export const FUNCTION_ENTRIES = {
   mcp: 'functions/mcp/handler.ts',
+  'manifest-sync': 'functions/manifest-sync/handler.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

@@ -1,0 +1,43 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { Config } from '../../../shared/config/config.js';
+import { protectedTableProps, type TableProtectionProps } from './table-protection.js';
+
+/** The function environment variable that names the table; read by shared/config. */
+const TABLE_NAME_ENV = 'REGISTRY_TABLE_NAME' satisfies keyof Config;
+
+export interface RegistryTableProps extends TableProtectionProps {}
+
+/**
+ * The registry: tool manifests and API keys in one table (`PK`/`SK` strings; see shared/registry/table.ts and the
+ * local twin in infra/local/dynamodb.ts). Functions get access through `bindReader`/`bindWriter`, which also set
+ * the environment variable that names the table.
+ */
+export class RegistryTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: RegistryTableProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'SK', type: dynamodb.AttributeType.STRING },
+      ...protectedTableProps(props),
+    });
+  }
+
+  /** What the MCP function does: read manifests (one Query) and look up API keys (GetItem). Nothing else. */
+  bindReader(fn: lambda.Function): void {
+    fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
+    this.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:Query');
+    this.table.encryptionKey?.grantDecrypt(fn);
+  }
+
+  /** What the deploy-time manifest sync does: read, update and delete items. */
+  bindWriter(fn: lambda.Function): void {
+    fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
+    this.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // Explicit actions: KMS's grantEncryptDecrypt would add wildcard actions (ReEncrypt*, GenerateDataKey*).
+    this.table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+  }
+}

@@ -1,0 +1,28 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+
+/** How a table of the cluster is kept and encrypted; shared by the registry and the audit table. */
+export interface TableProtectionProps {
+  /**
+   * Keep the table when the stack is deleted or the table would be replaced: RemovalPolicy.RETAIN and deletion
+   * protection. Production stages set it.
+   * @default false (RemovalPolicy.DESTROY, no deletion protection)
+   */
+  retain?: boolean;
+  /** Customer-managed KMS key. @default AWS-managed encryption (the `aws/dynamodb` key) */
+  encryptionKey?: kms.IKey;
+}
+
+/** On-demand, point-in-time recovery, encrypted, and retained or destroyed as a whole. */
+export function protectedTableProps(props: TableProtectionProps): Partial<dynamodb.TableProps> {
+  return {
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    ...(props.encryptionKey
+      ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+      : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+    deletionProtection: props.retain ?? false,
+    removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  };
+}

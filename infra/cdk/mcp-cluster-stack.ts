@@ -1,0 +1,158 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { AuditTable } from './constructs/audit-table.js';
+import { ManifestSync } from './constructs/manifest-sync.js';
+import { McpApi, type McpCustomDomainProps } from './constructs/mcp-api.js';
+import { McpFunction, type McpFunctionProps } from './constructs/mcp-function.js';
+import { McpObservability } from './constructs/observability.js';
+import { RegistryTable } from './constructs/registry-table.js';
+import { ToolSecrets } from './constructs/tool-secrets.js';
+import { McpWebAcl } from './constructs/web-acl.js';
+
+/** Output folders of `bundleFunctions()` (infra/build/bundle.ts), one per function. */
+export interface FunctionCode {
+  mcp: string;
+  'manifest-sync': string;
+}
+
+export interface McpClusterStackProps extends StackProps {
+  /** Folders holding each function's bundle; the app builds them with the project's esbuild before synth. */
+  code: FunctionCode;
+  /** @default 'dev' */
+  stage?: string;
+  /** Retain tables (deletion protection) and logs on delete. @default stage === 'prod' */
+  retain?: boolean;
+  /** The MCP function's size, deadlines and concurrency. */
+  mcpFunction?: Omit<McpFunctionProps, 'codeDir' | 'logRetention' | 'logRemovalPolicy'>;
+  /** @default 100 requests/s */
+  throttlingRateLimit?: number;
+  /** @default 200 */
+  throttlingBurstLimit?: number;
+  /** @default - no CORS */
+  corsAllowOrigins?: string[];
+  /** @default true */
+  apiGatewayCloudWatchRole?: boolean;
+  customDomain?: McpCustomDomainProps;
+  /** A web ACL with a per-IP rate limit on the API stage. @default - none */
+  waf?: { rateLimit?: number };
+  /** @default one month */
+  logRetention?: logs.RetentionDays;
+  /** Alarm notifications: a new topic with this email subscribed, or an existing topic. @default - no actions */
+  alarms?: { email?: string; topicArn?: string; serverErrorRatePercent?: number; p99LatencyMs?: number };
+  /** Customer-managed key for both tables. @default AWS-managed encryption */
+  tableEncryptionKeyArn?: string;
+}
+
+/** `McpCluster-<stage>` */
+export const stackNameFor = (stage: string) => `McpCluster-${stage}`;
+
+/**
+ * The whole cluster in one stack: the MCP function behind a REST API, the registry and audit tables, the tool
+ * secrets prefix, the deploy-time manifest sync, and alarms with a dashboard. Every grant is made by the construct
+ * that owns the resource, together with the environment variable that names it.
+ */
+export class McpClusterStack extends Stack {
+  readonly stage: string;
+  readonly registryTable: RegistryTable;
+  readonly auditTable: AuditTable;
+  readonly toolSecrets: ToolSecrets;
+  readonly mcpFunction: McpFunction;
+  readonly mcpApi: McpApi;
+  readonly manifestSync: ManifestSync;
+  readonly observability: McpObservability;
+  readonly webAcl?: McpWebAcl;
+
+  constructor(scope: Construct, id: string, props: McpClusterStackProps) {
+    const stage = props.stage ?? 'dev';
+    super(scope, id, {
+      description: `mcp-cluster (${stage}): a stateless MCP endpoint on API Gateway + Lambda, with tool manifests in DynamoDB and credentials in Secrets Manager`,
+      ...props,
+    });
+    this.stage = stage;
+    const retain = props.retain ?? stage === 'prod';
+    const logRemovalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = props.logRetention;
+    Tags.of(this).add('project', 'mcp-cluster');
+    Tags.of(this).add('stage', stage);
+
+    const encryptionKey = props.tableEncryptionKeyArn
+      ? kms.Key.fromKeyArn(this, 'TableKey', props.tableEncryptionKeyArn)
+      : undefined;
+    this.registryTable = new RegistryTable(this, 'Registry', { retain, encryptionKey });
+    this.auditTable = new AuditTable(this, 'Audit', { retain, encryptionKey });
+    this.toolSecrets = new ToolSecrets(this, 'ToolSecrets', { prefix: ToolSecrets.prefixFor(stage) });
+
+    this.mcpFunction = new McpFunction(this, 'Mcp', {
+      ...props.mcpFunction,
+      codeDir: props.code.mcp,
+      logRetention,
+      logRemovalPolicy,
+    });
+    const fn = this.mcpFunction.function;
+    this.registryTable.bindReader(fn);
+    this.toolSecrets.bindReader(fn);
+
+    this.mcpApi = new McpApi(this, 'Endpoint', {
+      handler: this.mcpFunction.target,
+      stageName: stage,
+      throttlingRateLimit: props.throttlingRateLimit,
+      throttlingBurstLimit: props.throttlingBurstLimit,
+      corsAllowOrigins: props.corsAllowOrigins,
+      cloudWatchRole: props.apiGatewayCloudWatchRole,
+      customDomain: props.customDomain,
+      logRetention,
+      logRemovalPolicy,
+    });
+    if (this.mcpApi.customDomainUrl) fn.addEnvironment('PUBLIC_BASE_URL', this.mcpApi.customDomainUrl);
+
+    if (props.waf) {
+      this.webAcl = new McpWebAcl(this, 'Waf', {
+        stage: this.mcpApi.stage,
+        rateLimit: props.waf.rateLimit,
+        metricPrefix: stackNameFor(stage),
+      });
+    } else {
+      Validations.of(this.mcpApi.stage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'WAF is opt-in (-c waf=true): a web ACL costs a monthly fee per stage; the stage throttles (rate and ' +
+          'burst) and every request is authenticated by the function.',
+      });
+    }
+
+    this.manifestSync = new ManifestSync(this, 'ManifestSync', {
+      codeDir: props.code['manifest-sync'],
+      registryTable: this.registryTable,
+      logRetention,
+      logRemovalPolicy,
+    });
+
+    this.observability = new McpObservability(this, 'Observability', {
+      stage,
+      api: this.mcpApi.api,
+      fn,
+      functionLogGroup: this.mcpFunction.logGroup,
+      tables: { Registry: this.registryTable.table, Audit: this.auditTable.table },
+      alarmEmail: props.alarms?.email,
+      alarmTopicArn: props.alarms?.topicArn,
+      serverErrorRatePercent: props.alarms?.serverErrorRatePercent,
+      p99LatencyMs: props.alarms?.p99LatencyMs,
+    });
+
+    const output = (outputId: string, value: string, description: string) =>
+      new CfnOutput(this, outputId, { value, description });
+    output(
+      'EndpointUrl',
+      this.mcpApi.endpointUrl,
+      'The MCP endpoint: give this URL to agents (POST, Streamable HTTP).',
+    );
+    output('RegistryTableName', this.registryTable.table.tableName, 'Tool manifests and API keys.');
+    output('AuditTableName', this.auditTable.table.tableName, 'One record per tools/call (governance writes it).');
+    output('SecretsPrefix', this.toolSecrets.prefix, 'Create tool credentials under this Secrets Manager prefix.');
+    output('McpFunctionName', fn.functionName, 'The MCP Lambda function.');
+    output('McpLogGroupName', this.mcpFunction.logGroup.logGroupName, "The MCP function's log group.");
+    output('DashboardUrl', this.observability.dashboardUrl, 'CloudWatch dashboard of the cluster.');
+  }
+}

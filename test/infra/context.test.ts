@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseClusterContext, stackPropsFromContext } from '../../infra/cdk/context.js';
+
+const parse = (context: Record<string, unknown>) => parseClusterContext((key) => context[key]);
+
+describe('the app context', () => {
+  it('defaults to the dev stage with a 1024 MB, 28 s function and a 10 s tool deadline', () => {
+    const context = parse({});
+    assert.equal(context.stage, 'dev');
+    assert.equal(context.retain, undefined, 'retention follows the stage unless set');
+    assert.equal(context.memorySize, 1024);
+    assert.equal(context.timeoutSeconds, 28);
+    assert.equal(context.toolTimeoutMs, 10_000);
+    assert.equal(context.waf, false);
+    assert.equal(context.apiGatewayCloudWatchRole, true);
+  });
+
+  it('takes numbers, booleans and lists as the strings -c passes', () => {
+    const context = parse({
+      stage: 'prod',
+      memorySize: '2048',
+      waf: 'true',
+      retain: 'false',
+      corsOrigins: 'https://a.example.com, https://b.example.com',
+    });
+    assert.equal(context.memorySize, 2048);
+    assert.equal(context.waf, true);
+    assert.equal(context.retain, false);
+    assert.deepEqual(context.corsOrigins, ['https://a.example.com', 'https://b.example.com']);
+  });
+
+  it('takes the same values as JSON types from cdk.json', () => {
+    const context = parse({ memorySize: 512, waf: true, corsOrigins: ['https://a.example.com'] });
+    assert.equal(context.memorySize, 512);
+    assert.equal(context.waf, true);
+    assert.deepEqual(context.corsOrigins, ['https://a.example.com']);
+  });
+
+  it('lists every problem in one error, each with the key and the value given', () => {
+    assert.throws(
+      () =>
+        parse({
+          stage: 'Prod',
+          memorySize: 'lots',
+          timeoutSeconds: '40',
+          waf: 'yes',
+          logRetentionDays: '8',
+          domainName: 'mcp.example.com',
+          alarmEmail: 'not-an-email',
+          corsOrigins: 'app.example.com',
+        }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'CONFIG_INVALID');
+        const lines = error.message.split('\n').slice(1);
+        assert.equal(lines.length, 8, error.message);
+        assert.match(error.message, /stage: .*lower-case.* \(got "Prod"\)/);
+        assert.match(error.message, /memorySize: must be a whole number \(got "lots"\)/);
+        assert.match(error.message, /timeoutSeconds: must be at most 28 \(got "40"\)/);
+        assert.match(error.message, /waf: must be true or false \(got "yes"\)/);
+        assert.match(error.message, /logRetentionDays: must be one of/);
+        assert.match(error.message, /certificateArn: is required with domainName/);
+        assert.match(error.message, /alarmEmail: must be an email address/);
+        assert.match(error.message, /corsOrigins.0: must be origins such as https:\/\/app.example.com/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses a tool deadline that leaves the function no time to answer', () => {
+    assert.throws(() => parse({ timeoutSeconds: '10', toolTimeoutMs: '9500' }), /toolTimeoutMs: must leave 1000 ms/);
+  });
+
+  it('refuses more provisioned than reserved concurrency', () => {
+    assert.throws(
+      () => parse({ reservedConcurrency: '5', provisionedConcurrency: '10' }),
+      /provisionedConcurrency: must not exceed reservedConcurrency/,
+    );
+  });
+
+  it('refuses a domain outside its hosted zone, and a zone id without its name', () => {
+    assert.throws(
+      () =>
+        parse({
+          domainName: 'mcp.example.org',
+          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+          hostedZoneId: 'Z0123456789',
+          hostedZoneName: 'example.com',
+        }),
+      /domainName: must be in the hosted zone example.com/,
+    );
+    assert.throws(
+      () =>
+        parse({
+          domainName: 'mcp.example.com',
+          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+          hostedZoneId: 'Z0123456789',
+        }),
+      /hostedZoneName: is required with hostedZoneId/,
+    );
+  });
+
+  it('refuses both an alarm email and an alarm topic', () => {
+    assert.throws(
+      () => parse({ alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms' }),
+      /alarmEmail: give alarmEmail or alarmTopicArn, not both/,
+    );
+  });
+
+  it('turns into stack properties with the custom domain, WAF and alarms grouped', () => {
+    const props = stackPropsFromContext(
+      parse({
+        stage: 'prod',
+        domainName: 'mcp.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+        waf: 'true',
+        wafRateLimit: '300',
+        alarmEmail: 'ops@example.com',
+      }),
+    );
+    assert.equal(props.stage, 'prod');
+    assert.deepEqual(props.customDomain, {
+      domainName: 'mcp.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+      hostedZone: undefined,
+    });
+    assert.deepEqual(props.waf, { rateLimit: 300 });
+    assert.equal(props.alarms?.email, 'ops@example.com');
+    assert.equal(stackPropsFromContext(parse({})).waf, undefined);
+  });
+});

@@ -1,0 +1,329 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { flatten, functionCode, iamStatements, logicalIdOf, synthCluster } from './synth.js';
+
+/** The default stack: `cdk synth` with no context (stage dev). */
+describe('the McpCluster-dev stack', () => {
+  let template: Template;
+  let mcpFunctionId: string;
+  let mcpRoleId: string;
+  let registryTableId: string;
+
+  before(async () => {
+    ({ template } = await synthCluster());
+    mcpFunctionId = logicalIdOf(template, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TOOL_TIMEOUT_MS: Match.anyValue() }) },
+    });
+    const mcpFunction = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
+    mcpRoleId = mcpFunction.Properties.Role['Fn::GetAtt'][0];
+    registryTableId = logicalIdOf(template, 'AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.absent(),
+    });
+  });
+
+  describe('API', () => {
+    it('is one regional REST API', () => {
+      template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+      });
+    });
+
+    it('has a stage that throttles, traces with X-Ray, publishes metrics and logs errors but never bodies', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'dev',
+        TracingEnabled: true,
+        MethodSettings: [
+          Match.objectLike({
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: 100,
+            ThrottlingBurstLimit: 200,
+            MetricsEnabled: true,
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
+          }),
+        ],
+      });
+    });
+
+    it('writes JSON access logs to its own log group, which has a retention', () => {
+      const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]!;
+      const { DestinationArn, Format } = stage.Properties.AccessLogSetting;
+      const fields = JSON.parse(Format);
+      for (const field of ['requestId', 'ip', 'httpMethod', 'resourcePath', 'status', 'integrationLatency']) {
+        assert.ok(field in fields, `access log has ${field}`);
+      }
+      const logGroupId = /log-group:<(\w+)>/.exec(flatten(DestinationArn))?.[1];
+      assert.ok(logGroupId, 'the destination is a log group of the stack');
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Delete',
+      });
+      assert.equal(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays, 30);
+    });
+
+    it('routes POST, GET and DELETE /mcp and both protected-resource metadata paths to the MCP function', () => {
+      const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
+        (r) => r.Properties.PathPart,
+      );
+      assert.deepEqual(paths.sort(), ['.well-known', 'mcp', 'mcp', 'oauth-protected-resource']);
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+      assert.deepEqual(methods.map((m) => m.Properties.HttpMethod).sort(), ['DELETE', 'GET', 'GET', 'GET', 'POST']);
+      for (const method of methods) {
+        assert.equal(method.Properties.Integration.Type, 'AWS_PROXY');
+        assert.equal(method.Properties.AuthorizationType, 'NONE');
+        assert.match(flatten(method.Properties.Integration.Uri), new RegExp(`<${mcpFunctionId}\\.Arn>`));
+      }
+    });
+
+    it('has no CORS preflight unless origins are configured', () => {
+      template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 0);
+    });
+
+    it('lets API Gateway invoke the function from this API stage only', () => {
+      for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) {
+        assert.equal(permission.Properties.Principal, 'apigateway.amazonaws.com');
+        assert.match(flatten(permission.Properties.SourceArn), /:execute-api:.*\/<EndpointApiDeploymentStage\w+>\//);
+      }
+    });
+  });
+
+  describe('functions', () => {
+    it('run on Node.js 22', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      assert.equal(functions.length, 2);
+      for (const fn of functions) assert.equal(fn.Properties.Runtime, 'nodejs22.x');
+    });
+
+    it('run the MCP handler on arm64 with active tracing, JSON logs and a timeout below API Gateway’s 29 s', () => {
+      const { Properties } = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
+      assert.deepEqual(Properties.Architectures, ['arm64']);
+      assert.deepEqual(Properties.TracingConfig, { Mode: 'Active' });
+      assert.equal(Properties.Handler, 'index.handler');
+      assert.equal(Properties.MemorySize, 1024);
+      assert.equal(Properties.LoggingConfig.LogFormat, 'JSON');
+      assert.ok(Properties.Timeout < 29, `timeout ${Properties.Timeout} s`);
+      const env = Properties.Environment.Variables;
+      assert.equal(env.NODE_OPTIONS, '--enable-source-maps');
+      assert.ok(Number(env.TOOL_TIMEOUT_MS) < Properties.Timeout * 1000, 'the tool deadline comes before the timeout');
+      assert.equal(env.PUBLIC_BASE_URL, undefined, 'no custom domain, no public base URL');
+    });
+
+    it('name the registry table and the secrets prefix in the MCP function environment', () => {
+      const env = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!.Properties.Environment.Variables;
+      assert.deepEqual(env.REGISTRY_TABLE_NAME, { Ref: registryTableId });
+      assert.equal(env.SECRETS_PREFIX, 'mcp-cluster/dev/');
+    });
+
+    it('write to log groups of their own, with a retention', () => {
+      for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+        const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+        assert.equal(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays, 30);
+      }
+    });
+
+    it('use roles without AWS managed policies', () => {
+      const functionRoles = Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (fn) => fn.Properties.Role['Fn::GetAtt'][0],
+      );
+      for (const roleId of functionRoles) {
+        assert.equal(template.findResources('AWS::IAM::Role')[roleId]?.Properties.ManagedPolicyArns, undefined);
+      }
+    });
+  });
+
+  describe('tables', () => {
+    it('are at least two, all on demand with point-in-time recovery and encryption', () => {
+      const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+      assert.ok(tables.length >= 2, `${tables.length} tables`);
+      for (const { Properties } of tables) {
+        assert.equal(Properties.BillingMode, 'PAY_PER_REQUEST');
+        assert.deepEqual(Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+        assert.equal(Properties.SSESpecification.SSEEnabled, true);
+      }
+    });
+
+    it('key the registry with PK and SK strings, as shared/registry/table.ts does', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'PK', AttributeType: 'S' },
+          { AttributeName: 'SK', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: Match.absent(),
+      });
+    });
+
+    it('give the audit table an expiresAt TTL and a byTool index on GSI1PK/GSI1SK', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'byTool',
+            KeySchema: [
+              { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+            ],
+          }),
+        ],
+      });
+    });
+  });
+
+  describe('permissions', () => {
+    it('contain no statement anywhere whose Action is "*"', () => {
+      const statements = iamStatements(template);
+      assert.ok(statements.length > 0);
+      for (const statement of statements) {
+        assert.ok(!statement.actions.includes('*'), `${statement.holder} grants Action "*"`);
+        for (const action of statement.actions)
+          assert.doesNotMatch(action, /^[a-z0-9-]+:\*$/, `${statement.holder}: ${action}`);
+      }
+    });
+
+    it('scope every Secrets Manager statement to the stack prefix', () => {
+      const secrets = iamStatements(template).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
+      assert.equal(secrets.length, 1);
+      assert.deepEqual(secrets[0]!.actions.sort(), ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      assert.deepEqual(secrets[0]!.resources, [
+        'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:mcp-cluster/dev/*',
+      ]);
+      assert.deepEqual(secrets[0]!.roles, [mcpRoleId]);
+    });
+
+    it('give the MCP function Resource "*" only for the two X-Ray write actions, which have no resource-level permissions', () => {
+      const mcp = iamStatements(template).filter((s) => s.roles.includes(mcpRoleId));
+      assert.ok(mcp.length > 0);
+      for (const statement of mcp.filter((s) => s.resources.includes('*'))) {
+        assert.deepEqual(statement.actions.sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+    });
+
+    it('let the MCP function read the registry (GetItem, Query) and nothing more of DynamoDB', () => {
+      const dynamo = iamStatements(template).filter(
+        (s) => s.roles.includes(mcpRoleId) && s.actions.some((a) => a.startsWith('dynamodb:')),
+      );
+      assert.deepEqual(dynamo.flatMap((s) => s.actions).sort(), ['dynamodb:GetItem', 'dynamodb:Query']);
+      assert.deepEqual(
+        dynamo.flatMap((s) => s.resources),
+        [`<${registryTableId}.Arn>`],
+      );
+    });
+  });
+
+  describe('manifest sync', () => {
+    it('is a custom resource answered by the sync function, depending on the registry table', () => {
+      template.resourceCountIs('Custom::McpManifestSync', 1);
+      const [sync] = Object.values(template.findResources('Custom::McpManifestSync'));
+      assert.ok(sync);
+      assert.ok(sync.DependsOn.includes(registryTableId), 'DependsOn the registry table');
+      assert.deepEqual(sync.Properties.TableName, { Ref: registryTableId });
+      const handlerId = sync.Properties.ServiceToken['Fn::GetAtt'][0];
+      assert.notEqual(handlerId, mcpFunctionId);
+      assert.equal(template.findResources('AWS::Lambda::Function')[handlerId]?.Properties.Runtime, 'nodejs22.x');
+    });
+
+    it('carries the digest of the bundled tools, so a deploy that changes a tool runs it again', async () => {
+      const [sync] = Object.values(template.findResources('Custom::McpManifestSync'));
+      const code = await functionCode();
+      const digest = createHash('sha256')
+        .update(readFileSync(join(code['manifest-sync'], 'index.mjs')))
+        .digest('hex');
+      assert.equal(sync?.Properties.CodeHash, digest);
+    });
+
+    it('may read and write the registry table and nothing else', () => {
+      const [sync] = Object.values(template.findResources('Custom::McpManifestSync'));
+      const handler = template.findResources('AWS::Lambda::Function')[sync?.Properties.ServiceToken['Fn::GetAtt'][0]];
+      const roleId = handler?.Properties.Role['Fn::GetAtt'][0];
+      const statements = iamStatements(template).filter((s) => s.roles.includes(roleId));
+      const dynamo = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+      assert.deepEqual(
+        dynamo.flatMap((s) => s.resources),
+        [`<${registryTableId}.Arn>`],
+      );
+      const others = statements.filter(
+        (s) => !s.actions.every((a) => a.startsWith('dynamodb:') || a.startsWith('logs:')),
+      );
+      assert.deepEqual(others, []);
+    });
+  });
+
+  describe('observability', () => {
+    it('alarms on the API 5xx rate, p99 latency, function errors and throttles, and throttling of both tables', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      assert.ok(alarms.length >= 2);
+      const metricNames = alarms.map((alarm) =>
+        [
+          alarm.Properties.MetricName,
+          ...(alarm.Properties.Metrics ?? []).map(
+            (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName,
+          ),
+        ]
+          .filter(Boolean)
+          .join('+'),
+      );
+      for (const expected of ['5XXError', 'Latency', 'Errors', 'Throttles']) {
+        assert.ok(
+          metricNames.some((names) => names.split('+').includes(expected)),
+          `an alarm on ${expected}`,
+        );
+      }
+      assert.equal(metricNames.filter((names) => names.includes('ReadThrottleEvents')).length, 2);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: [
+          Match.objectLike({
+            MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Latency' }), Stat: 'p99' }),
+          }),
+        ],
+      });
+    });
+
+    it('has a dashboard with per-tool calls from the function logs', () => {
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const body = flatten(
+        Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody,
+      );
+      assert.match(body, /Calls and errors per tool/);
+      assert.match(body, /stats count\(\*\) as calls.* by tool, outcome/);
+      assert.match(body, /5XXError/);
+      assert.match(body, /"p99"/);
+    });
+
+    it('counts tool calls by outcome with a metric filter on the audit lines', () => {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: '{ $.message = "tool call" }',
+        MetricTransformations: [
+          Match.objectLike({ MetricName: 'ToolCalls', Dimensions: [{ Key: 'Outcome', Value: '$.audit.outcome' }] }),
+        ],
+      });
+    });
+
+    it('has no alarm actions unless a topic or an email is configured', () => {
+      template.resourceCountIs('AWS::SNS::Topic', 0);
+      for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+        assert.equal(alarm.Properties.AlarmActions, undefined);
+      }
+    });
+  });
+
+  it('outputs the endpoint URL, table names, secrets prefix and function name', () => {
+    const outputs = template.findOutputs('*');
+    for (const name of ['EndpointUrl', 'RegistryTableName', 'AuditTableName', 'SecretsPrefix', 'McpFunctionName']) {
+      assert.ok(outputs[name], `output ${name}`);
+    }
+    assert.match(
+      flatten(outputs.EndpointUrl!.Value),
+      /^https:\/\/<EndpointApi\w+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/<EndpointApiDeploymentStagedev\w+>\/mcp$/,
+    );
+    assert.equal(outputs.SecretsPrefix!.Value, 'mcp-cluster/dev/');
+  });
+});

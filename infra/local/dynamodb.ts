@@ -36,12 +36,7 @@ export async function startDynamoDb(
  * Keep in step with infra's table construct.
  */
 export async function ensureRegistryTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
+  if (await tableStatus(client, tableName)) return waitUntilActive(client, tableName);
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -56,4 +51,24 @@ export async function ensureRegistryTable(client: DynamoDBClient, tableName: str
       ],
     }),
   );
+  await waitUntilActive(client, tableName);
+}
+
+async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return Table?.TableStatus ?? 'UNKNOWN';
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** A table answers reads only once ACTIVE (dynalite, like DynamoDB, reports CREATING first). */
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await tableStatus(client, tableName)) === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
 }

@@ -7,6 +7,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { AUDIT_BY_TOOL_INDEX } from '../../shared/audit/audit-table.js';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -29,6 +30,36 @@ export async function startDynamoDb(
     endpoint: `http://${host}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Creates the audit table as the CDK stack does (PK/SK, index `byTool` on GSI1PK/GSI1SK) unless it exists. */
+export async function ensureAuditTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  if (await tableStatus(client, tableName)) return waitUntilActive(client, tableName);
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['PK', 'SK', 'GSI1PK', 'GSI1SK'].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: AUDIT_BY_TOOL_INDEX,
+          KeySchema: [
+            { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+            { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  await waitUntilActive(client, tableName);
 }
 
 /**

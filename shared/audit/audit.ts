@@ -8,6 +8,7 @@ export type CallOutcome =
   | 'tool_error' // the tool ran and reported a failure (isError result)
   | 'timeout' // the tool's deadline passed
   | 'invalid_arguments' // arguments failed the tool's schema
+  | 'rate_limited' // over the tool's or the agent's rate limit
   | 'denied' // the tool exists but the caller may not call it (answered as unknown)
   | 'unknown_tool'; // no such tool, or disabled
 
@@ -25,6 +26,8 @@ export interface AuditRecord {
   errorCode?: string;
   latencyMs: number;
   argumentsDigest: string;
+  /** The raw arguments, only for tools that opt in (`audit: { arguments: true }`). */
+  arguments?: Record<string, unknown>;
 }
 
 /** Where audit records go. The log sink writes a structured line; the governance layer adds a DynamoDB sink. */

@@ -18,6 +18,52 @@ export const apiKeyPartition = (keyHash: string) => `APIKEY#${keyHash}`;
 
 const scopeList = z.array(z.string().min(1));
 
+/** `limit` calls per `windowSeconds`, counted per agent (per tool on a manifest, across all tools on an API key). */
+export const rateLimitSchema = z.object({
+  limit: z.number().int().positive(),
+  windowSeconds: z.number().int().positive().max(86_400),
+});
+
+export type RateLimit = z.infer<typeof rateLimitSchema>;
+
+const WINDOW_UNITS: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  second: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  h: 3600,
+  hour: 3600,
+  d: 86_400,
+  day: 86_400,
+};
+
+/** Parses `10/min`, `100/h`, `5/30s` into a rate limit; throws with a readable message otherwise. */
+export function parseRateLimit(text: string): RateLimit {
+  const match = /^\s*(\d+)\s*\/\s*(\d*)\s*([a-z]+)\s*$/i.exec(text);
+  const unit = match
+    ? (WINDOW_UNITS[match[3]!.toLowerCase().replace(/s$/, '')] ?? WINDOW_UNITS[match[3]!.toLowerCase()])
+    : undefined;
+  if (!match || unit === undefined) {
+    throw new Error(`Invalid rate limit "${text}": use CALLS/WINDOW, e.g. 10/min, 100/h, 5/30s`);
+  }
+  return rateLimitSchema.parse({ limit: Number(match[1]), windowSeconds: (match[2] ? Number(match[2]) : 1) * unit });
+}
+
+export function formatRateLimit(limit: RateLimit): string {
+  const { windowSeconds: w } = limit;
+  const window =
+    w % 86_400 === 0
+      ? `${w / 86_400 === 1 ? '' : w / 86_400}d`
+      : w % 3600 === 0
+        ? `${w / 3600 === 1 ? '' : w / 3600}h`
+        : w % 60 === 0
+          ? `${w / 60 === 1 ? '' : w / 60}min`
+          : `${w === 1 ? "" : w}s`;
+  return `${limit.limit}/${window}`;
+}
+
 /** Runtime policy for one tool. Code owns schema and behaviour; the manifest owns everything operators change. */
 export const toolManifestSchema = z.object({
   PK: z.literal(TOOL_PARTITION),
@@ -33,6 +79,8 @@ export const toolManifestSchema = z.object({
   defaultDescription: z.string().optional(),
   /** Policy: replaces the code's description when set. */
   description: z.string().min(1).optional(),
+  /** Policy: calls per agent per window for this tool. Absent means unlimited (and no counter is touched). */
+  rateLimit: rateLimitSchema.optional(),
   /** Policy: rebinds a secret binding to another secret name: `{ weather: 'weather-api-eu' }`. */
   secrets: z.record(z.string(), z.string().min(1)).optional(),
   /** Bumped on every change to the item. */
@@ -57,6 +105,8 @@ export const apiKeyItemSchema = z.object({
   /** ISO-8601; set when the key is revoked. */
   revokedAt: z.iso.datetime().optional(),
   description: z.string().optional(),
+  /** Calls per window for this agent across all tools. */
+  rateLimit: rateLimitSchema.optional(),
 });
 
 export type ApiKeyItem = z.infer<typeof apiKeyItemSchema>;

@@ -25,6 +25,7 @@ const CALL_OUTCOMES = Object.keys({
   invalid_arguments: true,
   denied: true,
   unknown_tool: true,
+  rate_limited: true,
 } satisfies Record<CallOutcome, true>) as CallOutcome[];
 
 export interface McpObservabilityProps {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -15,7 +15,7 @@ import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.j
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
 import { startDemoUpstreams } from './demo-upstreams.js';
-import { ensureRegistryTable, startDynamoDb } from './dynamodb.js';
+import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from './dynamodb.js';
 import { startFront, WorkerPool } from './front.js';
 import { startSecretsManagerServer } from './secrets-manager-server.js';
 
@@ -23,6 +23,7 @@ import { startSecretsManagerServer } from './secrets-manager-server.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export const LOCAL_TABLE_NAME = 'mcp-cluster-local-registry';
+export const LOCAL_AUDIT_TABLE_NAME = 'mcp-cluster-local-audit';
 export const LOCAL_SECRETS_PREFIX = 'mcp-cluster/local/';
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -50,6 +51,7 @@ export interface LocalCluster {
   /** The development API key (all scopes). */
   apiKey: string;
   tableName: string;
+  auditTableName: string;
   secretsPrefix: string;
   dynamodbEndpoint: string;
   secretsManagerEndpoint: string;
@@ -60,6 +62,19 @@ export interface LocalCluster {
   workerPids: number[];
   stop(): Promise<void>;
 }
+
+/** What `.mcp-local/cluster.json` holds while the cluster runs: how the admin CLI reaches its services. */
+export interface LocalClusterFile {
+  url: string;
+  region: string;
+  dynamodbEndpoint: string;
+  secretsManagerEndpoint: string;
+  registryTable: string;
+  auditTable: string;
+  secretsPrefix: string;
+}
+
+export const LOCAL_CLUSTER_FILE = 'cluster.json';
 
 interface DevFile {
   url: string;
@@ -99,6 +114,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     });
 
     await ensureRegistryTable(dynamodb, LOCAL_TABLE_NAME);
+    await ensureAuditTable(dynamodb, LOCAL_AUDIT_TABLE_NAME);
     const sync = await syncCodeManifests({ client: dynamodb, tableName: LOCAL_TABLE_NAME }, codeTools);
 
     const demoKeys = await ensureDemoSecrets(secretsManager);
@@ -112,15 +128,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       bundle: join(bundle.dirs.mcp, 'index.mjs'),
       timeoutMs,
       onLog: options.onLog,
-      env: workerEnv({
-        ...options.env,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
-      }),
     });
     stops.push(() => pool.stop());
-    await pool.start();
 
+    // The front listens first: its address is the public base URL the workers advertise.
     const host = options.host ?? '127.0.0.1';
     const front = await startFront({ pool, port: options.port ?? 3000, host });
     stops.push(
@@ -130,15 +141,35 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           front.server.closeAllConnections();
         }),
     );
+    await pool.start(
+      workerEnv({
+        PUBLIC_BASE_URL: front.url,
+        ...options.env,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
+      }),
+    );
 
     const url = `${front.url}/mcp`;
     const dev = await ensureDevKey(join(stateDir, 'dev.json'), dynamodb, url);
+    const clusterFile: LocalClusterFile = {
+      url,
+      region: LOCAL_REGION,
+      dynamodbEndpoint: dynamo.endpoint,
+      secretsManagerEndpoint: secretsServer.url,
+      registryTable: LOCAL_TABLE_NAME,
+      auditTable: LOCAL_AUDIT_TABLE_NAME,
+      secretsPrefix: LOCAL_SECRETS_PREFIX,
+    };
+    writeFileSync(join(stateDir, LOCAL_CLUSTER_FILE), `${JSON.stringify(clusterFile, null, 2)}\n`, { mode: 0o600 });
+    stops.push(async () => rmSync(join(stateDir, LOCAL_CLUSTER_FILE), { force: true }));
 
     return {
       url,
       baseUrl: front.url,
       apiKey: dev.apiKey,
       tableName: LOCAL_TABLE_NAME,
+      auditTableName: LOCAL_AUDIT_TABLE_NAME,
       secretsPrefix: LOCAL_SECRETS_PREFIX,
       dynamodbEndpoint: dynamo.endpoint,
       secretsManagerEndpoint: secretsServer.url,
@@ -166,6 +197,7 @@ function workerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
+    AUDIT_TABLE_NAME: LOCAL_AUDIT_TABLE_NAME,
     SECRETS_PREFIX: LOCAL_SECRETS_PREFIX,
     SERVER_NAME: 'mcp-cluster-local',
     ...extra,

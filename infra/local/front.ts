@@ -14,7 +14,6 @@ export interface WorkerPoolOptions {
   size: number;
   /** The bundled handler every worker loads. */
   bundle: string;
-  env: NodeJS.ProcessEnv;
   /** Per-invocation deadline, like the Lambda function's timeout. */
   timeoutMs: number;
   /** Where workers' stdout/stderr lines go (their structured logs). */
@@ -40,14 +39,24 @@ export class WorkerPool {
   #next = 0;
   #sequence = 0;
   #stopping = false;
+  #env: NodeJS.ProcessEnv = {};
+  #markStarted!: () => void;
+  /** Requests that arrive before the workers are spawned wait for this. */
+  readonly #started = new Promise<void>((resolve) => {
+    this.#markStarted = resolve;
+  });
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
     this.#slots = Array.from({ length: options.size }, (_, index) => ({ index, pending: new Map() }));
   }
 
-  async start(): Promise<void> {
-    await Promise.all(this.#slots.map((slot) => this.#spawn(slot)));
+  /** Starts the workers with the function's environment. */
+  async start(env: NodeJS.ProcessEnv): Promise<void> {
+    this.#env = env;
+    const spawned = this.#slots.map((slot) => this.#spawn(slot));
+    this.#markStarted();
+    await Promise.all(spawned);
   }
 
   get pids(): number[] {
@@ -56,6 +65,7 @@ export class WorkerPool {
 
   /** Sends one event to the next worker; resolves with its proxy result and the worker's number. */
   async invoke(event: APIGatewayProxyEvent): Promise<{ result: APIGatewayProxyResult; worker: number }> {
+    await this.#started;
     const slot = this.#slots[this.#next++ % this.#slots.length]!;
     await slot.ready;
     const id = ++this.#sequence;
@@ -89,7 +99,7 @@ export class WorkerPool {
   #spawn(slot: Slot): Promise<void> {
     const child = fork(WORKER_FILE, [], {
       execArgv: ['--import', 'tsx', '--enable-source-maps'],
-      env: { ...this.#options.env, MCP_HANDLER_BUNDLE: this.#options.bundle },
+      env: { ...this.#env, MCP_HANDLER_BUNDLE: this.#options.bundle },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     slot.child = child;

@@ -28,8 +28,49 @@ export const configSchema = z.object({
   TOOL_TIMEOUT_MS: integer(10_000, 1),
   /** Time kept back from the Lambda deadline to answer after a tool times out. */
   DEADLINE_MARGIN_MS: milliseconds(1_000),
-  /** Public base URL of the endpoint (used in WWW-Authenticate). Not taken from forwarded headers. */
+  /**
+   * Public base URL of the endpoint (the MCP endpoint is `${PUBLIC_BASE_URL}/mcp`), used in the protected-resource
+   * metadata and `WWW-Authenticate`. Never taken from forwarded headers; without it, API Gateway's own domain and stage.
+   */
   PUBLIC_BASE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+  /** Audit table; one record per tools/call, plus the rate-limit counters. Without it, audit goes to the logs only. */
+  AUDIT_TABLE_NAME: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
+  /** How long audit records are kept (DynamoDB TTL). */
+  AUDIT_RETENTION_DAYS: integer(90, 1),
+  /** OAuth 2.1 / OIDC issuer whose JWTs are accepted as bearer tokens (besides API keys). */
+  OAUTH_ISSUER: z.preprocess(unsetIfEmpty, z.url().optional()),
+  /** JWKS URL; by default read from the issuer's OpenID/OAuth discovery document. */
+  OAUTH_JWKS_URI: z.preprocess(unsetIfEmpty, z.url().optional()),
+  /** Audience a JWT must name (RFC 8707); by default the MCP endpoint's URL. */
+  OAUTH_AUDIENCE: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
+  /** Asymmetric algorithms accepted for JWTs (`none` and HMAC are never accepted). */
+  OAUTH_ALGORITHMS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default('RS256,ES256,PS256,EdDSA')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((alg) => alg.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+          .min(1),
+      ),
+  ),
+  /** JWT claim naming the caller's tenant. */
+  OAUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  /** Scopes every caller needs to use the endpoint at all (space or comma separated); missing ones answer 403. */
+  REQUIRED_SCOPES: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default('')
+      .transform((value) => value.split(/[\s,]+/).filter(Boolean)),
+  ),
   /** Name the server reports in `initialize`. */
   SERVER_NAME: z.string().min(1).default('mcp-cluster'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -17,7 +17,23 @@ describe('loadConfig', () => {
       DEADLINE_MARGIN_MS: 1_000,
       SERVER_NAME: 'mcp-cluster',
       LOG_LEVEL: 'info',
+      AUDIT_RETENTION_DAYS: 90,
+      OAUTH_ALGORITHMS: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      OAUTH_TENANT_CLAIM: 'tenant',
+      REQUIRED_SCOPES: [],
     });
+  });
+
+  it('splits algorithm and scope lists, and refuses symmetric or unknown JWT algorithms', () => {
+    const config = loadConfig({
+      REGISTRY_TABLE_NAME: 'r',
+      OAUTH_ALGORITHMS: 'ES256, RS256',
+      REQUIRED_SCOPES: 'mcp:use, mcp:read',
+    });
+    assert.deepEqual(config.OAUTH_ALGORITHMS, ['ES256', 'RS256']);
+    assert.deepEqual(config.REQUIRED_SCOPES, ['mcp:use', 'mcp:read']);
+    assert.throws(() => loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_ALGORITHMS: 'HS256' }), /OAUTH_ALGORITHMS/);
+    assert.throws(() => loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_ALGORITHMS: 'none' }), /OAUTH_ALGORITHMS/);
   });
 
   it('turns numeric environment strings into numbers', () => {

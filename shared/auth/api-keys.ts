@@ -4,7 +4,13 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LoadingCache } from '../cache/loading-cache.js';
 import { AuthError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { API_KEY_SORT_KEY, type ApiKeyItem, apiKeyItemSchema, apiKeyPartition } from '../registry/table.js';
+import {
+  API_KEY_SORT_KEY,
+  type ApiKeyItem,
+  apiKeyItemSchema,
+  apiKeyPartition,
+  type RateLimit,
+} from '../registry/table.js';
 import type { Principal } from './principal.js';
 
 /** API keys look like `mcpk_<43 base64url characters>`: 256 bits of randomness behind a recognisable prefix. */
@@ -26,6 +32,7 @@ export interface NewApiKey {
   tenant?: string;
   expiresAt?: Date;
   description?: string;
+  rateLimit?: RateLimit;
 }
 
 export interface CreatedApiKey {
@@ -52,6 +59,7 @@ export async function createApiKey(
     createdAt: new Date().toISOString(),
     ...(input.expiresAt ? { expiresAt: input.expiresAt.toISOString() } : {}),
     ...(input.description ? { description: input.description } : {}),
+    ...(input.rateLimit ? { rateLimit: input.rateLimit } : {}),
   };
   await options.client.send(
     new PutItemCommand({
@@ -116,6 +124,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
         scopes: item.scopes,
         method: 'api-key',
         credentialId: item.keyId,
+        ...(item.rateLimit ? { rateLimit: item.rateLimit } : {}),
       };
     },
   };

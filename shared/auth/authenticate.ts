@@ -1,5 +1,6 @@
 import { AuthError } from '../errors/errors.js';
-import type { ApiKeyVerifier } from './api-keys.js';
+import { API_KEY_PREFIX, type ApiKeyVerifier } from './api-keys.js';
+import { type JwtVerifier, looksLikeJwt } from './jwt.js';
 import type { Principal } from './principal.js';
 
 /** Turns request headers into a principal. One seam for every credential kind (API keys now, JWTs next). */
@@ -9,7 +10,8 @@ export interface Authenticator {
 
 const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
 
-export function createAuthenticator(options: { apiKeys: ApiKeyVerifier }): Authenticator {
+/** API keys (`mcpk_...`) are looked up in the registry; JWTs are verified against the configured issuer. */
+export function createAuthenticator(options: { apiKeys: ApiKeyVerifier; jwt?: JwtVerifier }): Authenticator {
   return {
     async authenticate(headers) {
       const header = headers['authorization'];
@@ -17,7 +19,10 @@ export function createAuthenticator(options: { apiKeys: ApiKeyVerifier }): Authe
         throw new AuthError('invalid_request', 'Authentication required: send "Authorization: Bearer <key>".');
       const match = BEARER.exec(header);
       if (!match?.[1]) throw new AuthError('invalid_request', 'The Authorization header must be "Bearer <key>".');
-      return options.apiKeys.verify(match[1]);
+      const token = match[1];
+      if (token.startsWith(API_KEY_PREFIX)) return options.apiKeys.verify(token);
+      if (options.jwt && looksLikeJwt(token)) return options.jwt.verify(token);
+      throw new AuthError('invalid_token', 'The bearer token is not a valid API key or access token.');
     },
   };
 }

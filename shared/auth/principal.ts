@@ -12,6 +12,8 @@ export interface Principal {
   credentialId: string;
   /** The user an agent acts for, when it acts on someone's behalf. */
   onBehalfOf?: string;
+  /** Calls per window for this agent across all tools (set on its API key). */
+  rateLimit?: { limit: number; windowSeconds: number };
 }
 
 /** True when the principal holds every scope in `required`. */

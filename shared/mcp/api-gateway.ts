@@ -22,6 +22,7 @@ export function fromApiGatewayEvent(
         ? Buffer.from(event.body, 'base64').toString('utf8')
         : event.body;
   return {
+    baseUrl: gatewayBaseUrl(event),
     method: event.httpMethod.toUpperCase(),
     path: event.path,
     headers,
@@ -33,4 +34,14 @@ export function fromApiGatewayEvent(
 
 export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyResult {
   return { statusCode: response.statusCode, headers: response.headers, body: response.body, isBase64Encoded: false };
+}
+
+/**
+ * The base URL from API Gateway's own request context (its domain and stage), never from forwarded headers a client
+ * can set. On the default execute-api domain the stage is part of the path; on a custom domain it is not.
+ */
+function gatewayBaseUrl(event: APIGatewayProxyEvent): string | undefined {
+  const { domainName, stage } = event.requestContext ?? {};
+  if (!domainName) return undefined;
+  return domainName.endsWith('.amazonaws.com') && stage ? `https://${domainName}/${stage}` : `https://${domainName}`;
 }

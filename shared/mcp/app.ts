@@ -1,10 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type AuditSink, createLogAuditSink } from '../audit/audit.js';
+import { createDynamoAuditSink } from '../audit/audit-table.js';
 import { createApiKeyVerifier } from '../auth/api-keys.js';
 import { createAuthenticator } from '../auth/authenticate.js';
+import { createJwtVerifier } from '../auth/jwt.js';
 import type { Config } from '../config/config.js';
+import { ConfigError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
+import { createRateLimiter } from '../rate-limit/rate-limiter.js';
 import { createManifestStore } from '../registry/manifest-store.js';
 import { createRegistry } from '../registry/registry.js';
 import { createSecretStore } from '../secrets/secret-store.js';
@@ -29,6 +33,24 @@ const INSTRUCTIONS =
 export function createMcpApp(options: McpAppOptions): McpEndpoint {
   const { config, logger } = options;
   const tableName = config.REGISTRY_TABLE_NAME;
+  const publicBaseUrl = config.PUBLIC_BASE_URL?.replace(/\/+$/, '');
+  const auditTable = config.AUDIT_TABLE_NAME;
+
+  let jwt: ReturnType<typeof createJwtVerifier> | undefined;
+  if (config.OAUTH_ISSUER) {
+    const audience = config.OAUTH_AUDIENCE ?? (publicBaseUrl ? `${publicBaseUrl}/mcp` : undefined);
+    if (!audience)
+      throw new ConfigError('OAUTH_ISSUER needs OAUTH_AUDIENCE or PUBLIC_BASE_URL (the audience tokens must name)');
+    jwt = createJwtVerifier({
+      issuer: config.OAUTH_ISSUER,
+      jwksUri: config.OAUTH_JWKS_URI,
+      audience,
+      algorithms: config.OAUTH_ALGORITHMS,
+      tenantClaim: config.OAUTH_TENANT_CLAIM,
+      logger,
+    });
+  }
+
   return createMcpEndpoint({
     serverName: config.SERVER_NAME,
     serverVersion: SERVER_VERSION,
@@ -38,6 +60,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
     authenticator: createAuthenticator({
       apiKeys: createApiKeyVerifier({ client: options.dynamodb, tableName, ttlMs: config.AUTH_CACHE_TTL_MS, logger }),
+      jwt,
     }),
     registry: createRegistry({
       store: createManifestStore({ client: options.dynamodb, tableName, logger }),
@@ -51,7 +74,20 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
       ttlMs: config.SECRETS_TTL_MS,
       logger,
     }),
-    audit: options.audit ?? createLogAuditSink(logger),
+    audit:
+      options.audit ??
+      (auditTable
+        ? createDynamoAuditSink({
+            client: options.dynamodb,
+            tableName: auditTable,
+            retentionDays: config.AUDIT_RETENTION_DAYS,
+            logger,
+          })
+        : createLogAuditSink(logger)),
+    rateLimiter: auditTable ? createRateLimiter({ client: options.dynamodb, tableName: auditTable }) : undefined,
+    publicBaseUrl,
+    authorizationServers: config.OAUTH_ISSUER ? [config.OAUTH_ISSUER] : [],
+    requiredScopes: config.REQUIRED_SCOPES,
     logger,
   });
 }

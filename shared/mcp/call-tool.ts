@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import { errorCode } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redactor } from '../logging/redactor.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ToolContent } from '../tools/define-tool.js';
@@ -40,6 +41,8 @@ export interface CallToolDeps {
   signal?: AbortSignal;
   /** Scrubs known secret values from the result. */
   redactor: Redactor;
+  /** Counts calls of tools (or agents) that have a rate limit; without it such calls are refused. */
+  rateLimiter?: RateLimiter;
 }
 
 export interface CallToolParams {
@@ -54,11 +57,17 @@ interface ToolFailure {
   code: string;
   message: string;
   retryable: boolean;
+  retryAfterSeconds?: number;
 }
 
 /** An `isError` result the model can act on. `structuredContent` carries the code unless the tool's own output schema owns it. */
 function errorResult(tool: ServedTool | undefined, failure: ToolFailure): CallToolResult {
-  const error = { code: failure.code, message: failure.message, retryable: failure.retryable };
+  const error = {
+    code: failure.code,
+    message: failure.message,
+    retryable: failure.retryable,
+    ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
+  };
   return {
     isError: true,
     content: [{ type: 'text', text: `${failure.message} (${failure.code}${failure.retryable ? ', retryable' : ''})` }],
@@ -148,6 +157,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         ...(code ? { errorCode: code } : {}),
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         argumentsDigest: digestArguments(args),
+        ...(tool?.definition.auditArguments ? { arguments: args } : {}),
       })
       .catch((error: unknown) => logger.error('audit record could not be written', { error: error as Error }));
 
@@ -158,6 +168,12 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
       JsonRpcErrorCode.InvalidParams,
       `Unknown tool: "${params.name}". Call tools/list to see the tools available to you.`,
     );
+  }
+
+  const limited = await checkRateLimits(tool, principal, deps.rateLimiter, logger);
+  if (limited) {
+    await audit('rate_limited', limited.code);
+    return errorResult(tool, limited);
   }
 
   const parsed = tool.definition.input.safeParse(args);
@@ -197,6 +213,48 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   }
   await audit(outcome, code);
   return scrub(result, deps.redactor);
+}
+
+/** The tool's per-agent limit, then the agent's overall one. Fails closed when the counters cannot be reached. */
+async function checkRateLimits(
+  tool: ServedTool,
+  principal: Principal,
+  limiter: RateLimiter | undefined,
+  logger: Logger,
+): Promise<ToolFailure | undefined> {
+  const checks = [
+    ...(tool.rateLimit
+      ? [{ subject: `${principal.agentId}#${tool.name}`, limit: tool.rateLimit, what: `for ${tool.name}` }]
+      : []),
+    ...(principal.rateLimit
+      ? [{ subject: `${principal.agentId}#*`, limit: principal.rateLimit, what: 'for your key across all tools' }]
+      : []),
+  ];
+  for (const check of checks) {
+    let decision: Awaited<ReturnType<RateLimiter['consume']>>;
+    try {
+      if (!limiter) throw new Error('a rate limit is set but no audit table is configured for the counters');
+      decision = await limiter.consume(check.subject, check.limit);
+    } catch (error) {
+      logger.error('rate limit could not be checked', { error: error as Error });
+      return {
+        code: 'RATE_LIMIT_UNAVAILABLE',
+        message: 'The rate limit of this tool could not be checked, so the call was not made; retry shortly.',
+        retryable: true,
+        retryAfterSeconds: 1,
+      };
+    }
+    if (!decision.allowed) {
+      const { limit, windowSeconds } = check.limit;
+      return {
+        code: 'RATE_LIMITED',
+        message: `Rate limit reached: ${limit} calls per ${windowSeconds} s ${check.what}. Retry after ${decision.retryAfterSeconds} s.`,
+        retryable: true,
+        retryAfterSeconds: decision.retryAfterSeconds,
+      };
+    }
+  }
+  return undefined;
 }
 
 function classifyFailure(error: unknown, timeoutMs: number, requestId: string): ToolFailure {

@@ -7,6 +7,8 @@ export interface HttpRequest {
   body: string | undefined;
   /** API Gateway's request id: correlates logs, audit records and the response. */
   requestId: string;
+  /** The endpoint's base URL as the gateway (not the client) reports it, e.g. `https://abc.execute-api.../prod`. */
+  baseUrl?: string;
   /** Milliseconds until the function must have answered. */
   remainingMs(): number;
 }

@@ -7,10 +7,11 @@ import {
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { Authenticator } from '../auth/authenticate.js';
-import type { Principal } from '../auth/principal.js';
+import { hasScopes, type Principal } from '../auth/principal.js';
 import { errorCode } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistrySnapshot } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -45,6 +46,14 @@ export interface McpEndpointOptions {
   logger: Logger;
   /** Scrubs known secret values from every response; the process-wide one by default. */
   redactor?: Redactor;
+  /** Counters for tools and keys that set a rate limit. */
+  rateLimiter?: RateLimiter;
+  /** The endpoint's public base URL (`PUBLIC_BASE_URL`); otherwise the one API Gateway reports for the request. */
+  publicBaseUrl?: string;
+  /** Authorization servers named in the protected-resource metadata (RFC 9728). */
+  authorizationServers?: readonly string[];
+  /** Scopes every caller needs; a valid credential without them gets 403 insufficient_scope. */
+  requiredScopes?: readonly string[];
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
@@ -81,6 +90,9 @@ function acceptsJson(accept: string): boolean {
 
 const quote = (value: string) => value.replace(/["\\]/g, '');
 
+/** RFC 9728's well-known path; the metadata of the MCP endpoint is at `${base}${PROTECTED_RESOURCE_PATH}/mcp`. */
+export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
+
 /**
  * The MCP endpoint: Streamable HTTP, stateless, JSON responses only. Cheap rejections come first, before any I/O;
  * then authentication; the registry is read only for `tools/*`.
@@ -91,15 +103,50 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const serverInfo = { name: options.serverName, version: options.serverVersion };
   const redactor = options.redactor ?? processRedactor;
 
-  const unauthorized = (status: 401 | 403, reason: string, message: string): HttpResponse => {
-    const challenge =
-      reason === 'invalid_request'
-        ? `Bearer realm="${quote(options.serverName)}"`
-        : `Bearer realm="${quote(options.serverName)}", error="${reason}", error_description="${quote(message)}"`;
-    return rpcFailure(status, JsonRpcErrorCode.InvalidRequest, message, { 'www-authenticate': challenge });
+  const requiredScopes = options.requiredScopes ?? [];
+  const baseUrlOf = (request: HttpRequest) => (options.publicBaseUrl ?? request.baseUrl ?? '').replace(/\/+$/, '');
+  const metadataUrlOf = (request: HttpRequest) => `${baseUrlOf(request)}${PROTECTED_RESOURCE_PATH}/mcp`;
+
+  /** RFC 6750 + RFC 9728: where to find the metadata, which scopes to ask for, and what was wrong. */
+  const unauthorized = (request: HttpRequest, status: 401 | 403, reason: string, message: string): HttpResponse => {
+    const params = [`resource_metadata="${metadataUrlOf(request)}"`];
+    if (requiredScopes.length) params.push(`scope="${quote(requiredScopes.join(' '))}"`);
+    if (reason !== 'invalid_request') params.push(`error="${reason}"`, `error_description="${quote(message)}"`);
+    return rpcFailure(status, JsonRpcErrorCode.InvalidRequest, message, {
+      'www-authenticate': `Bearer ${params.join(', ')}`,
+    });
+  };
+
+  /** The OAuth 2.0 Protected Resource Metadata (RFC 9728) for this endpoint: public, cacheable. */
+  const protectedResourceMetadata = async (request: HttpRequest): Promise<HttpResponse> => {
+    const scopes = new Set(requiredScopes);
+    try {
+      for (const tool of (await options.registry.snapshot()).tools())
+        for (const scope of tool.scopes) scopes.add(scope);
+    } catch {
+      // the metadata is still useful without the tools' scopes
+    }
+    const body = {
+      resource: `${baseUrlOf(request)}/mcp`,
+      authorization_servers: options.authorizationServers ?? [],
+      bearer_methods_supported: ['header'],
+      scopes_supported: [...scopes].sort(),
+      resource_name: options.serverName,
+    };
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
+      body: JSON.stringify(body),
+    };
   };
 
   return async function handle(request) {
+    if (request.path.endsWith(PROTECTED_RESOURCE_PATH) || request.path.endsWith(`${PROTECTED_RESOURCE_PATH}/mcp`)) {
+      if (request.method === 'GET' || request.method === 'HEAD') return protectedResourceMetadata(request);
+      return rpcFailure(405, JsonRpcErrorCode.InvalidRequest, 'The protected-resource metadata is read with GET.', {
+        allow: 'GET',
+      });
+    }
     // 1. Cheap rejections, before any I/O.
     if (request.method !== 'POST') {
       return rpcFailure(
@@ -167,7 +214,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const code = errorCode(error);
       if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') {
         const authError = error as { status: 401 | 403; reason: string; message: string };
-        return unauthorized(authError.status, authError.reason, authError.message);
+        return unauthorized(request, authError.status, authError.reason, authError.message);
       }
       options.logger.error('authentication failed unexpectedly', {
         requestId: request.requestId,
@@ -180,6 +227,16 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         {
           'retry-after': retryAfter,
         },
+      );
+    }
+
+    const missing = requiredScopes.filter((scope) => !hasScopes(principal, [scope]));
+    if (missing.length) {
+      return unauthorized(
+        request,
+        403,
+        'insufficient_scope',
+        `The credential lacks the scope(s) this endpoint requires: ${missing.join(' ')}.`,
       );
     }
 
@@ -264,6 +321,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         remainingMs: () => request.remainingMs() - options.deadlineMarginMs,
         signal: extra.signal,
         redactor,
+        rateLimiter: options.rateLimiter,
       });
     });
     const transport = new RequestTransport();

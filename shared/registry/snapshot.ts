@@ -1,6 +1,6 @@
 import { hasScopes, type Principal } from '../auth/principal.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
-import type { ToolManifest } from './table.js';
+import type { RateLimit, ToolManifest } from './table.js';
 
 /** A tool as served right now: the code's schema and behaviour joined with the manifest's policy. */
 export interface ServedTool {
@@ -12,6 +12,8 @@ export interface ServedTool {
   /** binding name → secret name (without the prefix). */
   readonly secrets: Readonly<Record<string, string>>;
   readonly version: number;
+  /** Calls per agent per window, from the manifest. */
+  readonly rateLimit?: RateLimit;
   /** This tool's entry in `tools/list`, serialized once per snapshot. */
   readonly listingJson: string;
 }
@@ -99,6 +101,7 @@ export function buildSnapshot(
       scopes: manifest?.scopes ?? definition.scopes,
       secrets,
       version: manifest?.version ?? 0,
+      ...(manifest?.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
       listingJson: listingEntry(definition, description),
     };
   });

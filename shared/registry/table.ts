@@ -60,7 +60,7 @@ export function formatRateLimit(limit: RateLimit): string {
         ? `${w / 3600 === 1 ? '' : w / 3600}h`
         : w % 60 === 0
           ? `${w / 60 === 1 ? '' : w / 60}min`
-          : `${w === 1 ? "" : w}s`;
+          : `${w === 1 ? '' : w}s`;
   return `${limit.limit}/${window}`;
 }
 

@@ -58,6 +58,8 @@ export interface ToolSpec<
   secrets?: Secrets;
   /** Deadline for one call; capped by the Lambda's remaining time. */
   timeoutMs?: number;
+  /** `arguments: true` stores the raw arguments in audit records (only a digest otherwise). Never for secrets. */
+  audit?: { arguments?: boolean };
   run(
     args: z.output<Input>,
     ctx: ToolContext<Extract<keyof Secrets, string>>,
@@ -78,6 +80,7 @@ export interface ToolDefinition {
   readonly scopes: readonly string[];
   readonly secrets: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  readonly auditArguments: boolean;
   run(args: unknown, ctx: ToolContext): Promise<unknown>;
 }
 
@@ -118,6 +121,7 @@ export function defineTool<
     scopes: Object.freeze([...(spec.scopes ?? [])]),
     secrets: Object.freeze({ ...(spec.secrets ?? {}) }) as Readonly<Record<string, string>>,
     timeoutMs: spec.timeoutMs,
+    auditArguments: spec.audit?.arguments === true,
     run: spec.run as ToolDefinition['run'],
   });
 }

@@ -329,9 +329,7 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
       assert.equal((JSON.parse(response.body) as RpcBody).error?.code, -32600);
     });
 
-    it('points the 401 challenge at the protected-resource metadata (RFC 9728)', {
-      todo: 'mcp-endpoint.ts unauthorized() never adds resource_metadata; PUBLIC_BASE_URL is parsed by config but unused',
-    }, async () => {
+    it('points the 401 challenge at the protected-resource metadata (RFC 9728)', async () => {
       const withBaseUrl = createMcpApp({
         config: loadConfig({
           REGISTRY_TABLE_NAME: tableName,

@@ -94,6 +94,20 @@ export const contextSchema = z
     alarm5xxRatePercent: int(1, 100).default(OBSERVABILITY_DEFAULTS.serverErrorRatePercent),
     /** Customer-managed KMS key for both tables; AWS-managed encryption when unset. */
     tableKmsKeyArn: text(KMS_KEY_ARN, 'a KMS key ARN').optional(),
+    /** OAuth 2.1 / OIDC issuer whose access tokens are accepted besides API keys. */
+    oauthIssuer: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    /** Audience tokens must carry (RFC 8707); defaults to the custom domain's /mcp URL. */
+    oauthAudience: z.string().trim().min(1).optional(),
+    /** JWKS URL, when the issuer publishes no discovery document. */
+    oauthJwksUri: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    /** Scopes every caller needs (comma-separated). */
+    requiredScopes: z
+      .string()
+      .trim()
+      .regex(/^[\w:.\-/]+(,[\w:.\-/]+)*$/, 'must be comma-separated scopes')
+      .optional(),
+    /** Days audit records are kept. */
+    auditRetentionDays: int(1, 3_650).default(90),
   })
   .superRefine(
     (c, ctx) => {
@@ -119,6 +133,11 @@ export const contextSchema = z
         problem('throttlingBurstLimit', `must be at least throttlingRateLimit (${c.throttlingRateLimit})`);
       }
       if (c.alarmEmail && c.alarmTopicArn) problem('alarmEmail', 'give alarmEmail or alarmTopicArn, not both');
+      if (c.oauthIssuer && !c.oauthAudience && !c.domainName) {
+        problem('oauthAudience', 'is required with oauthIssuer unless domainName gives the endpoint a stable URL');
+      }
+      if ((c.oauthAudience || c.oauthJwksUri) && !c.oauthIssuer)
+        problem('oauthIssuer', 'is required with oauthAudience/oauthJwksUri');
       // Run even when a field failed, so one run reports every problem (values of failed fields may be raw).
     },
     { when: () => true },
@@ -159,6 +178,9 @@ export function stackPropsFromContext(c: ClusterContext): Omit<McpClusterStackPr
       provisionedConcurrency: c.provisionedConcurrency,
       logLevel: c.logLevel,
     },
+    oauth: c.oauthIssuer ? { issuer: c.oauthIssuer, audience: c.oauthAudience, jwksUri: c.oauthJwksUri } : undefined,
+    requiredScopes: c.requiredScopes?.split(','),
+    auditRetentionDays: c.auditRetentionDays,
     throttlingRateLimit: c.throttlingRateLimit,
     throttlingBurstLimit: c.throttlingBurstLimit,
     corsAllowOrigins: c.corsOrigins,

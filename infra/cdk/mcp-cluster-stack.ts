@@ -43,6 +43,12 @@ export interface McpClusterStackProps extends StackProps {
   alarms?: { email?: string; topicArn?: string; serverErrorRatePercent?: number; p99LatencyMs?: number };
   /** Customer-managed key for both tables. @default AWS-managed encryption */
   tableEncryptionKeyArn?: string;
+  /** Accept OAuth access tokens (JWTs) from this issuer besides API keys. @default - API keys only */
+  oauth?: { issuer: string; audience?: string; jwksUri?: string };
+  /** Scopes every caller needs. @default - none */
+  requiredScopes?: string[];
+  /** @default 90 */
+  auditRetentionDays?: number;
 }
 
 /** `McpCluster-<stage>` */
@@ -93,6 +99,13 @@ export class McpClusterStack extends Stack {
     const fn = this.mcpFunction.function;
     this.registryTable.bindReader(fn);
     this.toolSecrets.bindReader(fn);
+    this.auditTable.bindWriter(fn, { retentionDays: props.auditRetentionDays ?? 90 });
+    if (props.oauth) {
+      fn.addEnvironment('OAUTH_ISSUER', props.oauth.issuer);
+      if (props.oauth.audience) fn.addEnvironment('OAUTH_AUDIENCE', props.oauth.audience);
+      if (props.oauth.jwksUri) fn.addEnvironment('OAUTH_JWKS_URI', props.oauth.jwksUri);
+    }
+    if (props.requiredScopes?.length) fn.addEnvironment('REQUIRED_SCOPES', props.requiredScopes.join(' '));
 
     this.mcpApi = new McpApi(this, 'Endpoint', {
       handler: this.mcpFunction.target,

@@ -107,6 +107,30 @@ describe('the app context', () => {
     );
   });
 
+  it('needs an audience for an OAuth issuer when no custom domain fixes the endpoint URL', () => {
+    assert.throws(
+      () => parse({ oauthIssuer: 'https://login.example.com' }),
+      /oauthAudience: is required with oauthIssuer/,
+    );
+    assert.throws(
+      () => parse({ oauthIssuer: 'http://login.example.com', oauthAudience: 'x' }),
+      /oauthIssuer: must be an https URL/,
+    );
+    const props = stackPropsFromContext(
+      parse({
+        oauthIssuer: 'https://login.example.com',
+        oauthAudience: 'https://mcp.example.com/mcp',
+        requiredScopes: 'mcp:use',
+      }),
+    );
+    assert.deepEqual(props.oauth, {
+      issuer: 'https://login.example.com',
+      audience: 'https://mcp.example.com/mcp',
+      jwksUri: undefined,
+    });
+    assert.deepEqual(props.requiredScopes, ['mcp:use']);
+  });
+
   it('turns into stack properties with the custom domain, WAF and alarms grouped', () => {
     const props = stackPropsFromContext(
       parse({

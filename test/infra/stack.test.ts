@@ -12,6 +12,7 @@ describe('the McpCluster-dev stack', () => {
   let mcpFunctionId: string;
   let mcpRoleId: string;
   let registryTableId: string;
+  let auditTableId: string;
 
   before(async () => {
     ({ template } = await synthCluster());
@@ -22,6 +23,9 @@ describe('the McpCluster-dev stack', () => {
     mcpRoleId = mcpFunction.Properties.Role['Fn::GetAtt'][0];
     registryTableId = logicalIdOf(template, 'AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: Match.absent(),
+    });
+    auditTableId = logicalIdOf(template, 'AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.anyValue(),
     });
   });
 
@@ -207,16 +211,26 @@ describe('the McpCluster-dev stack', () => {
       }
     });
 
-    it('let the MCP function read the registry (GetItem, Query) and nothing more of DynamoDB', () => {
+    it('let the MCP function read the registry (GetItem, Query), append to the audit table, and nothing more of DynamoDB', () => {
       const dynamo = iamStatements(template).filter(
         (s) => s.roles.includes(mcpRoleId) && s.actions.some((a) => a.startsWith('dynamodb:')),
       );
-      assert.deepEqual(dynamo.flatMap((s) => s.actions).sort(), ['dynamodb:GetItem', 'dynamodb:Query']);
+      const registry = dynamo.filter((s) => s.resources.includes(`<${registryTableId}.Arn>`));
+      assert.deepEqual(registry.flatMap((s) => s.actions).sort(), ['dynamodb:GetItem', 'dynamodb:Query']);
+      const audit = dynamo.filter((s) => !s.resources.includes(`<${registryTableId}.Arn>`));
+      assert.deepEqual(audit.flatMap((s) => s.actions).sort(), ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
       assert.deepEqual(
-        dynamo.flatMap((s) => s.resources),
-        [`<${registryTableId}.Arn>`],
+        audit.flatMap((s) => s.resources),
+        [`<${auditTableId}.Arn>`],
+        'the audit table only, not its index',
       );
     });
+  });
+
+  it('points the MCP function at the audit table and keeps records for 90 days by default', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
+    assert.deepEqual(fn.Properties.Environment.Variables.AUDIT_TABLE_NAME, { Ref: auditTableId });
+    assert.equal(fn.Properties.Environment.Variables.AUDIT_RETENTION_DAYS, '90');
   });
 
   describe('manifest sync', () => {

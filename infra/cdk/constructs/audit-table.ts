@@ -1,4 +1,5 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { protectedTableProps, type TableProtectionProps } from './table-protection.js';
@@ -37,10 +38,20 @@ export class AuditTable extends Construct {
     });
   }
 
-  /** Append-only access for the function that writes audit records: PutItem, nothing else. */
-  bindWriter(fn: lambda.Function): void {
+  /**
+   * For the MCP function: PutItem for audit records (conditional, never overwriting) and UpdateItem for the rate-limit
+   * counters; no reads, no deletes.
+   */
+  bindWriter(fn: lambda.Function, options: { retentionDays?: number } = {}): void {
     fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
-    this.table.grant(fn, 'dynamodb:PutItem');
+    if (options.retentionDays !== undefined) fn.addEnvironment('AUDIT_RETENTION_DAYS', String(options.retentionDays));
+    // On the table itself only (Table.grant would add its indexes, which writes never need).
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
     // Explicit actions: KMS's grantEncryptDecrypt would add wildcard actions (ReEncrypt*, GenerateDataKey*).
     this.table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
   }

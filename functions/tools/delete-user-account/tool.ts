@@ -1,41 +1,9 @@
 import { z } from 'zod';
 import { ToolError } from '../../../shared/errors/errors.js';
 import { defineTool } from '../../../shared/tools/define-tool.js';
+import { type HttpCredential, isAbort, parseHttpCredential } from '../../../shared/tools/http-credential.js';
 
 const DEFAULT_BASE_URL = 'https://directory.example.com/v1';
-
-/** The `user-directory` secret: `{"apiKey":"...","baseUrl":"https://..."}` (baseUrl optional). */
-const credentialSchema = z.object({
-  apiKey: z.string().min(1),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-});
-
-type Credential = { apiKey: string; baseUrl: string };
-
-function misconfigured(): ToolError {
-  return new ToolError(
-    'CREDENTIAL_INVALID',
-    'The user directory credential is misconfigured; ask an operator to fix it.',
-  );
-}
-
-/** Never attaches the parse error as a cause: JSON.parse messages quote the text they choked on. */
-function parseCredential(raw: string | undefined): Credential {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw ?? '');
-  } catch {
-    throw misconfigured();
-  }
-  const parsed = credentialSchema.safeParse(json);
-  if (!parsed.success) throw misconfigured();
-  return { apiKey: parsed.data.apiKey, baseUrl: (parsed.data.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '') };
-}
-
-function isAbort(error: unknown, signal: AbortSignal): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return signal.aborted || name === 'AbortError' || name === 'TimeoutError';
-}
 
 function unavailable(detail: string, cause?: unknown): ToolError {
   return new ToolError(
@@ -74,7 +42,7 @@ function errorForStatus(status: number, userId: string): ToolError {
 }
 
 interface DeleteRequest {
-  credential: Credential;
+  credential: HttpCredential;
   userId: string;
   body: { reason: string; requestedBy: string; onBehalfOf?: string };
   signal: AbortSignal;
@@ -131,7 +99,10 @@ instance because it was already deleted) and USER_PROTECTED for accounts that ag
   secrets: { directory: 'user-directory' },
   timeoutMs: 8000,
   async run({ userId, reason }, ctx) {
-    const credential = parseCredential(ctx.secrets.directory);
+    const credential = parseHttpCredential(ctx.secrets.directory, {
+      service: 'user directory',
+      defaultBaseUrl: DEFAULT_BASE_URL,
+    });
     const { agentId, onBehalfOf } = ctx.principal;
     const response = await sendDelete({
       credential,

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { ToolError } from '../../../shared/errors/errors.js';
 import { defineTool } from '../../../shared/tools/define-tool.js';
+import { isAbort, parseHttpCredential } from '../../../shared/tools/http-credential.js';
 
 const DEFAULT_BASE_URL = 'https://weather.example.com/v1';
-
-/** The `weather-api` secret: `{"apiKey":"...","baseUrl":"https://..."}` (baseUrl optional). */
-const credentialSchema = z.object({
-  apiKey: z.string().min(1),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-});
 
 const forecastDaySchema = z.object({
   date: z.string().describe('Local date of the forecast day, YYYY-MM-DD.'),
@@ -24,30 +19,6 @@ const upstreamSchema = z.object({
   country: z.string(),
   days: z.array(forecastDaySchema),
 });
-
-type Credential = { apiKey: string; baseUrl: string };
-
-function misconfigured(): ToolError {
-  return new ToolError('CREDENTIAL_INVALID', 'The weather API credential is misconfigured; ask an operator to fix it.');
-}
-
-/** Never attaches the parse error as a cause: JSON.parse messages quote the text they choked on. */
-function parseCredential(raw: string | undefined): Credential {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw ?? '');
-  } catch {
-    throw misconfigured();
-  }
-  const parsed = credentialSchema.safeParse(json);
-  if (!parsed.success) throw misconfigured();
-  return { apiKey: parsed.data.apiKey, baseUrl: (parsed.data.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '') };
-}
-
-function isAbort(error: unknown, signal: AbortSignal): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return signal.aborted || name === 'AbortError' || name === 'TimeoutError';
-}
 
 function unavailable(detail: string, cause?: unknown): ToolError {
   return new ToolError('UPSTREAM_UNAVAILABLE', `The weather service is unavailable (${detail}); try again shortly.`, {
@@ -144,7 +115,10 @@ temperatures are °C for units "metric" and °F for "imperial". Fails with CITY_
   secrets: { weather: 'weather-api' },
   timeoutMs: 8000,
   async run({ city, days, units }, ctx) {
-    const credential = parseCredential(ctx.secrets.weather);
+    const credential = parseHttpCredential(ctx.secrets.weather, {
+      service: 'weather API',
+      defaultBaseUrl: DEFAULT_BASE_URL,
+    });
     const url = new URL(`${credential.baseUrl}/forecast`);
     url.searchParams.set('city', city);
     url.searchParams.set('days', String(days));

@@ -217,7 +217,11 @@ export function toProxyEvent(req: IncomingMessage, body: Buffer, resource: strin
 }
 
 /** Routes: path → API Gateway resource. Anything else is a 404, as on API Gateway. */
-const ROUTES: Record<string, string> = { '/mcp': '/mcp' };
+const ROUTES: Record<string, string> = {
+  '/mcp': '/mcp',
+  '/.well-known/oauth-protected-resource': '/.well-known/oauth-protected-resource',
+  '/.well-known/oauth-protected-resource/mcp': '/.well-known/oauth-protected-resource/mcp',
+};
 
 /** The local API Gateway: one HTTP front on loopback turning requests into proxy events for the worker pool. */
 export async function startFront(options: {

@@ -84,8 +84,10 @@ export interface AuditQuery {
 }
 
 /** Audit records, oldest first: by agent (table), by tool (index), or all (scan, for small tables and ad-hoc use). */
-export async function queryAudit(client: DynamoDBClient, tableName: string, query: AuditQuery): Promise<AuditRecord[]> {
-  const until = query.until ?? new Date(Date.now() + 1000).toISOString();
+export async function queryAudit(client: DynamoDBClient, tableName: string, input: AuditQuery): Promise<AuditRecord[]> {
+  // Times are compared as strings, so both bounds take the exact form records use (`toISOString()`).
+  const query = { ...input, since: isoTime(input.since, 'since') };
+  const until = input.until === undefined ? new Date(Date.now() + 1000).toISOString() : isoTime(input.until, 'until');
   const limit = query.limit ?? 1000;
   const records: AuditRecord[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
@@ -100,6 +102,12 @@ export async function queryAudit(client: DynamoDBClient, tableName: string, quer
   } while (startKey && records.length < limit);
   records.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   return records.slice(0, limit);
+}
+
+function isoTime(value: string, name: string): string {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new Error(`"${name}" is not a date: ${value}`);
+  return time.toISOString();
 }
 
 function pageCommand(tableName: string, query: AuditQuery, until: string, startKey?: Record<string, AttributeValue>) {
@@ -123,7 +131,7 @@ function pageCommand(tableName: string, query: AuditQuery, until: string, startK
   }
   return new ScanCommand({
     TableName: tableName,
-    FilterExpression: 'begins_with(PK, :agent) AND #time BETWEEN :since AND :until',
+    FilterExpression: 'begins_with(PK, :agent) AND #time >= :since AND #time < :until',
     ExpressionAttributeNames: { '#time': 'time' },
     ExpressionAttributeValues: { ':agent': { S: 'AGENT#' }, ...range },
     ExclusiveStartKey: startKey,

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { AuthError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Principal } from './principal.js';
@@ -111,12 +111,27 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     });
     return jwks;
   };
+  /** The key for a token; failing to fetch the issuer's keys is the issuer's problem (503), not the token's (401). */
+  const keyFor: JWTVerifyGetKey = async (header, token) => {
+    let remote: Awaited<ReturnType<typeof keySet>>;
+    try {
+      remote = await keySet();
+    } catch (error) {
+      throw new KeySetUnavailableError(error);
+    }
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError && isTokenProblem(error)) throw error;
+      throw new KeySetUnavailableError(error);
+    }
+  };
 
   return {
     async verify(token) {
       let payload: JWTPayload;
       try {
-        const result = await jwtVerify(token, await keySet(), {
+        const result = await jwtVerify(token, keyFor, {
           issuer: options.issuer,
           audience: options.audience,
           algorithms: [...options.algorithms],
@@ -132,8 +147,29 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   };
 }
 
+class KeySetUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("the issuer's signing keys are unavailable", { cause });
+    this.name = 'KeySetUnavailableError';
+  }
+}
+
+/** Errors the key set raises about the token itself (no key for its `kid`/`alg`), not about fetching keys. */
+function isTokenProblem(error: InstanceType<typeof joseErrors.JOSEError>): boolean {
+  return (
+    error instanceof joseErrors.JWKSNoMatchingKey ||
+    error instanceof joseErrors.JWKSMultipleMatchingKeys ||
+    error instanceof joseErrors.JOSENotSupported ||
+    error instanceof joseErrors.JWSInvalid
+  );
+}
+
 /** Refusals of the token itself become AuthError (401); failures to reach the issuer stay errors (503, retry). */
 function tokenError(error: unknown, logger: Logger): Error {
+  if (error instanceof KeySetUnavailableError) {
+    logger.error("the issuer's signing keys could not be fetched", { error });
+    return error;
+  }
   if (error instanceof joseErrors.JWTExpired) return new AuthError('invalid_token', 'The token has expired.');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const claim = error.claim === 'aud' ? 'audience (it was not issued for this server)' : `"${error.claim}" claim`;

@@ -1,0 +1,80 @@
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { errorCode } from '../errors/errors.js';
+import { AdminError } from './admin-error.js';
+
+/** The stack's secrets: a Secrets Manager client and the prefix every tool secret lives under. */
+export interface SecretsTarget {
+  client: SecretsManagerClient;
+  /** e.g. `mcp-cluster/dev/` */
+  prefix: string;
+}
+
+/** A secret's name below the prefix: what a tool's `secrets` binding names (`weather-api`). */
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]{0,255}$/;
+/** Secrets Manager's limit on a secret value. */
+export const MAX_SECRET_BYTES = 65_536;
+
+export interface StoredSecret {
+  /** The full name: prefix + name. */
+  name: string;
+  /** True when the secret did not exist and was created. */
+  created: boolean;
+  versionId: string | null;
+}
+
+/** The full name for `name`: the prefix is added unless `name` already starts with it. */
+export function secretId(prefix: string, name: string): string {
+  const bare = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  if (!SECRET_NAME_PATTERN.test(bare) || bare.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new AdminError(
+      'INVALID_INPUT',
+      `Invalid secret name ${JSON.stringify(name)}: up to 256 letters, digits and / _ + = . @ - (no empty, . or .. path segments), as a tool's secrets binding names it.`,
+    );
+  }
+  return `${prefix}${bare}`;
+}
+
+/**
+ * Stores a value as the current version of `<prefix><name>`: a new version of an existing secret, or a new secret.
+ * The value never appears in an error or a return value.
+ */
+export async function putSecret(target: SecretsTarget, name: string, value: string): Promise<StoredSecret> {
+  const id = secretId(target.prefix, name);
+  if (value.length === 0) throw new AdminError('INVALID_INPUT', 'The secret value is empty.');
+  if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
+    throw new AdminError('INVALID_INPUT', `The secret value is larger than ${MAX_SECRET_BYTES} bytes.`);
+  }
+  try {
+    try {
+      const put = await target.client.send(new PutSecretValueCommand({ SecretId: id, SecretString: value }));
+      return { name: id, created: false, versionId: put.VersionId ?? null };
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    try {
+      const created = await target.client.send(new CreateSecretCommand({ Name: id, SecretString: value }));
+      return { name: id, created: true, versionId: created.VersionId ?? null };
+    } catch (error) {
+      if (!(error instanceof ResourceExistsException)) throw error;
+      // Created by someone else in between: store ours as its new version.
+      const put = await target.client.send(new PutSecretValueCommand({ SecretId: id, SecretString: value }));
+      return { name: id, created: false, versionId: put.VersionId ?? null };
+    }
+  } catch (error) {
+    const name = error instanceof Error ? error.name : errorCode(error);
+    if (name === 'InvalidRequestException') {
+      throw new AdminError(
+        'SECRET_NOT_WRITABLE',
+        `The secret ${id} cannot be written now (it may be scheduled for deletion: restore it first): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

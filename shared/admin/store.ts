@@ -1,0 +1,27 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AdminError } from './admin-error.js';
+
+/** A table and a client for it: what every admin operation on DynamoDB takes. */
+export interface TableStore {
+  client: DynamoDBClient;
+  tableName: string;
+}
+
+/** Called for each item that does not parse, so a caller can warn instead of failing the whole listing. */
+export type MalformedItemHandler = (id: string, problem: string) => void;
+
+/** Scope tokens as OAuth defines them (RFC 6749 §3.3): printable ASCII without spaces, `"` or `\`. */
+export const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
+
+/** Checks a list of scopes; returns it without duplicates. */
+export function checkScopes(scopes: readonly string[]): string[] {
+  for (const scope of scopes) {
+    if (!SCOPE_PATTERN.test(scope)) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        `Invalid scope ${JSON.stringify(scope)}: use printable characters without spaces, quotes or backslashes.`,
+      );
+    }
+  }
+  return [...new Set(scopes)];
+}

@@ -1,0 +1,210 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  type RateLimit,
+  rateLimitSchema,
+  TOOL_PARTITION,
+  type ToolManifest,
+  toolManifestSchema,
+} from '../registry/table.js';
+import { TOOL_NAME_PATTERN } from '../tools/naming.js';
+import { AdminError } from './admin-error.js';
+import { checkScopes, type MalformedItemHandler, type TableStore } from './store.js';
+
+/** What the code says about a tool when no policy overrides it (a `ToolDefinition` fits). */
+export interface CodeDefaults {
+  name: string;
+  scopes: readonly string[];
+  description: string;
+}
+
+/** A tool's effective policy: the manifest's overrides joined with the code's defaults. */
+export interface ToolSummary {
+  name: string;
+  source: string;
+  enabled: boolean;
+  /** The scopes a caller needs (all of them); empty: every caller. */
+  scopes: string[];
+  /** The code's scopes, used when the manifest sets none. */
+  defaultScopes: string[];
+  scopesOverridden: boolean;
+  description: string | null;
+  descriptionOverridden: boolean;
+  /** Calls per agent per window; `null`: unlimited. */
+  rateLimit: RateLimit | null;
+  /** Secret bindings rebound by operators (binding → secret name); `{}` when none. */
+  secrets: Record<string, string>;
+  version: number;
+  updatedAt: string | null;
+}
+
+export interface ToolStoreOptions {
+  /**
+   * The code's tools, used for defaults a manifest lacks (manifests written by the sync carry `defaultScopes` and
+   * `defaultDescription`, which describe the deployed code and win).
+   */
+  codeTools?: readonly CodeDefaults[];
+}
+
+export function summarizeTool(manifest: ToolManifest, code?: CodeDefaults): ToolSummary {
+  const defaultScopes = [...(manifest.defaultScopes ?? code?.scopes ?? [])];
+  const defaultDescription = manifest.defaultDescription ?? code?.description ?? null;
+  return {
+    name: manifest.SK,
+    source: manifest.source,
+    enabled: manifest.enabled,
+    scopes: [...(manifest.scopes ?? defaultScopes)],
+    defaultScopes,
+    scopesOverridden: manifest.scopes !== undefined,
+    description: manifest.description ?? defaultDescription,
+    descriptionOverridden: manifest.description !== undefined,
+    rateLimit: manifest.rateLimit ?? null,
+    secrets: { ...(manifest.secrets ?? {}) },
+    version: manifest.version,
+    updatedAt: manifest.updatedAt ?? null,
+  };
+}
+
+/** Every tool manifest in the registry, by name, with its effective policy. Malformed items are skipped. */
+export async function listToolManifests(
+  store: TableStore,
+  options: ToolStoreOptions & { onMalformed?: MalformedItemHandler } = {},
+): Promise<ToolSummary[]> {
+  const code = new Map((options.codeTools ?? []).map((tool) => [tool.name, tool]));
+  const tools: ToolSummary[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await store.client.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const raw of page.Items ?? []) {
+      const parsed = toolManifestSchema.safeParse(unmarshall(raw));
+      if (parsed.success) tools.push(summarizeTool(parsed.data, code.get(parsed.data.SK)));
+      else options.onMalformed?.(String(raw.SK?.S), parsed.error.issues[0]?.message ?? 'invalid');
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Enables or disables a tool for every caller; instances follow within their `REGISTRY_TTL_MS`. */
+export function setEnabled(
+  store: TableStore,
+  name: string,
+  enabled: boolean,
+  options: ToolStoreOptions & { now?: Date } = {},
+): Promise<ToolSummary> {
+  return updateManifest(store, name, { set: { enabled: { BOOL: enabled } }, remove: [] }, options);
+}
+
+/**
+ * A change to a tool's policy. For each field: absent leaves it as it is; `null` clears the override (back to the
+ * code's scopes or description; no rate limit).
+ */
+export interface PolicyUpdate {
+  /** `[]` means no scope is needed: every caller sees the tool. */
+  scopes?: readonly string[] | null;
+  rateLimit?: RateLimit | null;
+  description?: string | null;
+}
+
+/** Changes a tool's policy in one UpdateItem that bumps `version` and sets `updatedAt`. */
+export function updatePolicy(
+  store: TableStore,
+  name: string,
+  update: PolicyUpdate,
+  options: ToolStoreOptions & { now?: Date } = {},
+): Promise<ToolSummary> {
+  const set: Record<string, AttributeValue> = {};
+  const remove: string[] = [];
+  if (update.scopes === null) remove.push('scopes');
+  else if (update.scopes !== undefined) {
+    set.scopes = { L: checkScopes(update.scopes).map((scope) => ({ S: scope })) };
+  }
+  if (update.rateLimit === null) remove.push('rateLimit');
+  else if (update.rateLimit !== undefined) {
+    const parsed = rateLimitSchema.safeParse(update.rateLimit);
+    if (!parsed.success) {
+      throw new AdminError('INVALID_INPUT', 'A rate limit needs a positive limit and a window of 1 s to 1 day.');
+    }
+    set.rateLimit = {
+      M: { limit: { N: String(parsed.data.limit) }, windowSeconds: { N: String(parsed.data.windowSeconds) } },
+    };
+  }
+  if (update.description === null) remove.push('description');
+  else if (update.description !== undefined) {
+    const description = update.description.trim();
+    if (!description) throw new AdminError('INVALID_INPUT', 'The description is empty.');
+    set.description = { S: description };
+  }
+  if (Object.keys(set).length === 0 && remove.length === 0) {
+    throw new AdminError('NOTHING_TO_UPDATE', 'Nothing to update: give scopes, a rate limit or a description.');
+  }
+  return updateManifest(store, name, { set, remove }, options);
+}
+
+async function updateManifest(
+  store: TableStore,
+  name: string,
+  change: { set: Record<string, AttributeValue>; remove: string[] },
+  options: ToolStoreOptions & { now?: Date },
+): Promise<ToolSummary> {
+  if (!TOOL_NAME_PATTERN.test(name)) {
+    throw new AdminError(
+      'INVALID_INPUT',
+      `Invalid tool name ${JSON.stringify(name)}: tool names match ${TOOL_NAME_PATTERN}.`,
+    );
+  }
+  const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+  const values: Record<string, AttributeValue> = {
+    ':zero': { N: '0' },
+    ':one': { N: '1' },
+    ':now': { S: (options.now ?? new Date()).toISOString() },
+  };
+  const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now'];
+  for (const [attribute, value] of Object.entries(change.set)) {
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = value;
+    sets.push(`#${attribute} = :${attribute}`);
+  }
+  for (const attribute of change.remove) names[`#${attribute}`] = attribute;
+  const removes = change.remove.map((attribute) => `#${attribute}`);
+  try {
+    const output = await store.client.send(
+      new UpdateItemCommand({
+        TableName: store.tableName,
+        Key: { PK: { S: TOOL_PARTITION }, SK: { S: name } },
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const manifest = toolManifestSchema.parse(unmarshall(output.Attributes ?? {}));
+    return summarizeTool(
+      manifest,
+      options.codeTools?.find((tool) => tool.name === name),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      throw new AdminError(
+        'TOOL_NOT_FOUND',
+        `No tool named "${name}" in the registry ("tools list" shows the tools; a new tool folder is registered by the next deploy or npm start).`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

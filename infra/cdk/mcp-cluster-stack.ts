@@ -106,6 +106,8 @@ export class McpClusterStack extends Stack {
       if (props.oauth.jwksUri) fn.addEnvironment('OAUTH_JWKS_URI', props.oauth.jwksUri);
     }
     if (props.requiredScopes?.length) fn.addEnvironment('REQUIRED_SCOPES', props.requiredScopes.join(' '));
+    // Browser clients allowed by CORS are the origins the function accepts (others get 403, against DNS rebinding).
+    if (props.corsAllowOrigins?.length) fn.addEnvironment('ALLOWED_ORIGINS', props.corsAllowOrigins.join(','));
 
     this.mcpApi = new McpApi(this, 'Endpoint', {
       handler: this.mcpFunction.target,

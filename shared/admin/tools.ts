@@ -99,7 +99,7 @@ export async function listToolManifests(
 }
 
 /** Enables or disables a tool for every caller; instances follow within their `REGISTRY_TTL_MS`. */
-export function setEnabled(
+export async function setEnabled(
   store: TableStore,
   name: string,
   enabled: boolean,
@@ -120,7 +120,7 @@ export interface PolicyUpdate {
 }
 
 /** Changes a tool's policy in one UpdateItem that bumps `version` and sets `updatedAt`. */
-export function updatePolicy(
+export async function updatePolicy(
   store: TableStore,
   name: string,
   update: PolicyUpdate,

@@ -63,6 +63,22 @@ export const configSchema = z.object({
   ),
   /** JWT claim naming the caller's tenant. */
   OAUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  /**
+   * Browser origins allowed to call the endpoint (comma separated, `*` for any). A request with an `Origin` header not
+   * listed gets 403, as MCP requires against DNS rebinding; requests without `Origin` (agents, servers) are unaffected.
+   */
+  ALLOWED_ORIGINS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      ),
+  ),
   /** Scopes every caller needs to use the endpoint at all (space or comma separated); missing ones answer 403. */
   REQUIRED_SCOPES: z.preprocess(
     unsetIfEmpty,

@@ -88,6 +88,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     publicBaseUrl,
     authorizationServers: config.OAUTH_ISSUER ? [config.OAUTH_ISSUER] : [],
     requiredScopes: config.REQUIRED_SCOPES,
+    allowedOrigins: config.ALLOWED_ORIGINS,
     logger,
   });
 }

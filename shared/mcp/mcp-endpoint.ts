@@ -54,6 +54,8 @@ export interface McpEndpointOptions {
   authorizationServers?: readonly string[];
   /** Scopes every caller needs; a valid credential without them gets 403 insufficient_scope. */
   requiredScopes?: readonly string[];
+  /** Browser origins allowed (`*` for any); a request from another origin gets 403. @default none */
+  allowedOrigins?: readonly string[];
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
@@ -104,6 +106,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const redactor = options.redactor ?? processRedactor;
 
   const requiredScopes = options.requiredScopes ?? [];
+  const allowedOrigins = options.allowedOrigins ?? [];
   const baseUrlOf = (request: HttpRequest) => (options.publicBaseUrl ?? request.baseUrl ?? '').replace(/\/+$/, '');
   const metadataUrlOf = (request: HttpRequest) => `${baseUrlOf(request)}${PROTECTED_RESOURCE_PATH}/mcp`;
 
@@ -148,6 +151,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       });
     }
     // 1. Cheap rejections, before any I/O.
+    const origin = request.headers['origin'];
+    if (origin !== undefined && !allowedOrigins.includes('*') && !allowedOrigins.includes(origin)) {
+      return rpcFailure(403, JsonRpcErrorCode.InvalidRequest, `Requests from the origin ${origin} are not allowed.`);
+    }
     if (request.method !== 'POST') {
       return rpcFailure(
         405,

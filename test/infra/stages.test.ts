@@ -184,6 +184,14 @@ describe('stages and options', () => {
       const headers = options[0]!.Properties.Integration.IntegrationResponses[0].ResponseParameters;
       assert.equal(headers['method.response.header.Access-Control-Allow-Origin'], "'https://app.example.com'");
     });
+
+    it('lets the function accept exactly the CORS origins (others get 403 against DNS rebinding)', () => {
+      prod.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' }),
+        },
+      });
+    });
   });
 
   describe('alarms', () => {

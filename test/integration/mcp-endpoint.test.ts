@@ -269,6 +269,48 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
       assert.equal(response.statusCode, 413);
     });
 
+    it('refuses a browser origin it was not told to allow with 403, before authentication', async () => {
+      const response = await post(
+        { jsonrpc: '2.0', id: 1, method: 'ping' },
+        { key: null, headers: { origin: 'https://evil.example' } },
+      );
+      assert.equal(response.statusCode, 403);
+      assert.match(response.body, /origin https:\/\/evil\.example/);
+    });
+
+    it('serves a browser origin listed in ALLOWED_ORIGINS', async () => {
+      const withOrigins = createMcpApp({
+        config: loadConfig({
+          REGISTRY_TABLE_NAME: tableName,
+          SECRETS_PREFIX: PREFIX,
+          ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:6274/',
+        }),
+        dynamodb: aws.dynamodb,
+        secretsManager: aws.secretsManager,
+        codeTools,
+        logger: silentLogger,
+        audit,
+      });
+      const allowed = await send(
+        withOrigins,
+        { jsonrpc: '2.0', id: 1, method: 'ping' },
+        {
+          key: basicKey,
+          headers: { origin: 'http://localhost:6274' },
+        },
+      );
+      assert.equal(allowed.statusCode, 200);
+      const other = await send(
+        withOrigins,
+        { jsonrpc: '2.0', id: 1, method: 'ping' },
+        {
+          key: basicKey,
+          headers: { origin: 'http://localhost:9999' },
+        },
+      );
+      assert.equal(other.statusCode, 403);
+    });
+
     it('answers 415 for a body that is not JSON by its content type', async () => {
       const response = await post(
         { jsonrpc: '2.0', id: 1, method: 'ping' },

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       OAUTH_ALGORITHMS: ['RS256', 'ES256', 'PS256', 'EdDSA'],
       OAUTH_TENANT_CLAIM: 'tenant',
       REQUIRED_SCOPES: [],
+      ALLOWED_ORIGINS: [],
     });
   });
 

@@ -33,11 +33,11 @@ export async function searchAudit(store: TableStore, search: AuditSearch): Promi
   const limit = search.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1)
     throw new AdminError('INVALID_INPUT', 'The limit must be a positive integer.');
-  const until = search.until ?? new Date(Date.now() + 1000).toISOString();
-  if (search.since >= until) {
-    throw new AdminError('INVALID_INPUT', `The range is empty: ${search.since} is not before ${until}.`);
-  }
-  const range = { ':since': { S: search.since }, ':until': { S: until } };
+  // Times compare as strings, so both bounds take the exact form records use (`toISOString()`).
+  const since = isoTime(search.since, 'since');
+  const until = search.until === undefined ? new Date(Date.now() + 1000).toISOString() : isoTime(search.until, 'until');
+  if (since >= until) throw new AdminError('INVALID_INPUT', `The range is empty: ${since} is not before ${until}.`);
+  const range = { ':since': { S: since }, ':until': { S: until } };
   const found: AuditRecord[] = [];
   const keyed = Boolean(search.agentId || search.tool);
   let startKey: Record<string, AttributeValue> | undefined;
@@ -89,4 +89,10 @@ export async function searchAudit(store: TableStore, search: AuditSearch): Promi
   } while (startKey && !(keyed && found.length > limit));
   found.sort(byTimeDescending);
   return { records: found.slice(0, limit).reverse(), truncated: found.length > limit };
+}
+
+function isoTime(value: string, name: string): string {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new AdminError('INVALID_INPUT', `"${name}" is not a date: ${value}`);
+  return time.toISOString();
 }

@@ -5,8 +5,9 @@ import { QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dy
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { ensureAuditTable } from '../../infra/local/dynamodb.js';
+import { searchAudit } from '../../shared/admin/audit.js';
 import { type AuditRecord, digestArguments } from '../../shared/audit/audit.js';
-import { createDynamoAuditSink, queryAudit } from '../../shared/audit/audit-table.js';
+import { createDynamoAuditSink } from '../../shared/audit/audit-table.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ToolError } from '../../shared/errors/errors.js';
@@ -16,6 +17,13 @@ import { createRateLimiter } from '../../shared/rate-limit/rate-limiter.js';
 import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { type CapturedLogs, captureLogs, type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
+
+/** The audit records of a query, oldest first. */
+const queryRecords = async (
+  client: Parameters<typeof searchAudit>[0]['client'],
+  tableName: string,
+  search: Parameters<typeof searchAudit>[1],
+) => (await searchAudit({ client, tableName }, { limit: 10_000, ...search })).records;
 
 const at = (minute: number) => new Date(Date.UTC(2024, 4, 1, 10, minute)).toISOString();
 
@@ -61,22 +69,23 @@ describe('audit records in DynamoDB (dynalite)', () => {
       for (const minute of [3, 0, 4, 1, 2]) await sink.record(auditRecord({ time: at(minute) }));
       await sink.record(auditRecord({ agentId: 'agent-b', time: at(2) }));
 
-      const window = await queryAudit(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(1), until: at(3) });
+      const window = await queryRecords(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(1), until: at(3) });
       assert.deepEqual(
         window.map((r) => r.time),
         [at(1), at(2)],
       );
       assert.ok(window.every((r) => r.agentId === 'agent-a'));
 
-      const sinceOnly = await queryAudit(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(1) });
+      const sinceOnly = await queryRecords(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(1) });
       assert.deepEqual(
         sinceOnly.map((r) => r.time),
         [at(1), at(2), at(3), at(4)],
       );
-      const limited = await queryAudit(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(0), limit: 2 });
+      const limited = await queryRecords(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(0), limit: 2 });
       assert.deepEqual(
         limited.map((r) => r.time),
-        [at(0), at(1)],
+        [at(3), at(4)],
+        'the latest records of the range, oldest first',
       );
     });
 
@@ -88,12 +97,12 @@ describe('audit records in DynamoDB (dynalite)', () => {
       await sink.record(auditRecord({ agentId: 'agent-b', tool: 'get_current_time', time: at(2) }));
       await sink.record(auditRecord({ agentId: 'agent-c', tool: 'calculate', time: at(5) }));
 
-      const byTool = await queryAudit(aws.dynamodb, tableName, { tool: 'calculate', since: at(0), until: at(5) });
+      const byTool = await queryRecords(aws.dynamodb, tableName, { tool: 'calculate', since: at(0), until: at(5) });
       assert.deepEqual(
         byTool.map((r) => `${r.time} ${r.agentId} ${r.tool}`),
         [`${at(1)} agent-a calculate`, `${at(2)} agent-b calculate`],
       );
-      const both = await queryAudit(aws.dynamodb, tableName, { agentId: 'agent-b', tool: 'calculate', since: at(0) });
+      const both = await queryRecords(aws.dynamodb, tableName, { agentId: 'agent-b', tool: 'calculate', since: at(0) });
       assert.deepEqual(
         both.map((r) => `${r.agentId} ${r.tool}`),
         ['agent-b calculate'],
@@ -112,7 +121,7 @@ describe('audit records in DynamoDB (dynalite)', () => {
         windowSeconds: 60,
       });
 
-      const all = await queryAudit(aws.dynamodb, tableName, { since: at(0), until: at(5) });
+      const all = await queryRecords(aws.dynamodb, tableName, { since: at(0), until: at(5) });
       assert.deepEqual(
         all.map((r) => r.agentId),
         ['agent-a', 'agent-b', 'agent-c'],
@@ -131,8 +140,8 @@ describe('audit records in DynamoDB (dynalite)', () => {
       await sink.record(auditRecord({ time: at(1) }));
       await sink.record(auditRecord({ time: at(2) }));
       const range = { since: at(0), until: at(2) };
-      const byAgent = await queryAudit(aws.dynamodb, tableName, { agentId: 'agent-a', ...range });
-      const scanned = await queryAudit(aws.dynamodb, tableName, range);
+      const byAgent = await queryRecords(aws.dynamodb, tableName, { agentId: 'agent-a', ...range });
+      const scanned = await queryRecords(aws.dynamodb, tableName, range);
       assert.deepEqual(
         byAgent.map((r) => r.time),
         [at(1)],
@@ -153,7 +162,7 @@ describe('audit records in DynamoDB (dynalite)', () => {
       });
       const halfPast = new Date(Date.parse(at(1)) + 500).toISOString();
       await sink.record(auditRecord({ time: halfPast }));
-      const found = await queryAudit(aws.dynamodb, tableName, {
+      const found = await queryRecords(aws.dynamodb, tableName, {
         agentId: 'agent-a',
         since: '2024-05-01T10:01:00Z',
         until: '2024-05-01T10:02:00Z',
@@ -172,7 +181,7 @@ describe('audit records in DynamoDB (dynalite)', () => {
         sink.record(auditRecord({ ...shared, tool: 'calculate' })),
         sink.record(auditRecord({ ...shared, tool: 'get_current_time' })),
       ]);
-      const records = await queryAudit(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(0) });
+      const records = await queryRecords(aws.dynamodb, tableName, { agentId: 'agent-a', since: at(0) });
       assert.deepEqual(records.map((r) => r.tool).sort(), ['calculate', 'get_current_time']);
       const sortKeys = (await rawItems(tableName)).map((item) => item.SK);
       assert.equal(new Set(sortKeys).size, 2);
@@ -333,7 +342,7 @@ describe('audit records in DynamoDB (dynalite)', () => {
       };
     }
 
-    const recordsOf = (agentId: string) => queryAudit(aws.dynamodb, auditTableName, { agentId, since: started });
+    const recordsOf = (agentId: string) => queryRecords(aws.dynamodb, auditTableName, { agentId, since: started });
 
     it('writes one record per tools/call, with the outcome of each', async () => {
       const { agentId, key } = await freshAgent();

@@ -1,0 +1,152 @@
+import type { Redactor } from '../../shared/logging/redactor.js';
+import type { Target } from './target.js';
+
+/** Bad usage: the message and the usage of the command it is about are printed, and the exit code is 2. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+
+  constructor(
+    message: string,
+    /** The command (`keys create`) whose usage to print; the overview when absent. */
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Placeholder of the value in the usage text: `ID`, `A,B`. */
+  value?: string;
+  help: string;
+}
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** Where output goes; commands never touch `process` directly. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  now(): Date;
+}
+
+export interface CommandContext {
+  values: OptionValues;
+  positionals: string[];
+  json: boolean;
+  io: CliIo;
+  /** Resolved on first use, so `--help` and usage errors never touch AWS. */
+  target(): Promise<Target>;
+  /** Writes a line to stdout. */
+  print(text?: string): void;
+  /** Writes a line to stderr. */
+  warn(text: string): void;
+  /** Writes `value` as pretty JSON to stdout. */
+  printJson(value: unknown): void;
+  /** Secret values read by the command: scrubbed from anything printed about a failure. */
+  redactor: Redactor;
+}
+
+export interface Command {
+  /** `keys create` */
+  name: string;
+  /** One line, for the overview. */
+  summary: string;
+  /** What follows the command name in the usage line: `--agent ID --scopes A,B [options]`. */
+  synopsis: string;
+  /** A paragraph under the usage line. */
+  description: string;
+  /** Names of the positional arguments, all required. */
+  positionals?: string[];
+  options: Record<string, OptionSpec>;
+  examples: string[];
+  run(context: CommandContext): Promise<void>;
+}
+
+/** Options every command takes: where the cluster is, and how to print. */
+export const TARGET_OPTIONS: Record<string, OptionSpec> = {
+  'local-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: 'state folder of the local cluster (default: $MCP_LOCAL_DIR or .mcp-local)',
+  },
+  stack: {
+    type: 'string',
+    value: 'NAME',
+    help: 'a deployed stack, e.g. McpCluster-dev (tables and prefix from its outputs)',
+  },
+  region: { type: 'string', value: 'REGION', help: "the stack's or tables' AWS region (default: the AWS SDK's)" },
+  'registry-table': { type: 'string', value: 'TABLE', help: 'the registry table, instead of --stack' },
+  'audit-table': { type: 'string', value: 'TABLE', help: 'the audit table, instead of --stack' },
+  'secrets-prefix': { type: 'string', value: 'PREFIX', help: 'the Secrets Manager prefix, instead of --stack' },
+};
+
+export const OUTPUT_OPTIONS: Record<string, OptionSpec> = {
+  json: { type: 'boolean', help: 'print JSON (a stable shape, for scripts)' },
+  debug: { type: 'boolean', help: 'print stack traces of failures' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+/** Splits `a,b, c` into `['a', 'b', 'c']`. */
+export function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+export function stringOption(values: OptionValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function requiredOption(values: OptionValues, name: string, command: string): string {
+  const value = stringOption(values, name);
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required`, command);
+  return value;
+}
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  const labels = Object.entries(options).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? 'VALUE'}` : ''}`;
+    return [flag, spec.help] as const;
+  });
+  const width = Math.max(...labels.map(([flag]) => flag.length));
+  return labels.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`);
+}
+
+export function commandUsage(command: Command): string {
+  const lines = [`Usage: mcp-cluster ${command.name} ${command.synopsis}`.trimEnd(), '', command.description, ''];
+  if (Object.keys(command.options).length) lines.push('Options:', ...optionLines(command.options), '');
+  lines.push(
+    'Target (default: the local cluster that `npm start` runs):',
+    ...optionLines(TARGET_OPTIONS),
+    '',
+    'Output:',
+    ...optionLines(OUTPUT_OPTIONS),
+  );
+  if (command.examples.length) lines.push('', 'Examples:', ...command.examples.map((example) => `  ${example}`));
+  return `${lines.join('\n')}\n`;
+}
+
+export function overviewUsage(commands: readonly Command[], group?: string): string {
+  const shown = group ? commands.filter((command) => command.name.startsWith(`${group} `)) : commands;
+  const width = Math.max(...shown.map((command) => command.name.length));
+  return [
+    `Usage: mcp-cluster ${group ?? '<command>'}${group ? ' <command>' : ''} [options]`,
+    '',
+    'Manages an mcp-cluster: API keys, tool policy, tool secrets and the audit trail, on the local cluster',
+    '(`npm start`) or a deployed stack (--stack McpCluster-<stage>).',
+    '',
+    'Commands:',
+    ...shown.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    `Run \`mcp-cluster ${group ?? '<command>'}${group ? ' <command>' : ''} --help\` for a command's options. Docs: docs/cli.md`,
+    '',
+  ].join('\n');
+}

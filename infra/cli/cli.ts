@@ -1,0 +1,267 @@
+/**
+ * `mcp-cluster <group> <command> [options]`: the admin CLI. Exit codes: 0 done, 1 the operation failed, 2 bad usage
+ * (the message and the command's usage are printed). No stack traces unless `--debug`.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { AdminError } from '../../shared/admin/admin-error.js';
+import { Redactor } from '../../shared/logging/redactor.js';
+import { SERVER_VERSION } from '../../shared/version.js';
+import {
+  type CliIo,
+  type Command,
+  type CommandContext,
+  commandUsage,
+  type OptionSpec,
+  type OptionValues,
+  OUTPUT_OPTIONS,
+  overviewUsage,
+  stringOption,
+  TARGET_OPTIONS,
+  UsageError,
+} from './args.js';
+import { auditCommands } from './commands/audit.js';
+import { keyCommands } from './commands/keys.js';
+import { secretCommands } from './commands/secrets.js';
+import { toolCommands } from './commands/tools.js';
+import { checkTargetFlags, resolveTarget, type Target } from './target.js';
+
+export const COMMANDS: readonly Command[] = [...keyCommands, ...toolCommands, ...auditCommands, ...secretCommands];
+const GROUPS = new Set(COMMANDS.map((command) => command.name.split(' ')[0]!));
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+type ParseOptions = NonNullable<ParseArgsConfig['options']>;
+
+function parseOptions(...specs: Record<string, OptionSpec>[]): ParseOptions {
+  const options: ParseOptions = {};
+  for (const spec of specs) {
+    for (const [name, { type, short }] of Object.entries(spec)) options[name] = { type, ...(short ? { short } : {}) };
+  }
+  return options;
+}
+
+const ALL_OPTIONS = parseOptions(TARGET_OPTIONS, OUTPUT_OPTIONS, ...COMMANDS.map((command) => command.options), {
+  version: { type: 'boolean', help: '' },
+});
+
+/** `Unknown option '--foo'. To specify…` → `unknown option --foo` */
+function usageMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /Option '([^' ]+)[^']*' argument missing/.exec(message);
+  if (missing) return `${missing[1]} needs a value`;
+  return message.split('\n')[0]!.replace(/\.$/, '');
+}
+
+function findCommand(positionals: readonly string[]): Command | undefined {
+  const name = positionals.slice(0, 2).join(' ');
+  return COMMANDS.find((command) => command.name === name);
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const redactor = new Redactor();
+  let debug = argv.includes('--debug');
+  let json = argv.includes('--json');
+  let target: Promise<Target> | undefined;
+  try {
+    // A first, lenient pass finds the command wherever the options are.
+    const loose = parseArgs({ args: [...argv], options: ALL_OPTIONS, strict: false, allowPositionals: true });
+    const positionals = loose.positionals;
+    const command = findCommand(positionals);
+    const group = positionals[0] !== undefined && GROUPS.has(positionals[0]) ? positionals[0] : undefined;
+    const wantsHelp = loose.values.help === true || positionals[0] === 'help';
+
+    if (loose.values.version === true && positionals.length === 0) {
+      io.stdout.write(`mcp-cluster ${SERVER_VERSION}\n`);
+      return EXIT_OK;
+    }
+    if (positionals[0] === 'help') {
+      const topic = findCommand(positionals.slice(1));
+      const topicGroup = positionals[1] !== undefined && GROUPS.has(positionals[1]) ? positionals[1] : undefined;
+      io.stdout.write(topic ? commandUsage(topic) : overviewUsage(COMMANDS, topicGroup));
+      return EXIT_OK;
+    }
+    if (!command) {
+      if (wantsHelp) {
+        io.stdout.write(overviewUsage(COMMANDS, group));
+        return EXIT_OK;
+      }
+      if (positionals.length === 0) throw new UsageError('no command given');
+      if (group && positionals.length === 1) throw new UsageError(`"${group}" needs a command`, group);
+      throw new UsageError(`unknown command "${positionals.slice(0, group ? 2 : 1).join(' ')}"`, group);
+    }
+    if (wantsHelp) {
+      io.stdout.write(commandUsage(command));
+      return EXIT_OK;
+    }
+
+    let values: OptionValues;
+    let args: string[];
+    try {
+      const strict = parseArgs({
+        args: [...argv],
+        options: parseOptions(command.options, TARGET_OPTIONS, OUTPUT_OPTIONS),
+        strict: true,
+        allowPositionals: true,
+      });
+      values = strict.values as OptionValues;
+      args = strict.positionals.slice(2);
+    } catch (error) {
+      throw new UsageError(usageMessage(error), command.name);
+    }
+    debug = values.debug === true;
+    json = values.json === true;
+    const expected = command.positionals ?? [];
+    if (args.length < expected.length) {
+      throw new UsageError(`missing ${expected.slice(args.length).join(' ')}`, command.name);
+    }
+    if (args.length > expected.length) {
+      if (command.name === 'secrets put') {
+        throw new UsageError('the secret value is read from stdin, never from an argument', command.name);
+      }
+      throw new UsageError(`unexpected argument "${args[expected.length]}"`, command.name);
+    }
+
+    const flags = {
+      localDir: stringOption(values, 'local-dir'),
+      stack: stringOption(values, 'stack'),
+      region: stringOption(values, 'region'),
+      registryTable: stringOption(values, 'registry-table'),
+      auditTable: stringOption(values, 'audit-table'),
+      secretsPrefix: stringOption(values, 'secrets-prefix'),
+    };
+    for (const [flag, value] of Object.entries(flags)) {
+      if (value !== undefined && value.trim() === '') throw new UsageError(`--${kebab(flag)} is empty`, command.name);
+    }
+    try {
+      checkTargetFlags(flags);
+    } catch (error) {
+      throw new UsageError((error as Error).message, command.name);
+    }
+    const context: CommandContext = {
+      values,
+      positionals: args,
+      json,
+      io,
+      redactor,
+      target: () => {
+        target ??= resolveTarget(
+          Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
+          io.env,
+          io.cwd,
+        );
+        return target;
+      },
+      print: (text = '') => io.stdout.write(`${text}\n`),
+      warn: (text) => io.stderr.write(`${text}\n`),
+      printJson: (value) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    };
+    try {
+      await command.run(context);
+    } catch (error) {
+      // A value the data layer refuses (a bad agent id, scope or name) is bad usage of this command.
+      if (error instanceof AdminError && error.code === 'INVALID_INPUT')
+        throw new UsageError(error.message, command.name);
+      throw error;
+    }
+    return EXIT_OK;
+  } catch (error) {
+    return report(error, { io, debug, json, redactor, target });
+  } finally {
+    if (target) await target.then((resolved) => resolved.close()).catch(() => undefined);
+  }
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+async function report(
+  error: unknown,
+  options: { io: CliIo; debug: boolean; json: boolean; redactor: Redactor; target?: Promise<Target> },
+): Promise<number> {
+  const { io, redactor } = options;
+  const write = (text: string) => io.stderr.write(redactor.redact(text));
+  if (error instanceof UsageError) {
+    const command = COMMANDS.find((candidate) => candidate.name === error.command);
+    write(`mcp-cluster: ${error.message}\n\n`);
+    write(command ? commandUsage(command) : overviewUsage(COMMANDS, error.command));
+    return EXIT_USAGE;
+  }
+  const target = options.target ? await options.target.catch(() => undefined) : undefined;
+  const { message, exitCode } = describeFailure(error, target);
+  write(`mcp-cluster: ${message}\n`);
+  if (options.debug) write(`\n${stackOf(error)}\n`);
+  return exitCode;
+}
+
+function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? String(current)) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+    if (current) parts.push('Caused by:');
+  }
+  return parts.join('\n');
+}
+
+/** A failure as one operator-readable line; AWS SDK errors are decided on their `name` (and Node's on `code`). */
+export function describeFailure(error: unknown, target?: Target): { message: string; exitCode: number } {
+  if (error instanceof AdminError) {
+    return { message: error.message, exitCode: error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED };
+  }
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const code = networkCode(error);
+  if (name === 'TargetError' || name === 'CancelledError') return { message, exitCode: EXIT_FAILED };
+  if (code) {
+    const where =
+      target?.kind === 'local'
+        ? `the local cluster (${target.endpoints?.join(', ')}): is npm start still running?`
+        : `AWS (${code}): check the network and --region`;
+    return { message: `Cannot reach ${where}`, exitCode: EXIT_FAILED };
+  }
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return {
+      message: `No AWS credentials: ${message} (the default chain: AWS_* variables, ~/.aws profiles with AWS_PROFILE, SSO, instance roles)`,
+      exitCode: EXIT_FAILED,
+    };
+  }
+  if (/Region is missing/i.test(message)) {
+    return { message: 'No AWS region: pass --region or set AWS_REGION.', exitCode: EXIT_FAILED };
+  }
+  if (name === 'ResourceNotFoundException') {
+    return {
+      message: `${target ? `${target.label}: ` : ''}a table was not found (${message}). Check the table names and the region.`,
+      exitCode: EXIT_FAILED,
+    };
+  }
+  if (
+    /AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidClientTokenId|SignatureDoesNotMatch/.test(
+      name,
+    )
+  ) {
+    return { message: `AWS refused the request (${name}): ${message}`, exitCode: EXIT_FAILED };
+  }
+  return { message: message || name || 'failed', exitCode: EXIT_FAILED };
+}
+
+/** ECONNREFUSED and friends, wherever the SDK put them. */
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (
+      typeof code === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN)$/.test(code)
+    ) {
+      return code;
+    }
+    const name = (current as { name?: unknown }).name;
+    if (name === 'TimeoutError') return 'timeout';
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,147 @@
+import { type ApiKeySummary, issueApiKey, listApiKeys, revokeApiKey } from '../../../shared/admin/api-keys.js';
+import { formatRateLimit, parseRateLimit, type RateLimit } from '../../../shared/registry/table.js';
+import { type Command, requiredOption, splitList, stringOption, UsageError } from '../args.js';
+import { fields, formatTime, table } from '../format.js';
+import { parseTime, TIME_HELP } from '../time.js';
+
+export function parseRateLimitFlag(text: string, command: string): RateLimit {
+  try {
+    return parseRateLimit(text);
+  } catch (error) {
+    throw new UsageError(`--rate-limit: ${(error as Error).message}`, command);
+  }
+}
+
+const keysCreate: Command = {
+  name: 'keys create',
+  summary: 'create an API key for an agent (shown once)',
+  synopsis: '--agent ID --scopes A,B [--tenant T] [--expires WHEN] [--rate-limit N/WINDOW] [--description TEXT]',
+  description:
+    'Creates an API key and prints it once: only its SHA-256 is stored, so it cannot be shown again.\n' +
+    'The key sees and may call the tools whose scopes it holds (`*` holds every scope).',
+  options: {
+    agent: { type: 'string', value: 'ID', help: 'the agent the key identifies (in audit records and rate limits)' },
+    scopes: { type: 'string', value: 'A,B', help: 'comma-separated scopes the key grants; `*` grants all' },
+    tenant: { type: 'string', value: 'T', help: "the agent's tenant (default: default)" },
+    expires: { type: 'string', value: 'WHEN', help: `when the key stops working: ${TIME_HELP}` },
+    'rate-limit': { type: 'string', value: 'N/WINDOW', help: 'calls across all tools, e.g. 100/min, 1000/h' },
+    description: { type: 'string', value: 'TEXT', help: 'a note for operators (what the key is for)' },
+  },
+  examples: [
+    'mcp-cluster keys create --agent weather-bot --scopes weather:read --expires 30d',
+    'mcp-cluster keys create --agent billing-assistant --tenant billing --scopes billing:read --rate-limit 1000/h --json',
+  ],
+  async run(ctx) {
+    const { values } = ctx;
+    const agentId = requiredOption(values, 'agent', this.name);
+    const scopes = splitList(requiredOption(values, 'scopes', this.name));
+    if (scopes.length === 0) throw new UsageError('--scopes needs at least one scope', this.name);
+    const now = ctx.io.now();
+    const expires = stringOption(values, 'expires');
+    let expiresAt: Date | undefined;
+    if (expires !== undefined) {
+      try {
+        expiresAt = parseTime(expires, { now, direction: 'future' });
+      } catch (error) {
+        throw new UsageError(`--expires: ${(error as Error).message}`, this.name);
+      }
+      if (expiresAt.getTime() <= now.getTime()) {
+        throw new UsageError(`--expires: ${expiresAt.toISOString()} is not in the future`, this.name);
+      }
+    }
+    const rateLimitText = stringOption(values, 'rate-limit');
+    const rateLimit = rateLimitText === undefined ? undefined : parseRateLimitFlag(rateLimitText, this.name);
+    const tenant = stringOption(values, 'tenant');
+    const description = stringOption(values, 'description');
+    const target = await ctx.target();
+    const { key, summary } = await issueApiKey(
+      target.registry(),
+      {
+        agentId,
+        scopes,
+        ...(tenant !== undefined ? { tenant } : {}),
+        ...(expiresAt ? { expiresAt } : {}),
+        ...(rateLimit ? { rateLimit } : {}),
+        ...(description !== undefined ? { description } : {}),
+      },
+      now,
+    );
+    if (ctx.json) ctx.printJson({ key, ...summary });
+    else {
+      ctx.print(`Created an API key for agent ${summary.agentId} on ${target.label}:`);
+      ctx.print();
+      ctx.print(fields(keyFields(summary, key)));
+      ctx.print();
+    }
+    ctx.warn('This is the only time the key is shown: it is not stored and cannot be shown again. Copy it now.');
+  },
+};
+
+function keyFields(summary: ApiKeySummary, key?: string): [string, string][] {
+  return [
+    ...(key ? [['key', key] as [string, string]] : []),
+    ['key id', summary.keyId],
+    ['agent', summary.agentId],
+    ['tenant', summary.tenant],
+    ['scopes', summary.scopes.join(', ')],
+    ['expires', summary.expiresAt ? formatTime(summary.expiresAt) : 'never'],
+    ['rate limit', summary.rateLimit ? formatRateLimit(summary.rateLimit) : 'none'],
+    ...(summary.description ? [['description', summary.description] as [string, string]] : []),
+  ];
+}
+
+const keysList: Command = {
+  name: 'keys list',
+  summary: 'list API keys (never the keys themselves)',
+  synopsis: '[--json]',
+  description:
+    'Lists every API key: id, agent, tenant, scopes, creation and expiry, and status (active, expired, revoked).',
+  options: {},
+  examples: ['mcp-cluster keys list', 'mcp-cluster keys list --stack McpCluster-prod --json'],
+  async run(ctx) {
+    const target = await ctx.target();
+    const keys = await listApiKeys(target.registry(), {
+      now: ctx.io.now(),
+      onMalformed: (id, problem) => ctx.warn(`warning: skipped a malformed API key item (${id}): ${problem}`),
+    });
+    if (ctx.json) return ctx.printJson({ keys });
+    if (keys.length === 0) return ctx.print(`No API keys on ${target.label}.`);
+    ctx.print(
+      table(
+        ['KEY ID', 'AGENT', 'TENANT', 'SCOPES', 'CREATED', 'EXPIRES', 'STATUS'],
+        keys.map((key) => [
+          key.keyId,
+          key.agentId,
+          key.tenant,
+          key.scopes.join(','),
+          formatTime(key.createdAt),
+          key.expiresAt ? formatTime(key.expiresAt) : 'never',
+          key.status,
+        ]),
+      ),
+    );
+  },
+};
+
+const keysRevoke: Command = {
+  name: 'keys revoke',
+  summary: 'revoke an API key by its id',
+  synopsis: 'KEY_ID',
+  description:
+    'Revokes an API key (by its id, key_…, as `keys list` shows it). Every instance refuses it within\n' +
+    'AUTH_CACHE_TTL_MS (10 s by default). Revoking is final: create a new key to restore access.',
+  positionals: ['KEY_ID'],
+  options: {},
+  examples: ['mcp-cluster keys revoke key_3f9a0c1d2e4b5a69'],
+  async run(ctx) {
+    const target = await ctx.target();
+    const summary = await revokeApiKey(target.registry(), ctx.positionals[0]!, { now: ctx.io.now() });
+    if (ctx.json) return ctx.printJson(summary);
+    ctx.print(
+      `Revoked ${summary.keyId} (agent ${summary.agentId}, tenant ${summary.tenant}) on ${target.label}.\n` +
+        'Instances refuse it within AUTH_CACHE_TTL_MS (10 s by default).',
+    );
+  },
+};
+
+export const keyCommands: Command[] = [keysCreate, keysList, keysRevoke];

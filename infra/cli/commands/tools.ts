@@ -1,0 +1,189 @@
+import {
+  type CodeDefaults,
+  listToolManifests,
+  type PolicyUpdate,
+  setEnabled,
+  type ToolSummary,
+  updatePolicy,
+} from '../../../shared/admin/tools.js';
+import { formatRateLimit } from '../../../shared/registry/table.js';
+import { type Command, type CommandContext, splitList, stringOption, UsageError } from '../args.js';
+import { fields, table, truncate } from '../format.js';
+import { parseRateLimitFlag } from './keys.js';
+
+/**
+ * The code's tools in this checkout, for defaults a manifest lacks (manifests written by a sync carry the deployed
+ * code's defaults, which win). Without a generated tool index (a fresh clone), the manifests alone are used.
+ */
+async function codeTools(): Promise<CodeDefaults[] | undefined> {
+  try {
+    const { toolModules } = await import('../../../functions/tools/index.generated.js');
+    return toolModules.map(({ tool }) => tool);
+  } catch {
+    return undefined;
+  }
+}
+
+const TTL_NOTE = 'Instances follow within REGISTRY_TTL_MS (10 s by default).';
+
+const describeScopes = (scopes: readonly string[]) => (scopes.length ? scopes.join(', ') : '(none: every caller)');
+
+function toolFields(tool: ToolSummary): [string, string][] {
+  return [
+    ['enabled', tool.enabled ? 'yes' : 'no'],
+    [
+      'scopes',
+      `${describeScopes(tool.scopes)}${tool.scopesOverridden ? ` (policy; the code's: ${describeScopes(tool.defaultScopes)})` : ''}`,
+    ],
+    ['rate limit', tool.rateLimit ? `${formatRateLimit(tool.rateLimit)} per agent` : 'none'],
+    ['description', `${tool.description ?? '-'}${tool.descriptionOverridden ? ' (policy)' : ''}`],
+    ...Object.entries(tool.secrets).map(([binding, name]) => [`secret ${binding}`, name] as [string, string]),
+    ['version', String(tool.version)],
+  ];
+}
+
+const toolsList: Command = {
+  name: 'tools list',
+  summary: 'list tools with their effective policy',
+  synopsis: '[--json]',
+  description:
+    "Lists the tools in the registry with their effective policy: the manifest's overrides joined with the code's\n" +
+    'defaults. `*` marks a value set by policy rather than by the code.',
+  options: {},
+  examples: ['mcp-cluster tools list', 'mcp-cluster tools list --stack McpCluster-dev --json'],
+  async run(ctx) {
+    const target = await ctx.target();
+    const tools = await listToolManifests(target.registry(), {
+      codeTools: await codeTools(),
+      onMalformed: (name, problem) => ctx.warn(`warning: skipped a malformed tool manifest (${name}): ${problem}`),
+    });
+    if (ctx.json) return ctx.printJson({ tools });
+    if (tools.length === 0) {
+      return ctx.print(`No tools in the registry of ${target.label} (the deploy, or npm start, registers them).`);
+    }
+    const mark = (overridden: boolean) => (overridden ? '*' : '');
+    ctx.print(
+      table(
+        ['NAME', 'ENABLED', 'SCOPES', 'RATE LIMIT', 'VERSION', 'DESCRIPTION'],
+        tools.map((tool) => [
+          tool.name,
+          tool.enabled ? 'yes' : 'no',
+          `${tool.scopes.join(',') || '(none)'}${mark(tool.scopesOverridden)}`,
+          tool.rateLimit ? formatRateLimit(tool.rateLimit) : '-',
+          String(tool.version),
+          `${truncate(tool.description ?? '-', 60)}${mark(tool.descriptionOverridden)}`,
+        ]),
+      ),
+    );
+    if (tools.some((tool) => tool.scopesOverridden || tool.descriptionOverridden)) {
+      ctx.print("\n* set by policy (`tools update`), not by the tool's code");
+    }
+  },
+};
+
+function enableCommand(enabled: boolean): Command {
+  const verb = enabled ? 'enable' : 'disable';
+  return {
+    name: `tools ${verb}`,
+    summary: enabled ? 'serve a disabled tool again' : 'stop serving a tool, for every caller',
+    synopsis: 'NAME',
+    description: enabled
+      ? `Enables a tool: it is listed and callable again for callers with its scopes. ${TTL_NOTE}`
+      : `Disables a tool: it leaves tools/list and calls to it are answered as for an unknown tool.\n${TTL_NOTE}`,
+    positionals: ['NAME'],
+    options: {},
+    examples: [`mcp-cluster tools ${verb} delete_user_account`],
+    async run(ctx) {
+      const target = await ctx.target();
+      const tool = await setEnabled(target.registry(), ctx.positionals[0]!, enabled, {
+        now: ctx.io.now(),
+        codeTools: await codeTools(),
+      });
+      if (ctx.json) return ctx.printJson(tool);
+      ctx.print(`${enabled ? 'Enabled' : 'Disabled'} ${tool.name} (now version ${tool.version}) on ${target.label}.`);
+      ctx.print(TTL_NOTE);
+    },
+  };
+}
+
+const toolsUpdate: Command = {
+  name: 'tools update',
+  summary: "change a tool's scopes, rate limit or description",
+  synopsis:
+    'NAME [--scopes A,B | --reset-scopes] [--rate-limit N/WINDOW | --rate-limit none] [--description TEXT | --reset-description]',
+  description:
+    "Changes a tool's runtime policy in the registry (one write that bumps its version). Deploys never undo it.\n" +
+    TTL_NOTE,
+  positionals: ['NAME'],
+  options: {
+    scopes: {
+      type: 'string',
+      value: 'A,B',
+      help: 'scopes a caller needs (all of them); `none`: every caller sees the tool',
+    },
+    'reset-scopes': { type: 'boolean', help: "back to the code's scopes" },
+    'rate-limit': {
+      type: 'string',
+      value: 'N/WINDOW',
+      help: 'calls per agent, e.g. 10/min, 500/h, 5/30s; `none` removes it',
+    },
+    description: { type: 'string', value: 'TEXT', help: "replaces the code's description (what the model reads)" },
+    'reset-description': { type: 'boolean', help: "back to the code's description" },
+  },
+  examples: [
+    'mcp-cluster tools update get_weather_forecast --rate-limit 60/min',
+    'mcp-cluster tools update get_invoice --scopes billing:read',
+    'mcp-cluster tools update calculate --description "Evaluates arithmetic exactly." --rate-limit none',
+    'mcp-cluster tools update calculate --reset-description --reset-scopes',
+  ],
+  async run(ctx) {
+    const update = policyUpdate(ctx, this.name);
+    const target = await ctx.target();
+    const tool = await updatePolicy(target.registry(), ctx.positionals[0]!, update, {
+      now: ctx.io.now(),
+      codeTools: await codeTools(),
+    });
+    if (ctx.json) return ctx.printJson(tool);
+    ctx.print(`Updated ${tool.name} on ${target.label}:`);
+    ctx.print(fields(toolFields(tool)));
+    ctx.print(TTL_NOTE);
+  },
+};
+
+function policyUpdate({ values }: CommandContext, command: string): PolicyUpdate {
+  const update: PolicyUpdate = {};
+  const scopes = stringOption(values, 'scopes');
+  if (scopes !== undefined && values['reset-scopes']) {
+    throw new UsageError('give --scopes or --reset-scopes, not both', command);
+  }
+  if (scopes !== undefined) {
+    const list = splitList(scopes);
+    if (scopes.trim() === 'none') update.scopes = [];
+    else if (list.length === 0) throw new UsageError('--scopes needs a scope (or `none`)', command);
+    else update.scopes = list;
+  } else if (values['reset-scopes']) update.scopes = null;
+
+  const rateLimit = stringOption(values, 'rate-limit');
+  if (rateLimit !== undefined) {
+    update.rateLimit = rateLimit.trim() === 'none' ? null : parseRateLimitFlag(rateLimit, command);
+  }
+
+  const description = stringOption(values, 'description');
+  if (description !== undefined && values['reset-description']) {
+    throw new UsageError('give --description or --reset-description, not both', command);
+  }
+  if (description !== undefined) {
+    if (!description.trim()) throw new UsageError('--description is empty (use --reset-description)', command);
+    update.description = description;
+  } else if (values['reset-description']) update.description = null;
+
+  if (Object.keys(update).length === 0) {
+    throw new UsageError(
+      'nothing to update: give --scopes, --reset-scopes, --rate-limit, --description or --reset-description',
+      command,
+    );
+  }
+  return update;
+}
+
+export const toolCommands: Command[] = [toolsList, enableCommand(true), enableCommand(false), toolsUpdate];

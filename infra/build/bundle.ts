@@ -10,6 +10,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FUNCTION_ENTRIES = {
   mcp: 'functions/mcp/handler.ts',
   'manifest-sync': 'functions/manifest-sync/handler.ts',
+  'audit-ingest': 'functions/audit-ingest/handler.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags, Validations } f
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { AuditIngest } from './constructs/audit-ingest.js';
 import { AuditTable } from './constructs/audit-table.js';
 import { ManifestSync } from './constructs/manifest-sync.js';
 import { McpApi, type McpCustomDomainProps } from './constructs/mcp-api.js';
@@ -15,6 +16,7 @@ import { McpWebAcl } from './constructs/web-acl.js';
 export interface FunctionCode {
   mcp: string;
   'manifest-sync': string;
+  'audit-ingest': string;
 }
 
 export interface McpClusterStackProps extends StackProps {
@@ -67,6 +69,7 @@ export class McpClusterStack extends Stack {
   readonly mcpFunction: McpFunction;
   readonly mcpApi: McpApi;
   readonly manifestSync: ManifestSync;
+  readonly auditIngest: AuditIngest;
   readonly observability: McpObservability;
   readonly webAcl?: McpWebAcl;
 
@@ -99,7 +102,16 @@ export class McpClusterStack extends Stack {
     const fn = this.mcpFunction.function;
     this.registryTable.bindReader(fn);
     this.toolSecrets.bindReader(fn);
-    this.auditTable.bindWriter(fn, { retentionDays: props.auditRetentionDays ?? 90 });
+    const auditRetentionDays = props.auditRetentionDays ?? 90;
+    this.auditTable.bindCounters(fn);
+    this.auditIngest = new AuditIngest(this, 'AuditIngest', {
+      codeDir: props.code['audit-ingest'],
+      auditTable: this.auditTable,
+      source: this.mcpFunction.logGroup,
+      retentionDays: auditRetentionDays,
+      logRetention,
+      logRemovalPolicy,
+    });
     if (props.oauth) {
       fn.addEnvironment('OAUTH_ISSUER', props.oauth.issuer);
       if (props.oauth.audience) fn.addEnvironment('OAUTH_AUDIENCE', props.oauth.audience);

@@ -14,6 +14,7 @@ import { createLogger } from '../../shared/logging/logger.js';
 import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
+import { LocalAuditIngester } from './audit-ingester.js';
 import { startDemoUpstreams } from './demo-upstreams.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from './dynamodb.js';
 import { startFront, WorkerPool } from './front.js';
@@ -60,6 +61,8 @@ export interface LocalCluster {
   secretsManager: SecretsManagerClient;
   sync: SyncResult;
   workerPids: number[];
+  /** Writes the audit lines received so far to the audit table (they are written every 50 ms anyway). */
+  flushAudit(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,13 +125,28 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     stops.push(upstreams.close);
     await pointDemoSecretsAt(secretsManager, demoKeys, upstreams.url);
 
+    // Audit lines reach the audit table the way they do when deployed: from the logs, off the request path.
+    const ingester = new LocalAuditIngester({
+      client: dynamodb,
+      tableName: LOCAL_AUDIT_TABLE_NAME,
+      retentionDays: 90,
+      onError: (error) =>
+        options.onLog?.(
+          JSON.stringify({ level: 'error', message: 'audit ingestion failed', error: String(error) }),
+          -1,
+        ),
+    });
     const timeoutMs = options.timeoutMs ?? 25_000;
     const pool = new WorkerPool({
       size: Math.max(1, options.workers ?? 2),
       bundle: join(bundle.dirs.mcp, 'index.mjs'),
       timeoutMs,
-      onLog: options.onLog,
+      onLog: (line, worker) => {
+        ingester.offer(line, worker);
+        options.onLog?.(line, worker);
+      },
     });
+    stops.push(() => ingester.flush());
     stops.push(() => pool.stop());
 
     // The front listens first: its address is the public base URL the workers advertise.
@@ -177,6 +195,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       secretsManager,
       sync,
       workerPids: pool.pids,
+      flushAudit: () => ingester.flush(),
       stop,
     };
   } catch (error) {

@@ -35,6 +35,12 @@ export const configSchema = z.object({
   PUBLIC_BASE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
   /** Audit table; one record per tools/call, plus the rate-limit counters. Without it, audit goes to the logs only. */
   AUDIT_TABLE_NAME: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
+  /**
+   * How audit records reach the audit table: `log` (default) writes one structured line per call and a log
+   * subscription writes the table within seconds, so a call pays no DynamoDB write; `table` also writes it during the
+   * call (one PutItem, awaited) for deployments without the subscription.
+   */
+  AUDIT_WRITE: z.enum(['log', 'table']).default('log'),
   /** How long audit records are kept (DynamoDB TTL). */
   AUDIT_RETENTION_DAYS: integer(90, 1),
   /** OAuth 2.1 / OIDC issuer whose JWTs are accepted as bearer tokens (besides API keys). */

@@ -76,7 +76,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     }),
     audit:
       options.audit ??
-      (auditTable
+      (auditTable && config.AUDIT_WRITE === 'table'
         ? createDynamoAuditSink({
             client: options.dynamodb,
             tableName: auditTable,

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type LocalCluster, type LocalClusterOptions, startLocalCluster } from '../../infra/local/cluster.js';
+import { type AuditSearch, searchAudit } from '../../shared/admin/audit.js';
+import type { AuditRecord } from '../../shared/audit/audit.js';
 
 export interface TestCluster extends LocalCluster {
   /** Every log line the workers wrote, in order. */
@@ -92,4 +94,30 @@ export function rawRequest(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/**
+ * Audit records reach the table from the workers' logs (as from CloudWatch Logs when deployed), a few ms after the
+ * response. Waits until `count` records match, then checks no more arrive.
+ */
+export async function awaitAuditRecords(
+  cluster: LocalCluster,
+  search: AuditSearch,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<AuditRecord[]> {
+  const read = async () => {
+    await cluster.flushAudit();
+    return (
+      await searchAudit({ client: cluster.dynamodb, tableName: cluster.auditTableName }, { limit: 100_000, ...search })
+    ).records;
+  };
+  const deadline = Date.now() + timeoutMs;
+  let records = await read();
+  while (records.length < count && Date.now() < deadline) {
+    await sleep(100);
+    records = await read();
+  }
+  await sleep(200);
+  return read();
 }

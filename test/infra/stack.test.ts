@@ -90,7 +90,11 @@ describe('the McpCluster-dev stack', () => {
     });
 
     it('lets API Gateway invoke the function from this API stage only', () => {
-      for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) {
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+        (permission) => permission.Properties.Principal !== 'logs.amazonaws.com',
+      );
+      assert.ok(permissions.length > 0);
+      for (const permission of permissions) {
         assert.equal(permission.Properties.Principal, 'apigateway.amazonaws.com');
         assert.match(flatten(permission.Properties.SourceArn), /:execute-api:.*\/<EndpointApiDeploymentStage\w+>\//);
       }
@@ -100,7 +104,7 @@ describe('the McpCluster-dev stack', () => {
   describe('functions', () => {
     it('run on Node.js 22', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-      assert.equal(functions.length, 2);
+      assert.equal(functions.length, 3, 'the MCP endpoint, the manifest sync and the audit ingester');
       for (const fn of functions) assert.equal(fn.Properties.Runtime, 'nodejs22.x');
     });
 
@@ -211,14 +215,14 @@ describe('the McpCluster-dev stack', () => {
       }
     });
 
-    it('let the MCP function read the registry (GetItem, Query), append to the audit table, and nothing more of DynamoDB', () => {
+    it('let the MCP function read the registry (GetItem, Query), count calls in the audit table, and nothing more of DynamoDB', () => {
       const dynamo = iamStatements(template).filter(
         (s) => s.roles.includes(mcpRoleId) && s.actions.some((a) => a.startsWith('dynamodb:')),
       );
       const registry = dynamo.filter((s) => s.resources.includes(`<${registryTableId}.Arn>`));
       assert.deepEqual(registry.flatMap((s) => s.actions).sort(), ['dynamodb:GetItem', 'dynamodb:Query']);
       const audit = dynamo.filter((s) => !s.resources.includes(`<${registryTableId}.Arn>`));
-      assert.deepEqual(audit.flatMap((s) => s.actions).sort(), ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      assert.deepEqual(audit.flatMap((s) => s.actions).sort(), ['dynamodb:UpdateItem'], 'rate-limit counters only');
       assert.deepEqual(
         audit.flatMap((s) => s.resources),
         [`<${auditTableId}.Arn>`],
@@ -227,10 +231,36 @@ describe('the McpCluster-dev stack', () => {
     });
   });
 
-  it('points the MCP function at the audit table and keeps records for 90 days by default', () => {
-    const fn = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
-    assert.deepEqual(fn.Properties.Environment.Variables.AUDIT_TABLE_NAME, { Ref: auditTableId });
-    assert.equal(fn.Properties.Environment.Variables.AUDIT_RETENTION_DAYS, '90');
+  describe('audit trail', () => {
+    it('points the MCP function at the audit table for its rate-limit counters', () => {
+      const fn = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
+      assert.deepEqual(fn.Properties.Environment.Variables.AUDIT_TABLE_NAME, { Ref: auditTableId });
+    });
+
+    it("sends the MCP function's audit lines to an ingester that writes the audit table, keeping records 90 days", () => {
+      template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+        FilterPattern: '{ $.message = "tool call" }',
+        LogGroupName: { Ref: Match.stringLikeRegexp('^McpBundledLogs') },
+      });
+      const ingesterId = logicalIdOf(template, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ AUDIT_RETENTION_DAYS: '90' }) },
+      });
+      const ingester = template.findResources('AWS::Lambda::Function')[ingesterId]!;
+      assert.deepEqual(ingester.Properties.Environment.Variables.AUDIT_TABLE_NAME, { Ref: auditTableId });
+      const roleId = ingester.Properties.Role['Fn::GetAtt'][0];
+      const writes = iamStatements(template).filter(
+        (s) => s.roles.includes(roleId) && s.actions.some((a) => a.startsWith('dynamodb:')),
+      );
+      assert.deepEqual(writes.flatMap((s) => s.actions).sort(), ['dynamodb:BatchWriteItem', 'dynamodb:PutItem']);
+      assert.deepEqual(
+        writes.flatMap((s) => s.resources),
+        [`<${auditTableId}.Arn>`],
+      );
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'logs.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [ingesterId, 'Arn'] },
+      });
+    });
   });
 
   describe('manifest sync', () => {

@@ -227,7 +227,7 @@ describe('audit records in DynamoDB (dynalite)', () => {
     });
   });
 
-  describe('through the MCP endpoint (createMcpApp with AUDIT_TABLE_NAME)', () => {
+  describe('through the MCP endpoint (createMcpApp with AUDIT_TABLE_NAME and AUDIT_WRITE=table)', () => {
     const PREFIX = 'audit-test/';
     const SECRET = 'audit-SECRET-5e4d3c2b1a';
     let endpoint: McpEndpoint;
@@ -304,6 +304,7 @@ describe('audit records in DynamoDB (dynalite)', () => {
         config: loadConfig({
           REGISTRY_TABLE_NAME: registryTable,
           AUDIT_TABLE_NAME: auditTableName,
+          AUDIT_WRITE: 'table',
           AUDIT_RETENTION_DAYS: '7',
           SECRETS_PREFIX: PREFIX,
           SERVER_NAME: 'audit-test',

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       SERVER_NAME: 'mcp-cluster',
       LOG_LEVEL: 'info',
       AUDIT_RETENTION_DAYS: 90,
+      AUDIT_WRITE: 'log',
       OAUTH_ALGORITHMS: ['RS256', 'ES256', 'PS256', 'EdDSA'],
       OAUTH_TENANT_CLAIM: 'tenant',
       REQUIRED_SCOPES: [],

@@ -39,19 +39,13 @@ export class AuditTable extends Construct {
   }
 
   /**
-   * For the MCP function: PutItem for audit records (conditional, never overwriting) and UpdateItem for the rate-limit
-   * counters; no reads, no deletes.
+   * For the MCP function: UpdateItem for the rate-limit counters, nothing else (its audit records leave as log lines
+   * and AuditIngest writes them). No reads, no deletes.
    */
-  bindWriter(fn: lambda.Function, options: { retentionDays?: number } = {}): void {
+  bindCounters(fn: lambda.Function): void {
     fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
-    if (options.retentionDays !== undefined) fn.addEnvironment('AUDIT_RETENTION_DAYS', String(options.retentionDays));
     // On the table itself only (Table.grant would add its indexes, which writes never need).
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        resources: [this.table.tableArn],
-      }),
-    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
     // Explicit actions: KMS's grantEncryptDecrypt would add wildcard actions (ReEncrypt*, GenerateDataKey*).
     this.table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
   }

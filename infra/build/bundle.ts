@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { writeToolIndex } from './tool-index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -14,6 +14,20 @@ export const FUNCTION_ENTRIES = {
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+
+/**
+ * zod re-exports every locale (about a fifth of the bundle); error messages here are English, so only `en` is kept.
+ * Cold start pays for every byte a function loads.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 export interface BundleResult {
   /** Folder per function, each holding `index.mjs` (+ its source map): what Lambda's `Code.fromAsset` takes. */
@@ -44,6 +58,7 @@ export async function bundleFunctions(options: { outdir?: string; minify?: boole
       sourcesContent: false,
       legalComments: 'none',
       logLevel: 'warning',
+      plugins: [zodEnglishOnly],
       // Some dependencies still call require(); give the ESM bundle one.
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });

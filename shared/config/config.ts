@@ -22,6 +22,8 @@ export const configSchema = z.object({
   SECRETS_TTL_MS: milliseconds(60_000),
   /** How long a verified API key is cached in memory (a revoked key stops working within this time). */
   AUTH_CACHE_TTL_MS: milliseconds(10_000),
+  /** Tools per `tools/list` page; larger registries are listed in pages (`nextCursor`). */
+  TOOLS_PAGE_SIZE: integer(100, 1),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: integer(1_048_576, 1),
   /** Default tool deadline when a tool sets none. Always capped by the Lambda's remaining time. */

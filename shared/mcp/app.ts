@@ -89,6 +89,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     authorizationServers: config.OAUTH_ISSUER ? [config.OAUTH_ISSUER] : [],
     requiredScopes: config.REQUIRED_SCOPES,
     allowedOrigins: config.ALLOWED_ORIGINS,
+    toolsPageSize: config.TOOLS_PAGE_SIZE,
     logger,
   });
 }

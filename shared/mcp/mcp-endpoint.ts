@@ -56,6 +56,8 @@ export interface McpEndpointOptions {
   requiredScopes?: readonly string[];
   /** Browser origins allowed (`*` for any); a request from another origin gets 403. @default none */
   allowedOrigins?: readonly string[];
+  /** Tools per `tools/list` page. @default 100 */
+  toolsPageSize?: number;
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
@@ -344,8 +346,25 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   ): Promise<string> {
     const id: JsonRpcId = message.id;
     if (message.method === 'tools/list' && snapshot) {
-      // Precomputed once per snapshot and scope set: the cost of listing is independent of the registry size.
-      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${snapshot.listingFor(principal)}}`;
+      // Precomputed once per snapshot and scope set, one bounded page at a time: the cost of listing is independent
+      // of the registry size.
+      const cursor = message.params?.cursor;
+      if (cursor !== undefined && typeof cursor !== 'string') {
+        return JSON.stringify(
+          errorResponse(id, JsonRpcErrorCode.InvalidParams, 'Invalid params: "cursor" must be a string.'),
+        );
+      }
+      const page = snapshot.listingFor(principal, { cursor, pageSize: options.toolsPageSize });
+      if (page === undefined) {
+        return JSON.stringify(
+          errorResponse(
+            id,
+            JsonRpcErrorCode.InvalidParams,
+            'Invalid cursor: pass the nextCursor of a previous tools/list.',
+          ),
+        );
+      }
+      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${page}}`;
     }
     if (message.method === 'tools/call') {
       const problem = callParamsProblem(message.params);

@@ -22,13 +22,22 @@ export interface ServedTool {
  * One immutable view of the registry. `tools/list` answers are computed once per snapshot and scope set,
  * so a request costs the same whatever the number of tools.
  */
+interface Listing {
+  /** Names of the visible tools, sorted: a cursor names the last tool of its page. */
+  names: string[];
+  entries: string[];
+  /** Serialized pages by their first index. */
+  pages: Map<number, string>;
+}
+
 export class RegistrySnapshot {
   readonly loadedAt: number;
   readonly #tools: ReadonlyMap<string, ServedTool>;
-  readonly #listings = new Map<string, string>();
+  readonly #listings = new Map<string, Listing>();
 
   constructor(tools: Iterable<ServedTool>, loadedAt: number) {
-    this.#tools = new Map([...tools].map((tool) => [tool.name, tool]));
+    const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.#tools = new Map(sorted.map((tool) => [tool.name, tool]));
     this.loadedAt = loadedAt;
   }
 
@@ -48,16 +57,46 @@ export class RegistrySnapshot {
     return tool;
   }
 
-  /** The `tools/list` result for this principal's scopes, as JSON text: `{"tools":[...]}`. */
-  listingFor(principal: Pick<Principal, 'scopes'>): string {
+  /**
+   * One page of the `tools/list` result for this principal's scopes, as JSON text: `{"tools":[...],"nextCursor":"..."}`.
+   * Pages hold at most `pageSize` tools, so an answer costs the same whatever the size of the registry; each is
+   * serialized once per snapshot and scope set. `undefined` when the cursor is not one this server issued.
+   */
+  listingFor(principal: Pick<Principal, 'scopes'>, options?: { pageSize?: number }): string;
+  listingFor(principal: Pick<Principal, 'scopes'>, options: { pageSize?: number; cursor?: string }): string | undefined;
+  listingFor(
+    principal: Pick<Principal, 'scopes'>,
+    options: { pageSize?: number; cursor?: string } = {},
+  ): string | undefined {
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const listing = this.#listing(principal);
+    let start = 0;
+    if (options.cursor !== undefined) {
+      const after = decodeCursor(options.cursor);
+      if (after === undefined) return undefined;
+      start = firstIndexAfter(listing.names, after);
+    }
+    let page = listing.pages.get(start * 100_000 + pageSize);
+    if (page === undefined) {
+      const end = Math.min(start + pageSize, listing.entries.length);
+      const next =
+        end < listing.entries.length ? `,"nextCursor":${JSON.stringify(encodeCursor(listing.names[end - 1]!))}` : '';
+      page = `{"tools":[${listing.entries.slice(start, end).join(',')}]${next}}`;
+      listing.pages.set(start * 100_000 + pageSize, page);
+    }
+    return page;
+  }
+
+  #listing(principal: Pick<Principal, 'scopes'>): Listing {
     const key = principal.scopes.includes('*') ? '*' : [...principal.scopes].sort().join(' ');
     let listing = this.#listings.get(key);
     if (listing === undefined) {
-      const entries: string[] = [];
+      listing = { names: [], entries: [], pages: new Map() };
       for (const tool of this.#tools.values()) {
-        if (tool.enabled && hasScopes(principal, tool.scopes)) entries.push(tool.listingJson);
+        if (!tool.enabled || !hasScopes(principal, tool.scopes)) continue;
+        listing.names.push(tool.name);
+        listing.entries.push(tool.listingJson);
       }
-      listing = `{"tools":[${entries.join(',')}]}`;
       if (this.#listings.size >= 1_000) this.#listings.clear(); // bound memory under many distinct scope sets
       this.#listings.set(key, listing);
     }
@@ -67,6 +106,34 @@ export class RegistrySnapshot {
   tools(): IterableIterator<ServedTool> {
     return this.#tools.values();
   }
+}
+
+/** Tools per `tools/list` page unless configured (`TOOLS_PAGE_SIZE`). */
+export const DEFAULT_PAGE_SIZE = 100;
+
+const CURSOR_PREFIX = 'after:';
+
+/** Cursors are opaque to clients: the last tool name of the previous page, so pages stay correct across snapshots. */
+function encodeCursor(lastName: string): string {
+  return Buffer.from(`${CURSOR_PREFIX}${lastName}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{1,400}$/.test(cursor)) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  return text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : undefined;
+}
+
+/** Index of the first name sorting after `name` (binary search). */
+function firstIndexAfter(names: readonly string[], name: string): number {
+  let low = 0;
+  let high = names.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (names[mid]! <= name) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function listingEntry(definition: ToolDefinition, description: string): string {

@@ -278,6 +278,46 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
       assert.match(response.body, /origin https:\/\/evil\.example/);
     });
 
+    it('pages tools/list with nextCursor when TOOLS_PAGE_SIZE is small, and refuses a foreign cursor with -32602', async () => {
+      const paged = createMcpApp({
+        config: loadConfig({ REGISTRY_TABLE_NAME: tableName, SECRETS_PREFIX: PREFIX, TOOLS_PAGE_SIZE: '2' }),
+        dynamodb: aws.dynamodb,
+        secretsManager: aws.secretsManager,
+        codeTools,
+        logger: silentLogger,
+        audit,
+      });
+      const names: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 20; i++) {
+        const response = await send(
+          paged,
+          { jsonrpc: '2.0', id: i, method: 'tools/list', ...(cursor ? { params: { cursor } } : {}) },
+          { key: adminKey },
+        );
+        const body = JSON.parse(response.body) as { result: { tools: { name: string }[]; nextCursor?: string } };
+        assert.ok(body.result.tools.length <= 2);
+        names.push(...body.result.tools.map((t) => t.name));
+        cursor = body.result.nextCursor;
+        if (!cursor) break;
+      }
+      const whole = JSON.parse(
+        (await send(endpoint, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { key: adminKey })).body,
+      ) as { result: { tools: { name: string }[] } };
+      assert.deepEqual(
+        names,
+        whole.result.tools.map((t) => t.name),
+      );
+      const foreign = await send(
+        paged,
+        { jsonrpc: '2.0', id: 9, method: 'tools/list', params: { cursor: 'abc' } },
+        {
+          key: adminKey,
+        },
+      );
+      assert.equal((JSON.parse(foreign.body) as RpcBody).error?.code, -32602);
+    });
+
     it('serves a browser origin listed in ALLOWED_ORIGINS', async () => {
       const withOrigins = createMcpApp({
         config: loadConfig({

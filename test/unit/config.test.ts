@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       OAUTH_TENANT_CLAIM: 'tenant',
       REQUIRED_SCOPES: [],
       ALLOWED_ORIGINS: [],
+      TOOLS_PAGE_SIZE: 100,
     });
   });
 

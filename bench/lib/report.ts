@@ -1,0 +1,404 @@
+import type { CacheMissCase } from '../runners/cache-miss.js';
+import type { CellResult, InProcessResult, Scenario } from '../runners/in-process.js';
+import type { CpuShare } from './cpu.js';
+import type { MachineInfo } from './machine.js';
+import { round } from './stats.js';
+
+export interface ColdStartRow {
+  id: string;
+  label: string;
+  bytes: number;
+  gzipBytes: number;
+  processes: number;
+  /** Medians over the processes. */
+  importMs: number;
+  firstRequestMs: number;
+  /** Median of (import + first request) per process. */
+  totalMs: number;
+  /** Median time from process start to the runner's first line (node's own boot; the same for every handler). */
+  bootMs: number;
+}
+
+export interface LoadRow {
+  workers: number;
+  connections: number;
+  seconds: number;
+  requests: number;
+  throughput: number;
+  roundThroughput: number[];
+  /** Request-weighted means of each round's autocannon percentiles (ms). */
+  p50: number;
+  p99: number;
+  errors: number;
+  firstError?: string;
+  /** CPU use during the measured rounds, in % of one core (`machine` is all cores: 100 × cores when saturated). */
+  cpuPercent: { front: number; workers: number; loadGenerator: number; machine: number; other: number };
+  /** CPU milliseconds per request: the front process (front + local services) and the workers together. */
+  cpuMsPerRequest: { front: number; workers: number };
+}
+
+export interface Target {
+  name: string;
+  measured: number;
+  threshold: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface BenchResults {
+  quick: boolean;
+  profile: boolean;
+  machine: MachineInfo;
+  durationSec: number;
+  plan: unknown;
+  settings: Record<string, string>;
+  /** CPU use of the machine during sections 1–3 (section 4 has its own, per row). */
+  cpu: Record<string, CpuShare>;
+  inProcess: InProcessResult;
+  coldStart: ColdStartRow[];
+  cacheMiss: CacheMissCase[];
+  load: LoadRow[];
+  targets: Target[];
+}
+
+const fmt = (value: number, unit = '') =>
+  Number.isFinite(value) ? `${round(value).toLocaleString('en-US')}${unit}` : 'n/a';
+const ratio = (value: number) => (Number.isFinite(value) ? `${round(value)}×` : 'n/a');
+
+function cell(results: BenchResults, impl: 'ours' | 'baseline', tools: number, scenario: Scenario): CellResult {
+  const found = results.inProcess.cells.find((c) => c.impl === impl && c.tools === tools && c.scenario === scenario);
+  if (!found) throw new Error(`no result for ${impl} ${tools} ${scenario}`);
+  return found;
+}
+
+export function computeTargets(results: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const throughputRatio = (method: Scenario, tools: number) =>
+    cell(results, 'ours', tools, method).throughput / cell(results, 'baseline', tools, method).throughput;
+
+  const list = throughputRatio('tools/list', 100);
+  targets.push({
+    name: 'tools/list throughput at 100 tools ≥ 20× baseline',
+    measured: list,
+    threshold: '≥ 20×',
+    pass: list >= 20,
+    detail: `${fmt(cell(results, 'ours', 100, 'tools/list').throughput)} vs ${fmt(cell(results, 'baseline', 100, 'tools/list').throughput)} req/s`,
+  });
+  const call = throughputRatio('tools/call', 100);
+  targets.push({
+    name: 'tools/call throughput at 100 tools ≥ 3× baseline',
+    measured: call,
+    threshold: '≥ 3×',
+    pass: call >= 3,
+    detail: `${fmt(cell(results, 'ours', 100, 'tools/call').throughput)} vs ${fmt(cell(results, 'baseline', 100, 'tools/call').throughput)} req/s`,
+  });
+  for (const method of ['tools/call', 'tools/list'] as const) {
+    const small = cell(results, 'ours', 10, method).p50;
+    const large = cell(results, 'ours', 1000, method).p50;
+    targets.push({
+      name: `ours ${method} p50 at 1,000 tools ≤ 1.5× p50 at 10 tools`,
+      measured: large / small,
+      threshold: '≤ 1.5×',
+      pass: large / small <= 1.5,
+      detail: `${fmt(large, ' ms')} vs ${fmt(small, ' ms')}`,
+    });
+  }
+  const oursCold = results.coldStart.find((r) => r.id === 'ours');
+  const baseCold = results.coldStart.find((r) => r.id === 'baseline');
+  if (oursCold && baseCold) {
+    const measured = oursCold.totalMs / baseCold.totalMs;
+    targets.push({
+      name: 'cold start (import + first request, medians) ours ≤ baseline',
+      measured,
+      threshold: '≤ 1×',
+      pass: measured <= 1,
+      detail: `${fmt(oursCold.totalMs, ' ms')} vs ${fmt(baseCold.totalMs, ' ms')}`,
+    });
+  }
+  const one = results.load.find((r) => r.workers === 1);
+  const two = results.load.find((r) => r.workers === 2);
+  if (one && two) {
+    const measured = two.throughput / one.throughput;
+    targets.push({
+      name: 'local cluster: 2 workers ≥ 1.6× the requests/s of 1 worker (0 errors)',
+      measured,
+      threshold: '≥ 1.6×',
+      pass: measured >= 1.6 && one.errors === 0 && two.errors === 0,
+      detail: `${fmt(two.throughput)} vs ${fmt(one.throughput)} req/s; errors ${one.errors} + ${two.errors}`,
+    });
+  }
+  return targets;
+}
+
+function cpuNote(share: CpuShare | undefined, cores: number): string {
+  if (!share || !Number.isFinite(share.machine)) return '';
+  return (
+    `Machine CPU during this section: ${fmt(share.machine)}% of one core (of ${cores * 100}%), the bench's own ` +
+    `processes ${fmt(share.bench)}%, other processes ${fmt(share.other)}%.`
+  );
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine } = results;
+  const out: string[] = [];
+  out.push(
+    `# mcp-cluster benchmark results${results.quick ? ' (QUICK smoke run: short durations, not for publishing)' : ''}`,
+  );
+  out.push('');
+  out.push(
+    `Generated by \`${results.quick ? 'BENCH_QUICK=1 ' : ''}npm run bench\` on ${machine.date} in ${results.durationSec} s. ` +
+      'Ours and the baseline were measured side by side in this one run, in alternating rounds, so ratios are ' +
+      'comparable even where absolute numbers depend on the machine. See [README.md](README.md) for the method.',
+  );
+  out.push('');
+  out.push(
+    table(
+      ['machine', ''],
+      [
+        ['CPU', `${machine.cpuModel}, ${machine.cores} cores`],
+        ['memory', `${machine.memoryGiB} GiB`],
+        ['Node.js', `${machine.node} (${machine.platform}); bundles target node22`],
+        [
+          'commit',
+          `${machine.commit}${machine.dirty ? ` + uncommitted changes (${machine.dirtyOutsideBench} paths outside bench/)` : ' (clean tree)'}`,
+        ],
+        ['mode', `${results.quick ? 'quick' : 'full'}${results.profile ? ', profiling (unminified bundles)' : ''}`],
+        ['bench build options = infra/build/bundle.ts', results.settings.buildOptionsMatchProduct ?? 'n/a'],
+        ['AUDIT_WRITE', results.settings.auditWrite ?? 'n/a'],
+      ],
+    ),
+  );
+
+  // 1. in-process
+  out.push('', '## 1. In-process handler (warm, one request at a time, as a Lambda instance serves them)', '');
+  out.push(
+    'Bundled handler called directly with API Gateway REST proxy events, sequential awaits. Ours: the real ' +
+      '`functions/mcp/handler.ts` with N synthetic code tools, API-key authentication, the registry snapshot and ' +
+      'audit on, against dynalite and the local Secrets Manager (warm caches). Baseline: the SDK stateless recipe ' +
+      '(new `McpServer` + `WebStandardStreamableHTTPServerTransport` per request, N tools via `registerTool`), no auth.',
+    '',
+  );
+  const scenarios: Scenario[] = ['initialize', 'tools/list', 'tools/list:all', 'tools/call'];
+  const label: Record<Scenario, string> = {
+    initialize: '`initialize`',
+    'tools/list': '`tools/list` (first page)',
+    'tools/list:all': 'all tools (`tools/list` + every `nextCursor` page)',
+    'tools/call': '`tools/call`',
+  };
+  const counts = [...new Set(results.inProcess.cells.map((c) => c.tools))].sort((a, b) => a - b);
+  const rows: (string | number)[][] = [];
+  for (const method of scenarios) {
+    for (const tools of counts) {
+      const o = cell(results, 'ours', tools, method);
+      const b = cell(results, 'baseline', tools, method);
+      rows.push([
+        label[method],
+        o.callsPerOperation === b.callsPerOperation
+          ? tools.toLocaleString('en-US')
+          : `${tools.toLocaleString('en-US')} (ours ${o.callsPerOperation} pages)`,
+        fmt(o.throughput),
+        fmt(o.p50),
+        fmt(o.p99),
+        fmt(b.throughput),
+        fmt(b.p50),
+        fmt(b.p99),
+        `**${ratio(o.throughput / b.throughput)}**`,
+        `${fmt(o.responseBytes)} / ${fmt(b.responseBytes)}`,
+        `${fmt(o.serializeMs)} / ${fmt(b.serializeMs)}`,
+      ]);
+    }
+  }
+  out.push(
+    table(
+      [
+        'request',
+        'tools',
+        'ours req/s',
+        'ours p50 ms',
+        'ours p99 ms',
+        'baseline req/s',
+        'baseline p50 ms',
+        'baseline p99 ms',
+        'throughput ours/baseline',
+        'response bytes ours / baseline',
+        'runtime serialization ms ours / baseline',
+      ],
+      rows,
+    ),
+  );
+  out.push(
+    '',
+    'Latencies are the handler call alone (for "all tools", the sum of the calls of one full listing; req/s there ' +
+      'counts full listings). Ours answers `tools/list` in pages (`TOOLS_PAGE_SIZE`, 100 by default) with ' +
+      '`nextCursor`; the SDK recipe returns every tool in one answer, so at 1,000 tools its first page is the whole ' +
+      'registry: the "all tools" row compares equal work. The last column is what the Lambda runtime then spends ' +
+      'serializing the returned proxy result(s) (`JSON.stringify`, once per round, outside the timed calls); it ' +
+      'grows with the size of the response.',
+  );
+  out.push('', cpuNote(results.cpu.inProcess, machine.cores));
+  const totalRequests = results.inProcess.cells.reduce((sum, c) => sum + c.requests, 0);
+  const errors = results.inProcess.cells.reduce((sum, c) => sum + c.errors, 0);
+  out.push(
+    '',
+    `${totalRequests.toLocaleString('en-US')} requests, ${errors} errors. Import of each bundle into the measuring ` +
+      `process (ms): ${Object.entries(results.inProcess.importMs)
+        .map(([id, ms]) => `${id} ${fmt(ms)}`)
+        .join(', ')}.`,
+  );
+
+  // 2. cold start
+  out.push('', '## 2. Cold start (fresh `node` process per sample)', '');
+  out.push(
+    'Import = `await import(bundle)`; first request = the first `tools/list` (ours: API-key GetItem and registry ' +
+      'Query against dynalite, over the AWS SDK clients it creates at import). Medians over the processes, ours and ' +
+      'the baseline alternating. Node boot (process start to the runner) is the same for every handler and excluded.',
+    '',
+  );
+  out.push(
+    table(
+      ['handler', 'bundle bytes', 'gzip bytes', 'processes', 'import ms', 'first tools/list ms', 'import + first ms'],
+      results.coldStart.map((r) => [
+        r.label,
+        fmt(r.bytes),
+        fmt(r.gzipBytes),
+        r.processes,
+        fmt(r.importMs),
+        fmt(r.firstRequestMs),
+        `**${fmt(r.totalMs)}**`,
+      ]),
+    ),
+  );
+
+  out.push('', cpuNote(results.cpu.coldStart, machine.cores));
+
+  // 3. cache misses
+  out.push('', '## 3. Cache misses (ours, tools/call of a tool with a secret)', '');
+  out.push(
+    'Two instances of ours: one with `REGISTRY_TTL_MS`, `AUTH_CACHE_TTL_MS` and `SECRETS_TTL_MS` at 1 ms (after a ' +
+      '3 ms pause every cache has expired), one warm (600 s TTLs), sampled alternately with the same pause. An ' +
+      'expired call makes three sequential reads: the API key (`GetItem`, consistent), the registry (`Query` of ' +
+      'the `TOOL` partition, consistent, then the snapshot is rebuilt: manifests parsed, `tools/list` entries ' +
+      'serialized) and the secret (`GetSecretValue`). The read columns time each alone against the same local ' +
+      'endpoints; the remainder is CPU in the handler (mostly rebuilding the snapshot).',
+    '',
+  );
+  out.push(
+    table(
+      [
+        'tools',
+        'samples',
+        'warm p50 ms',
+        'expired p50 ms',
+        'difference ms',
+        'GetItem p50',
+        'Query p50 (items)',
+        'GetSecretValue p50',
+        'remainder ms',
+      ],
+      results.cacheMiss.map((c) => {
+        const difference = c.expired.p50 - c.warm.p50;
+        const reads = c.reads.getItemApiKey + c.reads.queryRegistry + c.reads.getSecretValue;
+        return [
+          c.tools.toLocaleString('en-US'),
+          c.samples,
+          fmt(c.warm.p50),
+          fmt(c.expired.p50),
+          `**${fmt(difference)}**`,
+          fmt(c.reads.getItemApiKey),
+          `${fmt(c.reads.queryRegistry)} (${c.registryItems})`,
+          fmt(c.reads.getSecretValue),
+          fmt(difference - reads),
+        ];
+      }),
+    ),
+  );
+  out.push(
+    '',
+    'Locally each read is a loopback HTTP round trip to dynalite or the Secrets Manager stand-in (both in the bench ' +
+      'process). In AWS, in-region, a consistent GetItem is typically a few ms, a Query of the registry a few ms ' +
+      'more (more with 1,000 manifests: ~1 RCU per 4 KB), and GetSecretValue ~10–30 ms; the caches save all ' +
+      'three on every call within their TTLs, and only one call per TTL per instance pays them.',
+  );
+
+  out.push('', cpuNote(results.cpu.cacheMiss, machine.cores));
+
+  // 4. load
+  out.push('', '## 4. Local cluster under load (`npm start` architecture, loopback)', '');
+  out.push(
+    '`startLocalCluster` with 1 and then 2 workers (each its own state folder; both up, loaded in alternating ' +
+      'rounds), `tools/call` of `calculate` through the local front with autocannon (keep-alive connections, its ' +
+      'own process). Errors = non-2xx, JSON-RPC errors, `isError` results, wrong results, connection errors.',
+    '',
+  );
+  out.push(
+    table(
+      [
+        'workers',
+        'connections',
+        'seconds',
+        'requests',
+        'req/s',
+        'req/s per round',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'CPU % front process',
+        'CPU % workers',
+        'CPU % load generator',
+        'CPU % other processes',
+        'CPU ms/request front / workers',
+      ],
+      results.load.map((r) => [
+        r.workers,
+        r.connections,
+        fmt(r.seconds),
+        fmt(r.requests),
+        `**${fmt(r.throughput)}**`,
+        r.roundThroughput.map((t) => fmt(t)).join(', '),
+        fmt(r.p50),
+        fmt(r.p99),
+        r.errors,
+        fmt(r.cpuPercent.front),
+        fmt(r.cpuPercent.workers),
+        fmt(r.cpuPercent.loadGenerator),
+        fmt(r.cpuPercent.other),
+        `${fmt(r.cpuMsPerRequest.front)} / ${fmt(r.cpuMsPerRequest.workers)}`,
+      ]),
+    ),
+  );
+  const capacity = machine.cores * 100;
+  const single = results.load.find((r) => r.workers === 1);
+  if (single && single.cpuMsPerRequest.front > 0) {
+    out.push(
+      '',
+      `The front process spends ${fmt(single.cpuMsPerRequest.front)} ms of CPU per request (the worker ` +
+        `${fmt(single.cpuMsPerRequest.workers)} ms): being one thread, it saturates one core at about ` +
+        `${fmt(1000 / single.cpuMsPerRequest.front)} req/s, whatever the number of workers or cores.`,
+    );
+  }
+  out.push(
+    '',
+    `CPU columns are % of one core over the timed runs; this machine has ${machine.cores} cores (${capacity}%), shared ` +
+      'by the load generator, the front process (which also hosts dynalite, the Secrets Manager endpoint and the ' +
+      "audit ingester writing every call's audit line into dynalite) and the workers. Once their sum reaches " +
+      `~${capacity}%, a second worker can only take CPU from the front and the load generator, so the 2-worker ` +
+      'ratio here measures this machine as much as the cluster. In AWS each Lambda instance has its own CPU and ' +
+      'API Gateway and the audit pipeline run elsewhere.',
+  );
+
+  // 5. targets
+  out.push('', '## 5. Targets (ratios from this run)', '');
+  out.push(
+    table(
+      ['target', 'measured', 'threshold', 'result', 'detail'],
+      results.targets.map((t) => [t.name, ratio(t.measured), t.threshold, t.pass ? '**PASS**' : '**FAIL**', t.detail]),
+    ),
+  );
+  out.push('');
+  return out.join('\n');
+}

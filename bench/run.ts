@@ -1,0 +1,550 @@
+/**
+ * `npm run bench`: ours against the MCP SDK's stateless recipe, side by side in one run, plus cold starts, cache
+ * misses and the local cluster under load. Writes bench/results.md and bench/results.json and prints the tables.
+ * `BENCH_QUICK=1` is a ~1-minute smoke run (marked as quick in the results); `BENCH_PROFILE=1` builds unminified
+ * bundles and runs the in-process, cache-miss and cold-start children with `--cpu-prof` into bench/profiles/.
+ * Loopback only; every section is bounded in time.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { bundleFunctions } from '../infra/build/bundle.js';
+import { startLocalCluster } from '../infra/local/cluster.js';
+import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from '../infra/local/dynamodb.js';
+import { startSecretsManagerServer } from '../infra/local/secrets-manager-server.js';
+import { createApiKey, hashApiKey } from '../shared/auth/api-keys.js';
+import { syncCodeManifests } from '../shared/registry/sync.js';
+import { apiKeyPartition } from '../shared/registry/table.js';
+import type { ToolDefinition } from '../shared/tools/define-tool.js';
+import { loadCodeTools } from '../shared/tools/load-tools.js';
+import { syntheticToolModules } from './entries/synthetic-tool-index.js';
+import { bundleHandler, bundleRunner, ROOT } from './lib/build.js';
+import { runChild } from './lib/child.js';
+import { type CpuShare, cpuWindow, machineCpuMs, processCpuMs } from './lib/cpu.js';
+import { machineInfo } from './lib/machine.js';
+import { type BenchResults, computeTargets, type LoadRow, renderMarkdown } from './lib/report.js';
+import { startSelfProfile } from './lib/self-profile.js';
+import { median } from './lib/stats.js';
+import { CALL_TARGET, SECRET_NAME, SECRET_TOOL, syntheticTools } from './lib/synthetic-tools.js';
+import type { CacheMissCase, CacheMissConfig } from './runners/cache-miss.js';
+import type { InProcessConfig, InProcessInstance, InProcessResult } from './runners/in-process.js';
+import type { LoadConfig, LoadResult } from './runners/load.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const TOOL_COUNTS = [10, 100, 1000] as const;
+const LONG_TTL = '600000';
+
+/** Durations and sample counts; the quick plan keeps the whole run around a minute. */
+const plan = QUICK
+  ? {
+      inProcess: { rounds: 2, roundMs: 250, warmupMs: 150, minPerRound: 3 },
+      coldStarts: 5,
+      cacheMiss: { samples: 50, tools: [100], pauseMs: 3 },
+      load: { connections: 32, rounds: 1, roundSec: 3, warmupSec: 1 },
+    }
+  : {
+      inProcess: { rounds: 5, roundMs: 1000, warmupMs: 750, minPerRound: 5 },
+      coldStarts: 12,
+      cacheMiss: { samples: 100, tools: [100, 1000], pauseMs: 3 },
+      load: { connections: 32, rounds: 2, roundSec: 5, warmupSec: 2 },
+    };
+
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+/** The environment of every child: this one without AWS settings (never a developer's real profile) or NODE_OPTIONS. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('AWS_') && name !== 'NODE_OPTIONS') env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+const PROFILES = join(ROOT, 'bench/profiles');
+const profileArgs = (dir: string) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILES, dir)}`] : []);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine = machineInfo();
+  const work = mkdtempSync(join(tmpdir(), 'mcp-cluster-bench-'));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    // ---- builds -------------------------------------------------------------------------------------------------
+    log(`building bundles in ${work}${PROFILE ? ' (unminified, for --cpu-prof)' : ''}`);
+    const minify = !PROFILE;
+    const ours = await bundleHandler('bench/entries/ours.ts', join(work, 'ours/index.mjs'), {
+      minify,
+      syntheticTools: true,
+    });
+    const baseline = await bundleHandler('bench/baseline/handler.ts', join(work, 'baseline/index.mjs'), { minify });
+    const real = await bundleFunctions({ outdir: join(work, 'functions'), minify });
+    const realBundle = join(real.dirs.mcp, 'index.mjs');
+    // Guard against drift: the bench's build of the real handler must be byte-identical in size to the product's.
+    const mirror = await bundleHandler('functions/mcp/handler.ts', join(work, 'mirror/index.mjs'), { minify });
+    const buildInSync = mirror.bytes === real.bytes.mcp;
+    if (!buildInSync) {
+      log(
+        `WARNING: bench/lib/build.ts no longer matches infra/build/bundle.ts (${mirror.bytes} vs ${real.bytes.mcp} ` +
+          'bytes for the MCP handler): update it, or ours and the baseline are not bundled like the product',
+      );
+    }
+    const runners = {
+      inProcess: await bundleRunner('in-process', join(work, 'runners')),
+      cacheMiss: await bundleRunner('cache-miss', join(work, 'runners')),
+      coldStart: await bundleRunner('cold-start', join(work, 'runners')),
+    };
+
+    // ---- local AWS: dynalite + the Secrets Manager endpoint, tables, manifests, keys, the secret -------------------
+    const dynamo = await startDynamoDb();
+    stops.push(dynamo.close);
+    const secretsServer = await startSecretsManagerServer({});
+    stops.push(secretsServer.close);
+    const aws = { region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
+    const dynamodb = new DynamoDBClient({ ...aws, endpoint: dynamo.endpoint });
+    const secretsManager = new SecretsManagerClient({ ...aws, endpoint: secretsServer.url });
+    stops.push(async () => {
+      dynamodb.destroy();
+      secretsManager.destroy();
+    });
+    const secretsPrefix = 'mcp-cluster/bench/';
+    const auditTable = 'bench-audit';
+    const awsEnv = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      SECRETS_PREFIX: secretsPrefix,
+      AUDIT_TABLE_NAME: auditTable,
+    };
+    await ensureAuditTable(dynamodb, auditTable);
+    await secretsManager.send(
+      new CreateSecretCommand({
+        Name: `${secretsPrefix}${SECRET_NAME}`,
+        SecretString: 'bench-secret-value-0123456789',
+      }),
+    );
+
+    const registries = new Map<string | number, { table: string; apiKey: string }>();
+    const prepareRegistry = async (label: string | number, tools: readonly ToolDefinition[]) => {
+      const table = `bench-registry-${label}`;
+      await ensureRegistryTable(dynamodb, table);
+      await syncCodeManifests({ client: dynamodb, tableName: table }, tools);
+      const key = await createApiKey(
+        { client: dynamodb, tableName: table },
+        { agentId: 'bench-agent', tenant: 'bench', scopes: ['*'], description: 'benchmark key' },
+      );
+      registries.set(label, { table, apiKey: key.key });
+    };
+    for (const count of TOOL_COUNTS) {
+      log(`registry with ${count} synthetic tools: table, manifests, API key`);
+      await prepareRegistry(
+        count,
+        syntheticToolModules(count).map((m) => m.tool),
+      );
+    }
+    const { toolModules } = await import('../functions/tools/index.generated.js');
+    const realTools = loadCodeTools(toolModules);
+    await prepareRegistry('real', realTools);
+    const registry = (label: string | number) => registries.get(label)!;
+    const callOf = (count: number, name = CALL_TARGET) => {
+      const tool = syntheticTools(count).find((t) => t.name === name)!;
+      return { name, arguments: tool.sampleArguments };
+    };
+    const oursEnv = (count: number, ttl: string): Record<string, string> => ({
+      ...awsEnv,
+      BENCH_TOOLS: String(count),
+      REGISTRY_TABLE_NAME: registry(count).table,
+      REGISTRY_TTL_MS: ttl,
+      AUTH_CACHE_TTL_MS: ttl,
+      SECRETS_TTL_MS: ttl,
+    });
+
+    // ---- 1. in-process handler ----------------------------------------------------------------------------------
+    log(`1/4 in-process handler: ${plan.inProcess.rounds} rounds × ${plan.inProcess.roundMs} ms per cell`);
+    const instances: InProcessInstance[] = TOOL_COUNTS.flatMap((count) => [
+      {
+        id: `ours-${count}`,
+        impl: 'ours' as const,
+        tools: count,
+        bundle: ours.file,
+        env: oursEnv(count, LONG_TTL),
+        apiKey: registry(count).apiKey,
+        call: callOf(count),
+      },
+      {
+        id: `baseline-${count}`,
+        impl: 'baseline' as const,
+        tools: count,
+        bundle: baseline.file,
+        env: { BENCH_TOOLS: String(count) },
+        call: callOf(count),
+      },
+    ]);
+    const inProcessConfig: InProcessConfig = {
+      instances,
+      scenarios: ['initialize', 'tools/list', 'tools/list:all', 'tools/call'],
+      ...plan.inProcess,
+    };
+    const cpu: Record<string, CpuShare> = {};
+    let endCpu = cpuWindow();
+    const inProcessRun = await runChild<InProcessResult>(runners.inProcess, {
+      env: cleanEnv({ BENCH_CONFIG: JSON.stringify(inProcessConfig) }),
+      execArgv: ['--expose-gc', ...profileArgs('in-process')],
+      // The measured rounds plus warm-ups and imports, with room for a slow machine.
+      timeoutMs:
+        3 *
+          instances.length *
+          inProcessConfig.scenarios.length *
+          (plan.inProcess.rounds * plan.inProcess.roundMs + plan.inProcess.warmupMs) +
+        120_000,
+    });
+    const inProcess = inProcessRun.result;
+    cpu.inProcess = endCpu(inProcessRun.cpuMs);
+
+    // ---- 2. cold start ------------------------------------------------------------------------------------------
+    log(`2/4 cold start: ${plan.coldStarts} fresh processes per handler, alternating`);
+    const coldTargets: {
+      id: string;
+      label: string;
+      bundle: string;
+      env: Record<string, string>;
+      apiKey: string;
+      tools: number;
+    }[] = [
+      {
+        id: 'ours',
+        label: 'ours: functions/mcp/handler.ts (4 example tools)',
+        bundle: realBundle,
+        env: { ...awsEnv, REGISTRY_TABLE_NAME: registry('real').table },
+        apiKey: registry('real').apiKey,
+        tools: realTools.length,
+      },
+      {
+        id: 'baseline',
+        label: 'baseline: SDK stateless recipe (10 tools)',
+        bundle: baseline.file,
+        env: { BENCH_TOOLS: '10' },
+        apiKey: '',
+        tools: 10,
+      },
+      {
+        id: 'ours-synthetic',
+        label: 'ours: bench entry (10 synthetic tools)',
+        bundle: ours.file,
+        env: { ...oursEnv(10, '10000') },
+        apiKey: registry(10).apiKey,
+        tools: 10,
+      },
+    ];
+    const coldSamples = new Map<string, { importMs: number; firstRequestMs: number; bootMs: number }[]>();
+    let coldCpuMs = 0;
+    endCpu = cpuWindow();
+    for (let i = 0; i < plan.coldStarts; i++) {
+      const order = i % 2 === 0 ? coldTargets : [...coldTargets].reverse();
+      for (const target of order) {
+        const sample = await runColdStart(runners.coldStart, target.id, target.bundle, {
+          ...target.env,
+          BENCH_API_KEY: target.apiKey,
+          BENCH_EXPECTED_TOOLS: String(target.tools),
+        });
+        coldSamples.set(target.id, [...(coldSamples.get(target.id) ?? []), sample]);
+        coldCpuMs += sample.cpuMs;
+      }
+    }
+    cpu.coldStart = endCpu(coldCpuMs);
+    const coldStartRows = coldTargets.map((target) => {
+      const samples = coldSamples.get(target.id) ?? [];
+      const bytes = statSync(target.bundle).size;
+      return {
+        id: target.id,
+        label: target.label,
+        bytes,
+        gzipBytes: gzipSync(readFileSync(target.bundle)).length,
+        processes: samples.length,
+        importMs: median(samples.map((s) => s.importMs)),
+        firstRequestMs: median(samples.map((s) => s.firstRequestMs)),
+        totalMs: median(samples.map((s) => s.importMs + s.firstRequestMs)),
+        bootMs: median(samples.map((s) => s.bootMs)),
+      };
+    });
+
+    // ---- 3. cache misses ----------------------------------------------------------------------------------------
+    log(`3/4 cache misses: ${plan.cacheMiss.samples} samples each, tools ${plan.cacheMiss.tools.join(', ')}`);
+    const cacheConfig: CacheMissConfig = {
+      bundle: ours.file,
+      samples: plan.cacheMiss.samples,
+      pauseMs: plan.cacheMiss.pauseMs,
+      cases: plan.cacheMiss.tools.map((count) => ({
+        tools: count,
+        apiKey: registry(count).apiKey,
+        apiKeyPartition: apiKeyPartition(hashApiKey(registry(count).apiKey)),
+        call: callOf(count, SECRET_TOOL),
+        warmEnv: oursEnv(count, LONG_TTL),
+        expiredEnv: oursEnv(count, '1'),
+        registryTable: registry(count).table,
+        secretId: `${secretsPrefix}${SECRET_NAME}`,
+      })),
+    };
+    endCpu = cpuWindow();
+    const cacheMissRun = await runChild<CacheMissCase[]>(runners.cacheMiss, {
+      env: cleanEnv({ ...awsEnv, BENCH_CONFIG: JSON.stringify(cacheConfig) }),
+      execArgv: profileArgs('cache-miss'),
+      timeoutMs: 180_000,
+    });
+    const cacheMiss = cacheMissRun.result;
+    cpu.cacheMiss = endCpu(cacheMissRun.cpuMs);
+
+    // ---- 4. local cluster under load ----------------------------------------------------------------------------
+    log('4/4 local cluster under load: starting 1-worker and 2-worker clusters');
+    const loadRows = await loadSection(stops);
+
+    // ---- results ------------------------------------------------------------------------------------------------
+    const results: BenchResults = {
+      quick: QUICK,
+      profile: PROFILE,
+      machine,
+      durationSec: 0,
+      plan,
+      settings: {
+        auditWrite: process.env.AUDIT_WRITE ?? 'default (see shared/config/config.ts)',
+        buildOptionsMatchProduct: buildInSync ? 'yes' : 'NO: bench/lib/build.ts differs from infra/build/bundle.ts',
+        protocolVersion: '2025-06-18',
+        callTarget: CALL_TARGET,
+        secretTool: SECRET_TOOL,
+      },
+      cpu,
+      inProcess,
+      coldStart: coldStartRows,
+      cacheMiss,
+      load: loadRows,
+      targets: [],
+    };
+    results.targets = computeTargets(results);
+    results.durationSec = Math.round((Date.now() - started) / 1000);
+    const markdown = renderMarkdown(results);
+    // A profiling run's numbers carry the profiler's overhead: they go beside the profiles, not into the results.
+    const outDir = PROFILE ? PROFILES : join(ROOT, 'bench');
+    writeFileSync(join(outDir, 'results.md'), markdown);
+    writeJson(join(outDir, 'results.json'), results);
+    process.stdout.write(`${markdown}\n`);
+    log(`done in ${results.durationSec} s: ${relative(ROOT, outDir)}/results.md and results.json`);
+    const errors = [
+      ...inProcess.cells.filter((c) => c.errors > 0).map((c) => c.firstError),
+      ...loadRows.filter((r) => r.errors > 0).map((r) => r.firstError),
+    ];
+    if (errors.length) {
+      log(`errors during the run:\n  ${errors.join('\n  ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    // Profiles point into the bundles (for module attribution): keep them when profiling.
+    if (PROFILE) log(`profiles in ${PROFILES}; the bundles they refer to stay in ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** JSON with numbers at 6 significant digits, formatted by the repo's Biome so `npm run lint` stays clean. */
+function writeJson(file: string, value: unknown): void {
+  const replacer = (_key: string, v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v;
+  writeFileSync(file, `${JSON.stringify(value, replacer, 2)}\n`);
+  const biome = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', file],
+    {
+      cwd: ROOT,
+      stdio: 'ignore',
+    },
+  );
+  if (biome.status !== 0) log(`note: biome could not format ${relative(ROOT, file)}`);
+}
+
+/** One cold start: `node cold-start.mjs` in a fresh process with only the function's environment. */
+function runColdStart(
+  runner: string,
+  id: string,
+  bundle: string,
+  env: Record<string, string>,
+): Promise<{ importMs: number; firstRequestMs: number; bootMs: number; cpuMs: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...profileArgs(`cold-start-${id}`), runner], {
+      env: cleanEnv({ ...env, BENCH_BUNDLE: bundle }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (!line) return reject(new Error(`cold start of ${bundle} failed (exit ${code}):\n${err}${out.slice(-2000)}`));
+      const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as {
+        importMs: number;
+        firstRequestMs: number;
+        bootMs: number;
+        cpuMs: number;
+        problem?: string;
+      };
+      if (result.problem) return reject(new Error(`cold start of ${bundle}: ${result.problem}`));
+      resolve(result);
+    });
+  });
+}
+
+/** Section 4: a 1-worker and a 2-worker local cluster, both up, loaded in alternating rounds. */
+async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
+  const clusters = [];
+  for (const workers of [1, 2]) {
+    const stateDir = mkdtempSync(join(tmpdir(), `mcp-cluster-bench-load-${workers}-`));
+    const workerProfiles = join(PROFILES, `cluster-workers-${workers}w`);
+    if (PROFILE) mkdirSync(workerProfiles, { recursive: true });
+    const cluster = await startLocalCluster({
+      port: 0,
+      host: '127.0.0.1',
+      workers,
+      stateDir,
+      // Workers write a profile when the cluster stops them (node 20 refuses --cpu-prof in NODE_OPTIONS).
+      env: PROFILE
+        ? {
+            NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'bench/lib/profile-preload.mjs')).href}`,
+            BENCH_PROFILE_DIR: workerProfiles,
+          }
+        : {},
+    });
+    stops.push(async () => {
+      await cluster.stop();
+      if (!PROFILE) rmSync(stateDir, { recursive: true, force: true });
+    });
+    clusters.push({ workers, cluster });
+  }
+  const expression = '(1250 * 0.2) + 3^2';
+  const loadConfig = (url: string, apiKey: string, durationSec: number): LoadConfig => ({
+    url,
+    apiKey,
+    connections: plan.load.connections,
+    durationSec,
+    call: { name: 'calculate', arguments: { expression } },
+    expected: { expression, result: 259 },
+  });
+  const runLoad = async (config: LoadConfig, onStart?: () => void) =>
+    (
+      await runChild<LoadResult>(join(ROOT, 'bench/runners/load.ts'), {
+        env: cleanEnv({ BENCH_CONFIG: JSON.stringify(config) }),
+        execArgv: ['--import', 'tsx'],
+        timeoutMs: (config.durationSec + 60) * 1000,
+        onProgress: (progress) => {
+          if (progress === 'start') onStart?.();
+        },
+      })
+    ).result;
+
+  for (const { cluster } of clusters) await runLoad(loadConfig(cluster.url, cluster.apiKey, plan.load.warmupSec));
+
+  interface Round extends LoadResult {
+    wallMs: number;
+    frontCpuMs: number;
+    workerCpuMs: number;
+    machineCpuMs: number;
+  }
+  const rounds = new Map<number, Round[]>();
+  for (let round = 0; round < plan.load.rounds; round++) {
+    const order = round % 2 === 0 ? clusters : [...clusters].reverse();
+    for (const { workers, cluster } of order) {
+      const stopProfile = PROFILE ? await startSelfProfile() : undefined;
+      // CPU counters are read when the load generator starts its timed run and right after it ends.
+      let before = { wall: 0, front: process.cpuUsage(), workers: [] as number[], machine: 0 };
+      const result = await runLoad(loadConfig(cluster.url, cluster.apiKey, plan.load.roundSec), () => {
+        before = {
+          wall: performance.now(),
+          front: process.cpuUsage(),
+          workers: cluster.workerPids.map(processCpuMs),
+          machine: machineCpuMs().busy,
+        };
+      });
+      const wallMs = performance.now() - before.wall;
+      const frontUsed = process.cpuUsage(before.front);
+      const workersAfter = cluster.workerPids.map(processCpuMs);
+      const machineAfter = machineCpuMs().busy;
+      if (stopProfile) {
+        mkdirSync(join(PROFILES, `cluster-front-${workers}w`), { recursive: true });
+        await stopProfile(join(PROFILES, `cluster-front-${workers}w`, `front-round-${round}.cpuprofile`));
+      }
+      rounds.set(workers, [
+        ...(rounds.get(workers) ?? []),
+        {
+          ...result,
+          wallMs,
+          frontCpuMs: (frontUsed.user + frontUsed.system) / 1000,
+          workerCpuMs: workersAfter.reduce((sum, after, i) => sum + after - (before.workers[i] ?? 0), 0),
+          machineCpuMs: machineAfter - before.machine,
+        },
+      ]);
+    }
+  }
+
+  return clusters.map(({ workers }): LoadRow => {
+    const results = rounds.get(workers) ?? [];
+    const sum = (pick: (r: Round) => number) => results.reduce((total, r) => total + pick(r), 0);
+    const requests = sum((r) => r.requests);
+    const seconds = sum((r) => r.durationSec);
+    const wallMs = Math.max(
+      1,
+      sum((r) => r.wallMs),
+    );
+    const weighted = (pick: (r: Round) => number) => sum((r) => pick(r) * r.requests) / Math.max(1, requests);
+    const percentOfCore = (pick: (r: Round) => number) => (sum(pick) / wallMs) * 100;
+    const firstError = results.find((r) => r.firstError)?.firstError;
+    const front = percentOfCore((r) => r.frontCpuMs);
+    const workerPct = percentOfCore((r) => r.workerCpuMs);
+    const loadGenerator = percentOfCore((r) => r.cpuMs);
+    const machine = percentOfCore((r) => r.machineCpuMs);
+    return {
+      workers,
+      connections: plan.load.connections,
+      seconds,
+      requests,
+      throughput: requests / Math.max(1, seconds),
+      roundThroughput: results.map((r) => r.throughput),
+      p50: weighted((r) => r.p50),
+      p99: weighted((r) => r.p99),
+      errors: sum((r) => r.errors),
+      ...(firstError ? { firstError } : {}),
+      cpuPercent: {
+        front,
+        workers: workerPct,
+        loadGenerator,
+        machine,
+        other: Math.max(0, machine - front - workerPct - loadGenerator),
+      },
+      cpuMsPerRequest: {
+        front: sum((r) => r.frontCpuMs) / Math.max(1, requests),
+        workers: sum((r) => r.workerCpuMs) / Math.max(1, requests),
+      },
+    };
+  });
+}
+
+if (PROFILE) {
+  rmSync(PROFILES, { recursive: true, force: true });
+  mkdirSync(PROFILES, { recursive: true });
+}
+await main();
+// The local cluster's clients and servers are closed; nothing should keep the process, but do not wait on strays.
+process.exit(process.exitCode ?? 0);

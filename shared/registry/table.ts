@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpToolSpecSchema } from './http-tool-spec.js';
 
 /**
  * The registry table (single-table design, on-demand):
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * | item        | PK                 | SK        | attributes                                                            |
  * |-------------|--------------------|-----------|-----------------------------------------------------------------------|
  * | tool        | `TOOL`             | tool name | source, codeHash, defaultScopes, version; policy: enabled?, scopes?,   |
- * |             |                    |           | description?, secrets?                                                |
+ * |             |                    |           | description?, secrets?; HTTP tools: http (see http-tool-spec.ts)     |
  * | API key     | `APIKEY#<sha256>`  | `APIKEY`  | keyId, agentId, tenant, scopes, createdAt, expiresAt?, revokedAt?     |
  *
  * All manifests share one partition so an instance reads the whole registry with one Query.
@@ -65,30 +66,46 @@ export function formatRateLimit(limit: RateLimit): string {
 }
 
 /** Runtime policy for one tool. Code owns schema and behaviour; the manifest owns everything operators change. */
-export const toolManifestSchema = z.object({
-  PK: z.literal(TOOL_PARTITION),
-  SK: z.string().min(1),
-  /** `code`: a folder under functions/tools; written by the deploy-time sync. */
-  source: z.enum(['code']),
-  /** Policy, owned by operators: absent means enabled. */
-  enabled: z.boolean().default(true),
-  /** Policy: scopes a caller needs (all of them). Absent means the code's `scopes`. */
-  scopes: scopeList.optional(),
-  /** Written by the sync: the code's default scopes, for operators' tooling. */
-  defaultScopes: scopeList.optional(),
-  defaultDescription: z.string().optional(),
-  /** Policy: replaces the code's description when set. */
-  description: z.string().min(1).optional(),
-  /** Policy: calls per agent per window for this tool. Absent means unlimited (and no counter is touched). */
-  rateLimit: rateLimitSchema.optional(),
-  /** Policy: rebinds a secret binding to another secret name: `{ weather: 'weather-api-eu' }`. */
-  secrets: z.record(z.string(), z.string().min(1)).optional(),
-  /** Bumped on every change to the item. */
-  version: z.number().int().nonnegative().default(1),
-  /** Digest of the code's schema and description, written by the sync; changes when a deploy changes the tool. */
-  codeHash: z.string().optional(),
-  updatedAt: z.string().optional(),
-});
+export const toolManifestSchema = z
+  .object({
+    PK: z.literal(TOOL_PARTITION),
+    SK: z.string().min(1),
+    /**
+     * `code`: a folder under functions/tools; written by the deploy-time sync.
+     * `http`: a manifest-only tool wrapping an HTTP API (`http` holds its schema and request); written by operators.
+     */
+    source: z.enum(['code', 'http']),
+    /** For `source: 'http'`: the tool's schema, request, auth and response handling. */
+    http: httpToolSpecSchema.optional(),
+    /** Policy, owned by operators: absent means enabled. */
+    enabled: z.boolean().default(true),
+    /** Policy: scopes a caller needs (all of them). Absent means the code's `scopes`. */
+    scopes: scopeList.optional(),
+    /** Written by the sync: the code's default scopes, for operators' tooling. */
+    defaultScopes: scopeList.optional(),
+    defaultDescription: z.string().optional(),
+    /** Policy: replaces the code's description when set. */
+    description: z.string().min(1).optional(),
+    /** Policy: calls per agent per window for this tool. Absent means unlimited (and no counter is touched). */
+    rateLimit: rateLimitSchema.optional(),
+    /** Policy: rebinds a secret binding to another secret name: `{ weather: 'weather-api-eu' }`. */
+    secrets: z.record(z.string(), z.string().min(1)).optional(),
+    /** Bumped on every change to the item. */
+    version: z.number().int().nonnegative().default(1),
+    /** Digest of the code's schema and description, written by the sync; changes when a deploy changes the tool. */
+    codeHash: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .superRefine((manifest, ctx) => {
+    if (manifest.source === 'http') {
+      if (!manifest.http)
+        ctx.addIssue({ code: 'custom', path: ['http'], message: 'an HTTP tool needs its `http` spec' });
+      if (!manifest.description)
+        ctx.addIssue({ code: 'custom', path: ['description'], message: 'an HTTP tool needs a description' });
+    } else if (manifest.http) {
+      ctx.addIssue({ code: 'custom', path: ['http'], message: 'only `source: http` tools carry an `http` spec' });
+    }
+  });
 
 export type ToolManifest = z.infer<typeof toolManifestSchema>;
 

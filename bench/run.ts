@@ -6,11 +6,10 @@
  * Loopback only; every section is bounded in time.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { bundleFunctions } from '../infra/build/bundle.js';
@@ -23,7 +22,7 @@ import { apiKeyPartition } from '../shared/registry/table.js';
 import type { ToolDefinition } from '../shared/tools/define-tool.js';
 import { loadCodeTools } from '../shared/tools/load-tools.js';
 import { syntheticToolModules } from './entries/synthetic-tool-index.js';
-import { bundleHandler, bundleRunner, ROOT } from './lib/build.js';
+import { bundleHandler, bundleRunner, bundleSizes, ROOT } from './lib/build.js';
 import { runChild } from './lib/child.js';
 import { type CpuShare, cpuWindow, machineCpuMs, processCpuMs } from './lib/cpu.js';
 import { machineInfo } from './lib/machine.js';
@@ -84,7 +83,10 @@ async function main(): Promise<void> {
       minify,
       syntheticTools: true,
     });
-    const baseline = await bundleHandler('bench/baseline/handler.ts', join(work, 'baseline/index.mjs'), { minify });
+    const baseline = await bundleHandler('bench/baseline/handler.ts', join(work, 'baseline/index.mjs'), {
+      minify,
+      sdkAjv: true,
+    });
     const real = await bundleFunctions({ outdir: join(work, 'functions'), minify });
     const realBundle = join(real.dirs.mcp, 'index.mjs');
     // Guard against drift: the bench's build of the real handler must be byte-identical in size to the product's.
@@ -264,12 +266,13 @@ async function main(): Promise<void> {
     cpu.coldStart = endCpu(coldCpuMs);
     const coldStartRows = coldTargets.map((target) => {
       const samples = coldSamples.get(target.id) ?? [];
-      const bytes = statSync(target.bundle).size;
+      const sizes = bundleSizes(target.bundle);
       return {
         id: target.id,
         label: target.label,
-        bytes,
-        gzipBytes: gzipSync(readFileSync(target.bundle)).length,
+        bytes: sizes.importBytes,
+        gzipBytes: sizes.importGzipBytes,
+        allBytes: sizes.allBytes,
         processes: samples.length,
         importMs: median(samples.map((s) => s.importMs)),
         firstRequestMs: median(samples.map((s) => s.firstRequestMs)),

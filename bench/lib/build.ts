@@ -1,23 +1,11 @@
-import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
+import { lambdaBuildOptions } from '../../infra/build/bundle.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** The same banner as `infra/build/bundle.ts`: some dependencies still call require(). */
-const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
-
-/** As in `infra/build/bundle.ts`: only zod's English locale is bundled. */
-const zodEnglishOnly: Plugin = {
-  name: 'zod-english-only',
-  setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
-      contents: "export { default as en } from './en.js';",
-      resolveDir: dirname(args.path),
-    }));
-  },
-};
 
 /** Serves `bench/entries/synthetic-tool-index.ts` where the MCP handler imports the generated tool index. */
 const syntheticToolIndex: Plugin = {
@@ -31,30 +19,26 @@ const syntheticToolIndex: Plugin = {
 };
 
 /**
- * Bundles a Lambda handler with the options of `infra/build/bundle.ts` (Node 22, ESM, minified, tree-shaken, the
- * require banner, zod's English locale only): ours and the baseline are built alike. `minify: false` keeps names
- * readable for `--cpu-prof` (BENCH_PROFILE=1). bench/run.ts checks these options still match the product's build by
- * bundling functions/mcp/handler.ts both ways and comparing the bytes.
+ * Bundles a Lambda handler with the product's own options (`lambdaBuildOptions` of `infra/build/bundle.ts`), into
+ * `dirname(outfile)`: ours and the baseline are built alike. `minify: false` keeps names readable for `--cpu-prof`
+ * (BENCH_PROFILE=1). `bytes` is the entry file's size, what a cold start reads before any on-demand chunk.
  */
 export async function bundleHandler(
   entry: string,
   outfile: string,
-  options: { minify: boolean; syntheticTools?: boolean },
+  options: { minify: boolean; syntheticTools?: boolean; sdkAjv?: boolean },
 ): Promise<{ file: string; bytes: number }> {
+  const product = lambdaBuildOptions({ minify: options.minify });
   await build({
+    ...product,
     entryPoints: [join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: options.minify,
-    sourcemap: 'linked',
-    sourcesContent: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: BANNER },
-    plugins: options.syntheticTools ? [zodEnglishOnly, syntheticToolIndex] : [zodEnglishOnly],
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, '.mjs'),
+    plugins: [
+      // The SDK recipe validates with the SDK's Ajv provider, which the product's build leaves out (it passes its own).
+      ...(product.plugins ?? []).filter((plugin) => !(options.sdkAjv && plugin.name === 'mcp-sdk-ajv-provider-stub')),
+      ...(options.syntheticTools ? [syntheticToolIndex] : []),
+    ],
   });
   return { file: outfile, bytes: statSync(outfile).size };
 }
@@ -70,7 +54,35 @@ export async function bundleRunner(name: string, outdir: string): Promise<string
     target: 'node20',
     format: 'esm',
     logLevel: 'warning',
-    banner: { js: BANNER },
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   return outfile;
+}
+
+/**
+ * Sizes of a bundle: what `import` reads (the entry and the chunks it imports statically, transitively) and the whole
+ * folder (every chunk, also those loaded only on demand); gzip of the former as a proxy for what a cold start parses.
+ */
+export function bundleSizes(entry: string): { importBytes: number; importGzipBytes: number; allBytes: number } {
+  const dir = dirname(entry);
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    // Static imports only (`from"./x.mjs"`, `import"./x.mjs"`); `import("./x.mjs")` is on demand.
+    for (const match of text.matchAll(/(?:from|import)\s*"(\.\.?\/[^"]+\.mjs)"/g)) {
+      visit(resolve(dirname(file), match[1]!));
+    }
+  };
+  visit(entry);
+  const loaded = [...seen].map((file) => readFileSync(file));
+  const all = readdirSync(dir, { recursive: true, withFileTypes: true }).filter(
+    (e) => e.isFile() && e.name.endsWith('.mjs'),
+  );
+  return {
+    importBytes: loaded.reduce((sum, b) => sum + b.length, 0),
+    importGzipBytes: gzipSync(Buffer.concat(loaded)).length,
+    allBytes: all.reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0),
+  };
 }

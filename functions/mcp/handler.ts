@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config/config.js';
 import { createLogger } from '../../shared/logging/logger.js';
@@ -17,7 +16,11 @@ const clientOptions = { maxAttempts: 2, requestHandler: { connectionTimeout: 1_0
 const endpoint = createMcpApp({
   config,
   dynamodb: new DynamoDBClient(clientOptions),
-  secretsManager: new SecretsManagerClient(clientOptions),
+  // Loaded on the first call of a tool with secrets (once per container), so tools/list never waits for it.
+  secretsManager: async () => {
+    const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    return new SecretsManagerClient(clientOptions);
+  },
   codeTools: loadCodeTools(toolModules),
   logger,
 });

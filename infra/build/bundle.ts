@@ -1,7 +1,8 @@
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { writeToolIndex } from './tool-index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,9 +30,68 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
+/**
+ * The MCP SDK's `Server` constructs an Ajv validator unless given one. The MCP function always passes its own (tool
+ * arguments are validated by each tool's schema), so the SDK's Ajv provider is never used: leaving it out keeps Ajv
+ * and its formats out of the function's import graph. Constructing the stub throws, so a missed validator is loud.
+ */
+const sdkAjvProviderStub: Plugin = {
+  name: 'mcp-sdk-ajv-provider-stub',
+  setup(pluginBuild) {
+    pluginBuild.onLoad(
+      { filter: /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]validation[\\/]ajv-provider\.js$/ },
+      () => ({
+        contents:
+          'export class AjvJsonSchemaValidator { constructor() { throw new Error("mcp-cluster bundles leave out the SDK\'s Ajv provider: pass a jsonSchemaValidator"); } }',
+        loader: 'js',
+      }),
+    );
+  },
+};
+
+/**
+ * esbuild options shared by every Lambda bundle (and the benchmarks, which build ours and the baseline alike):
+ * Node 22, ESM, minified, tree-shaken. ESM builds of dependencies (`mainFields`) tree-shake better than their CJS
+ * ones, and code loaded only on demand (the AWS SDK's credential providers, Ajv for HTTP tools) goes into chunks
+ * beside `index.mjs` that a cold start never reads (`splitting`).
+ */
+export function lambdaBuildOptions(options: { minify?: boolean } = {}): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    splitting: true,
+    entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    minify: options.minify ?? true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [zodEnglishOnly, sdkAjvProviderStub],
+    // Some dependencies still call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  };
+}
+
+/** sha256 over every file of a bundle folder (entry and chunks, in name order): changes whenever the code does. */
+export function bundleDigest(dir: string): string {
+  const hash = createHash('sha256');
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.mjs'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+  for (const file of files) hash.update(file.slice(dir.length)).update(readFileSync(file));
+  return hash.digest('hex');
+}
+
 export interface BundleResult {
-  /** Folder per function, each holding `index.mjs` (+ its source map): what Lambda's `Code.fromAsset` takes. */
+  /** Folder per function, holding `index.mjs` and its on-demand chunks (+ source maps): what `Code.fromAsset` takes. */
   dirs: Record<FunctionName, string>;
+  /** Size of each function's `index.mjs`: what a cold start reads (chunks load only when needed). */
   bytes: Record<FunctionName, number>;
 }
 
@@ -46,22 +106,8 @@ export async function bundleFunctions(options: { outdir?: string; minify?: boole
   const bytes = {} as Record<FunctionName, number>;
   for (const [name, entry] of Object.entries(FUNCTION_ENTRIES) as [FunctionName, string][]) {
     const dir = join(outdir, name);
-    await build({
-      entryPoints: [join(ROOT, entry)],
-      outfile: join(dir, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      minify: options.minify ?? true,
-      sourcemap: 'linked',
-      sourcesContent: false,
-      legalComments: 'none',
-      logLevel: 'warning',
-      plugins: [zodEnglishOnly],
-      // Some dependencies still call require(); give the ESM bundle one.
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
+    rmSync(dir, { recursive: true, force: true }); // no chunk of an earlier build may linger in the asset
+    await build({ ...lambdaBuildOptions(options), entryPoints: [join(ROOT, entry)], outdir: dir });
     dirs[name] = dir;
     bytes[name] = statSync(join(dir, 'index.mjs')).size;
   }

@@ -75,7 +75,16 @@ export class WorkerPool {
         resolve(gatewayError(504, 'Endpoint request timed out'));
       }, this.#options.timeoutMs + 1_000);
       slot.pending.set(id, { resolve, timer });
-      slot.child?.send({ id, event, timeoutMs: this.#options.timeoutMs });
+      // A worker that is gone (stopping, crashed) cannot take the event: answer as API Gateway does, 502.
+      const failed = () => {
+        const pending = slot.pending.get(id);
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        slot.pending.delete(id);
+        pending.resolve(gatewayError(502, 'Internal server error'));
+      };
+      if (!slot.child?.connected) return failed();
+      slot.child.send({ id, event, timeoutMs: this.#options.timeoutMs }, (error) => error && failed());
     });
     return { result, worker: slot.index };
   }
@@ -127,6 +136,8 @@ export class WorkerPool {
         }
       };
       child.on('message', onMessage);
+      // Sends to a worker that just exited fail through their callback; the channel's error needs no more.
+      child.on('error', () => undefined);
       child.once('exit', (code, signal) => {
         reject(new Error(`worker ${slot.index} exited during start (code ${code}, signal ${signal})`));
         for (const [id, pending] of slot.pending) {

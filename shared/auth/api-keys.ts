@@ -111,21 +111,28 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
     },
   });
 
+  // Principals are built once per cached key item, and errors only when a key is refused: a warm call allocates neither.
+  const principals = new WeakMap<ApiKeyItem, Principal>();
+  const invalid = () => new AuthError('invalid_token', 'The API key is invalid, expired or revoked.');
   return {
     async verify(key) {
-      const invalid = new AuthError('invalid_token', 'The API key is invalid, expired or revoked.');
-      if (!looksLikeApiKey(key)) throw invalid;
+      if (!looksLikeApiKey(key)) throw invalid();
       const item = await cache.get(hashApiKey(key));
-      if (!item || item.revokedAt) throw invalid;
-      if (item.expiresAt && Date.parse(item.expiresAt) <= now()) throw invalid;
-      return {
-        agentId: item.agentId,
-        tenant: item.tenant,
-        scopes: item.scopes,
-        method: 'api-key',
-        credentialId: item.keyId,
-        ...(item.rateLimit ? { rateLimit: item.rateLimit } : {}),
-      };
+      if (!item || item.revokedAt) throw invalid();
+      if (item.expiresAt && Date.parse(item.expiresAt) <= now()) throw invalid();
+      let principal = principals.get(item);
+      if (!principal) {
+        principal = Object.freeze({
+          agentId: item.agentId,
+          tenant: item.tenant,
+          scopes: item.scopes,
+          method: 'api-key' as const,
+          credentialId: item.keyId,
+          ...(item.rateLimit ? { rateLimit: item.rateLimit } : {}),
+        });
+        principals.set(item, principal);
+      }
+      return principal;
     },
   };
 }

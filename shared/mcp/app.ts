@@ -19,7 +19,8 @@ import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
 export interface McpAppOptions {
   config: Config;
   dynamodb: DynamoDBClient;
-  secretsManager: SecretsManagerClient;
+  /** The client, or a function making it on first use (see `SecretStoreOptions.client`). */
+  secretsManager: SecretsManagerClient | (() => Promise<SecretsManagerClient>);
   codeTools: readonly ToolDefinition[];
   logger: Logger;
   audit?: AuditSink;

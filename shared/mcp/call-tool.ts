@@ -113,11 +113,12 @@ async function withDeadline<T>(
   run: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
-  const deadline = new DeadlineError(timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => {
+        // Built only when the deadline passes: an Error's stack trace costs more than a fast tool call.
+        const deadline = new DeadlineError(timeoutMs);
         controller.abort(deadline);
         reject(deadline);
       },

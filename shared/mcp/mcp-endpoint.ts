@@ -99,7 +99,7 @@ export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
 
 /**
  * The MCP endpoint: Streamable HTTP, stateless, JSON responses only. Cheap rejections come first, before any I/O;
- * then authentication; the registry is read only for `tools/*`.
+ * then authentication, with the registry read alongside it (only for `tools/*`).
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const maxBatchSize = options.maxBatchSize ?? 20;
@@ -214,6 +214,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return rpcFailure(400, JsonRpcErrorCode.InvalidRequest, `A batch must hold 1 to ${maxBatchSize} messages.`);
     }
     const messages = raw.map(classifyMessage);
+    // The registry is read alongside authentication: on a cold instance each is a DynamoDB round trip, and the second
+    // need not wait for the first. A refused caller costs at most the cached read (one per TTL per instance).
+    const pendingSnapshot = messages.some((m) => m.kind === 'request' && m.message.method.startsWith('tools/'))
+      ? options.registry.snapshot()
+      : undefined;
+    pendingSnapshot?.catch(() => undefined);
 
     // 2. Who is calling.
     let principal: Principal;
@@ -257,9 +263,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
     // 3. The registry, only when a tools/* request needs it; nothing is dispatched if it is unavailable.
     let snapshot: RegistrySnapshot | undefined;
-    if (requests.some((m) => m.message.method.startsWith('tools/'))) {
+    if (pendingSnapshot) {
       try {
-        snapshot = await options.registry.snapshot();
+        snapshot = await pendingSnapshot;
       } catch {
         return rpcFailure(
           503,

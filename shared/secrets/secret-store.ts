@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LoadingCache } from '../cache/loading-cache.js';
 import { errorCode, SecretUnavailableError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -13,7 +13,11 @@ export interface SecretStore {
 }
 
 export interface SecretStoreOptions {
-  client: SecretsManagerClient;
+  /**
+   * The client, or a function that makes it on first use: the MCP function loads the Secrets Manager client only when
+   * a tool with secrets is first called, so a cold start that serves tools/list never pays for it.
+   */
+  client: SecretsManagerClient | (() => Promise<SecretsManagerClient>);
   /** Every secret id is `${prefix}${name}`; the function's IAM policy grants this prefix only. */
   prefix: string;
   ttlMs: number;
@@ -25,13 +29,20 @@ const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
 
 export function createSecretStore(options: SecretStoreOptions): SecretStore {
   const redactor = options.redactor ?? processRedactor;
+  let client: Promise<SecretsManagerClient> | undefined;
+  const getClient = () =>
+    (client ??= typeof options.client === 'function' ? options.client() : Promise.resolve(options.client));
   const cache = new LoadingCache<string, string>({
     ttlMs: options.ttlMs,
     serveStaleOnError: true,
     retryAfterMs: 5_000,
     maxEntries: 500,
     load: async (name) => {
-      const output = await options.client.send(new GetSecretValueCommand({ SecretId: `${options.prefix}${name}` }));
+      const [secretsManager, { GetSecretValueCommand }] = await Promise.all([
+        getClient(),
+        import('@aws-sdk/client-secrets-manager'),
+      ]);
+      const output = await secretsManager.send(new GetSecretValueCommand({ SecretId: `${options.prefix}${name}` }));
       const value =
         output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
       if (value === undefined) throw new Error('secret has no value');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -278,10 +278,17 @@ describe('the McpCluster-dev stack', () => {
     it('carries the digest of the bundled tools, so a deploy that changes a tool runs it again', async () => {
       const [sync] = Object.values(template.findResources('Custom::McpManifestSync'));
       const code = await functionCode();
-      const digest = createHash('sha256')
-        .update(readFileSync(join(code['manifest-sync'], 'index.mjs')))
-        .digest('hex');
-      assert.equal(sync?.Properties.CodeHash, digest);
+      // Over the entry and every chunk: a change to a tool in an on-demand chunk must run the sync too.
+      const dir = code['manifest-sync'];
+      const hash = createHash('sha256');
+      for (const file of readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => join(dir, f))
+        .sort())
+        hash.update(file.slice(dir.length)).update(readFileSync(file));
+      assert.equal(sync?.Properties.CodeHash, hash.digest('hex'));
+      assert.ok(readdirSync(join(dir, 'chunks')).length > 0, 'the sync bundle has on-demand chunks');
     });
 
     it('may read and write the registry table and nothing else', () => {

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CustomResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundleDigest } from '../../build/bundle.js';
 import { BundledFunction } from './bundled-function.js';
 import type { RegistryTable } from './registry-table.js';
 
@@ -34,9 +32,7 @@ export class ManifestSync extends Construct {
 
   constructor(scope: Construct, id: string, props: ManifestSyncProps) {
     super(scope, id);
-    this.codeHash = createHash('sha256')
-      .update(readFileSync(join(props.codeDir, 'index.mjs')))
-      .digest('hex');
+    this.codeHash = bundleDigest(props.codeDir);
     this.handler = new BundledFunction(this, 'Handler', {
       codeDir: props.codeDir,
       description: 'mcp-cluster: syncs tool manifests in the registry with the deployed tools (custom resource)',

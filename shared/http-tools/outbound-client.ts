@@ -112,10 +112,11 @@ function networkFailure(error: NodeJS.ErrnoException, host: string): ToolError {
       cause: error,
     });
   }
+  const transient = RETRY_NETWORK_CODES.has(error.code ?? '');
   return new ToolError(
     'UPSTREAM_UNREACHABLE',
-    `The upstream API at ${host} could not be reached (${error.code ?? 'network error'}); retrying later may help.`,
-    { cause: error, retryable: true },
+    `The upstream API at ${host} could not be reached (${error.code ?? 'network error'})${transient ? '; retrying later may help' : ''}.`,
+    { cause: error, retryable: transient },
   );
 }
 

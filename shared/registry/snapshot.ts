@@ -168,7 +168,9 @@ export function buildSnapshot(
   httpTools: ReadonlyMap<string, HttpToolDefinition> = new Map(),
 ): RegistrySnapshot {
   const served = codeTools.map((definition): ServedTool => {
-    const manifest = manifests.get(definition.name);
+    const found = manifests.get(definition.name);
+    // An HTTP manifest that shares a code tool's name is not that tool's policy.
+    const manifest = found?.source === 'code' ? found : undefined;
     const description = manifest?.description ?? definition.description;
     return {
       name: definition.name,

@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../errors/errors.js';
 
-function isCidr(value: string): boolean {
+/** `10.0.0.0/8`, `fd12::/16`, or a bare address. */
+export function isCidr(value: string): boolean {
   const [network = '', prefix, extra] = value.split('/');
   const version = isIP(network);
   if (version === 0 || extra !== undefined) return false;

@@ -144,14 +144,17 @@ export function mapRequest(plan: RequestPlan, args: Record<string, unknown>): Ma
 
   const place = (argument: string, value: unknown, location: { in: ArgumentLocation; name: string }) => {
     switch (location.in) {
-      case 'path':
-        pathValues.set(
-          location.name,
-          Array.isArray(value)
-            ? value.map((item) => encodeURIComponent(scalar(item))).join(',')
-            : encodeURIComponent(scalar(value)),
-        );
+      case 'path': {
+        const encoded = Array.isArray(value)
+          ? value.map((item) => encodeURIComponent(scalar(item))).join(',')
+          : encodeURIComponent(scalar(value));
+        // URLs resolve `.`/`..` segments (percent-encoded ones too): a path argument must not climb out of its place.
+        if (/^(\.|%2e){1,2}$/i.test(encoded)) {
+          throw new ToolError('INVALID_ARGUMENTS', `Argument "${argument}" cannot be "." or "..".`);
+        }
+        pathValues.set(location.name, encoded);
         break;
+      }
       case 'query':
         if (value === null) break;
         for (const item of Array.isArray(value) ? value : [value]) query.push([location.name, scalar(item)]);

@@ -167,6 +167,13 @@ describe('argument mapping', () => {
     assert.throws(() => plan({ method: 'GET', url: 'ftp://x.example.com/' }, []), /http/);
   });
 
+  it('refuses a path argument that would climb out of its segment', () => {
+    const p = plan({ method: 'GET', url: 'https://x.example.com/users/{id}/profile' }, ['id']);
+    for (const id of ['..', '.']) assert.throws(() => mapRequest(p, { id }), { code: 'INVALID_ARGUMENTS' }, id);
+    assert.equal(mapRequest(p, { id: '%2e%2e' }).url.pathname, '/users/%252e%252e/profile');
+    assert.equal(mapRequest(p, { id: '../admin' }).url.pathname, '/users/..%2Fadmin/profile');
+  });
+
   it('refuses a header argument with a line break', () => {
     const p = plan({ method: 'GET', url: 'https://x.example.com/', arguments: { a: { in: 'header', name: 'X-A' } } }, [
       'a',

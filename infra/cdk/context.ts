@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { isCidr } from '../../shared/config/config.js';
 import { ConfigError } from '../../shared/errors/errors.js';
 import { MCP_API_DEFAULTS } from './constructs/mcp-api.js';
 import { MCP_FUNCTION_DEFAULTS } from './constructs/mcp-function.js';
@@ -108,6 +109,19 @@ export const contextSchema = z
       .optional(),
     /** Days audit records are kept. */
     auditRetentionDays: int(1, 3_650).default(90),
+    /**
+     * Private ranges (comma-separated CIDRs) manifest-only HTTP tools may reach, e.g. a VPC's internal APIs; none by
+     * default. Link-local and cloud metadata addresses stay refused whatever is listed.
+     */
+    outboundAllowedCidrs: z
+      .string()
+      .trim()
+      .regex(
+        /^[0-9A-Fa-f:.]+\/\d{1,3}(\s*,\s*[0-9A-Fa-f:.]+\/\d{1,3})*$/,
+        'must be comma-separated CIDRs such as 10.20.0.0/16',
+      )
+      .refine((value) => value.split(',').every((cidr) => isCidr(cidr.trim())), 'must be valid CIDRs')
+      .optional(),
   })
   .superRefine(
     (c, ctx) => {
@@ -180,6 +194,7 @@ export function stackPropsFromContext(c: ClusterContext): Omit<McpClusterStackPr
     },
     oauth: c.oauthIssuer ? { issuer: c.oauthIssuer, audience: c.oauthAudience, jwksUri: c.oauthJwksUri } : undefined,
     requiredScopes: c.requiredScopes?.split(','),
+    outboundAllowedCidrs: c.outboundAllowedCidrs?.split(',').map((cidr) => cidr.trim()),
     auditRetentionDays: c.auditRetentionDays,
     throttlingRateLimit: c.throttlingRateLimit,
     throttlingBurstLimit: c.throttlingBurstLimit,

@@ -49,6 +49,8 @@ export interface McpClusterStackProps extends StackProps {
   oauth?: { issuer: string; audience?: string; jwksUri?: string };
   /** Scopes every caller needs. @default - none */
   requiredScopes?: string[];
+  /** Private ranges manifest-only HTTP tools may reach (OUTBOUND_ALLOWED_CIDRS). @default - none */
+  outboundAllowedCidrs?: string[];
   /** @default 90 */
   auditRetentionDays?: number;
 }
@@ -118,6 +120,9 @@ export class McpClusterStack extends Stack {
       if (props.oauth.jwksUri) fn.addEnvironment('OAUTH_JWKS_URI', props.oauth.jwksUri);
     }
     if (props.requiredScopes?.length) fn.addEnvironment('REQUIRED_SCOPES', props.requiredScopes.join(' '));
+    if (props.outboundAllowedCidrs?.length) {
+      fn.addEnvironment('OUTBOUND_ALLOWED_CIDRS', props.outboundAllowedCidrs.join(','));
+    }
     // Browser clients allowed by CORS are the origins the function accepts (others get 403, against DNS rebinding).
     if (props.corsAllowOrigins?.length) fn.addEnvironment('ALLOWED_ORIGINS', props.corsAllowOrigins.join(','));
 

@@ -26,6 +26,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const LOCAL_TABLE_NAME = 'mcp-cluster-local-registry';
 export const LOCAL_AUDIT_TABLE_NAME = 'mcp-cluster-local-audit';
 export const LOCAL_SECRETS_PREFIX = 'mcp-cluster/local/';
+/** Private ranges the local workers' HTTP tools may reach: loopback only. */
+export const LOCAL_OUTBOUND_ALLOWED_CIDRS = '127.0.0.0/8,::1/128';
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -41,6 +43,8 @@ export interface LocalClusterOptions {
   env?: Record<string, string>;
   /** Per-invocation deadline of a worker, like the function's timeout. */
   timeoutMs?: number;
+  /** DNS servers (`ip:port`) the workers resolve HTTP tools' hosts with (OUTBOUND_DNS_SERVERS); the system's by default. */
+  outboundDnsServers?: readonly string[];
   /** Worker log lines (JSON); dropped when not given. */
   onLog?: (line: string, worker: number) => void;
 }
@@ -162,6 +166,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     await pool.start(
       workerEnv({
         PUBLIC_BASE_URL: front.url,
+        // HTTP tools may reach loopback upstreams on a laptop; other private ranges and metadata addresses stay refused.
+        OUTBOUND_ALLOWED_CIDRS: LOCAL_OUTBOUND_ALLOWED_CIDRS,
+        ...(options.outboundDnsServers?.length ? { OUTBOUND_DNS_SERVERS: options.outboundDnsServers.join(',') } : {}),
         ...options.env,
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,

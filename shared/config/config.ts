@@ -1,5 +1,24 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../errors/errors.js';
+
+/** `10.0.0.0/8`, `fd12::/16`, or a bare address. */
+export function isCidr(value: string): boolean {
+  const [network = '', prefix, extra] = value.split('/');
+  const version = isIP(network);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]:53`. */
+function isDnsServer(value: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
+  if (bracketed) return isIP(bracketed[1]!) === 6;
+  if (isIP(value)) return true;
+  const [host = '', port] = value.split(':');
+  return isIP(host) === 4 && /^\d{1,5}$/.test(port ?? '');
+}
 
 /** An empty variable counts as unset (a shell's `VAR=` must not silently become 0). */
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
@@ -94,6 +113,38 @@ export const configSchema = z.object({
       .string()
       .default('')
       .transform((value) => value.split(/[\s,]+/).filter(Boolean)),
+  ),
+  /**
+   * Private ranges manifest-only HTTP tools may reach (comma-separated CIDRs such as `10.1.0.0/16,fd12::/16`); by
+   * default none: loopback, RFC 1918, CGNAT and unique-local addresses are refused. Link-local and cloud metadata
+   * addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are refused whatever this says.
+   */
+  OUTBOUND_ALLOWED_CIDRS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((cidr) => cidr.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().refine(isCidr, 'must be CIDRs such as 10.0.0.0/8 or fd12::/16'))),
+  ),
+  /** DNS servers (`ip:port`, comma separated) that resolve HTTP tools' hosts; by default the system resolver. */
+  OUTBOUND_DNS_SERVERS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((server) => server.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().refine(isDnsServer, 'must be DNS servers such as 10.0.0.2 or 127.0.0.1:5353'))),
   ),
   /** Name the server reports in `initialize`. */
   SERVER_NAME: z.string().min(1).default('mcp-cluster'),

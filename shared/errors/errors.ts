@@ -59,11 +59,18 @@ export class AuthError extends McpClusterError {
  */
 export class ToolError extends McpClusterError {
   readonly retryable: boolean;
+  /** When retrying makes sense, how long to wait first (e.g. from an upstream's `Retry-After`). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+  constructor(
+    code: string,
+    message: string,
+    options?: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number },
+  ) {
     super(code, message, options);
     this.name = 'ToolError';
     this.retryable = options?.retryable ?? false;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -68,6 +68,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
       codeTools: options.codeTools,
       ttlMs: config.REGISTRY_TTL_MS,
       logger,
+      outbound: { allowedCidrs: config.OUTBOUND_ALLOWED_CIDRS, dnsServers: config.OUTBOUND_DNS_SERVERS },
     }),
     secrets: createSecretStore({
       client: options.secretsManager,

@@ -1,5 +1,4 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
 import { type AuditSink, type CallOutcome, digestArguments, principalFields } from '../audit/audit.js';
 import type { Principal } from '../auth/principal.js';
 import { errorCode } from '../errors/errors.js';
@@ -8,7 +7,7 @@ import type { Redactor } from '../logging/redactor.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import type { ToolContent } from '../tools/define-tool.js';
+import type { ArgumentIssue } from '../tools/define-tool.js';
 import { JsonRpcErrorCode } from './json-rpc.js';
 
 /**
@@ -71,32 +70,13 @@ function errorResult(tool: ServedTool | undefined, failure: ToolFailure): CallTo
   return {
     isError: true,
     content: [{ type: 'text', text: `${failure.message} (${failure.code}${failure.retryable ? ', retryable' : ''})` }],
-    ...(tool?.definition.output ? {} : { structuredContent: { error } }),
+    ...(tool?.definition.outputJsonSchema ? {} : { structuredContent: { error } }),
     _meta: { [ERROR_META_KEY]: error },
   };
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): {
-  text: string;
-  fields: { field: string; message: string }[];
-} {
-  const fields = issues.map((issue) => ({
-    field: issue.path.length ? issue.path.map(String).join('.') : '(arguments)',
-    message: issue.message,
-  }));
-  return { text: fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields };
-}
-
-function successResult(tool: ServedTool, value: unknown): CallToolResult {
-  const { output } = tool.definition;
-  if (output) {
-    const parsed = output.safeParse(value);
-    if (!parsed.success) throw new Error(`tool ${tool.name} returned a result that does not match its output schema`);
-    return { content: [{ type: 'text', text: JSON.stringify(parsed.data) }], structuredContent: parsed.data };
-  }
-  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
-  if (Array.isArray(value)) return { content: value as ToolContent[] };
-  return { content: [{ type: 'text', text: JSON.stringify(value) }] };
+function describeIssues(issues: readonly ArgumentIssue[]): string {
+  return issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
 }
 
 class DeadlineError extends Error {
@@ -177,14 +157,13 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     return errorResult(tool, limited);
   }
 
-  const parsed = tool.definition.input.safeParse(args);
+  const parsed = tool.definition.validate(args);
   if (!parsed.success) {
-    const issues = describeIssues(parsed.error.issues);
     await audit('invalid_arguments', 'INVALID_ARGUMENTS');
     throw new JsonRpcError(
       JsonRpcErrorCode.InvalidParams,
-      `Invalid arguments for tool "${tool.name}": ${issues.text}`,
-      { tool: tool.name, issues: issues.fields },
+      `Invalid arguments for tool "${tool.name}": ${describeIssues(parsed.issues)}`,
+      { tool: tool.name, issues: parsed.issues },
     );
   }
 
@@ -194,6 +173,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   let code: string | undefined;
   try {
     const secrets = await deps.secrets.resolve(tool.secrets);
+    const deadline = Date.now() + timeoutMs;
     const value = await withDeadline(timeoutMs, deps.signal, (signal) =>
       tool.definition.run(parsed.data, {
         secrets,
@@ -201,9 +181,10 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         logger,
         signal,
         requestId: deps.requestId,
+        deadline,
       }),
     );
-    result = successResult(tool, value);
+    result = tool.definition.toResult(value);
   } catch (error) {
     const failure = classifyFailure(error, timeoutMs, deps.requestId);
     if (failure.code === 'TOOL_FAILED') logger.error('tool failed', { error: error as Error });
@@ -265,10 +246,12 @@ function classifyFailure(error: unknown, timeoutMs: number, requestId: string): 
   const name = (error as Error)?.name;
   const code = errorCode(error);
   if (name === 'ToolError' && code) {
+    const retryAfterSeconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     return {
       code,
       message: (error as Error).message,
       retryable: Boolean((error as { retryable?: unknown }).retryable),
+      ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
     };
   }
   if (code === 'SECRET_UNAVAILABLE') return { code, message: (error as Error).message, retryable: true };

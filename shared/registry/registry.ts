@@ -1,9 +1,12 @@
 import { LoadingCache } from '../cache/loading-cache.js';
 import { RegistryUnavailableError } from '../errors/errors.js';
+import type { HttpToolCompiler } from '../http-tools/compile-http-tool.js';
+import type { OutboundOptions } from '../http-tools/outbound-client.js';
 import type { Logger } from '../logging/logger.js';
-import type { ToolDefinition } from '../tools/define-tool.js';
+import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';
 import type { ManifestStore } from './manifest-store.js';
 import { buildSnapshot, type RegistrySnapshot } from './snapshot.js';
+import type { ToolManifest } from './table.js';
 
 export interface Registry {
   /** The current snapshot: cached for `ttlMs`, the last good one while DynamoDB fails. */
@@ -18,16 +21,35 @@ export interface RegistryOptions {
   /** While serving a stale snapshot, how long to wait before asking DynamoDB again. */
   retryAfterMs?: number;
   now?: () => number;
+  /** Where manifest-only HTTP tools may connect (OUTBOUND_ALLOWED_CIDRS, OUTBOUND_DNS_SERVERS). */
+  outbound?: OutboundOptions;
 }
 
 export function createRegistry(options: RegistryOptions): Registry {
   const now = options.now ?? Date.now;
+  // The HTTP-tool runtime (and ajv with it) is loaded on the first snapshot that has an HTTP tool, never before:
+  // instances serving code tools only do not pay for it at cold start.
+  let compiler: Promise<HttpToolCompiler> | undefined;
+  const httpTools = async (manifests: Map<string, ToolManifest>): Promise<Map<string, HttpToolDefinition>> => {
+    const http = [...manifests.values()].filter((manifest) => manifest.source === 'http');
+    if (http.length === 0 && !compiler) return new Map();
+    compiler ??= import('../http-tools/compile-http-tool.js').then(({ createHttpToolCompiler }) =>
+      createHttpToolCompiler({ outbound: options.outbound ?? {}, logger: options.logger }),
+    );
+    compiler.catch(() => {
+      compiler = undefined; // a failed import is retried on the next refresh
+    });
+    return (await compiler).compile(http);
+  };
   const cache = new LoadingCache<'snapshot', RegistrySnapshot>({
     ttlMs: options.ttlMs,
     serveStaleOnError: true,
     retryAfterMs: options.retryAfterMs ?? Math.min(1_000, Math.max(options.ttlMs, 100)),
     now,
-    load: async () => buildSnapshot(options.codeTools, await options.store.loadAll(), now()),
+    load: async () => {
+      const manifests = await options.store.loadAll();
+      return buildSnapshot(options.codeTools, manifests, now(), await httpTools(manifests));
+    },
     onStale: (_key, error) =>
       options.logger.warn('registry refresh failed; serving the last good snapshot', { error: error as Error }),
   });

@@ -1,5 +1,5 @@
 import { hasScopes, type Principal } from '../auth/principal.js';
-import type { ToolDefinition } from '../tools/define-tool.js';
+import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';
 import type { RateLimit, ToolManifest } from './table.js';
 
 /** A tool as served right now: the code's schema and behaviour joined with the manifest's policy. */
@@ -147,30 +147,58 @@ function listingEntry(definition: ToolDefinition, description: string): string {
   });
 }
 
-/** Joins the code tools with their manifests. A code tool with no manifest yet is served with the code's defaults. */
+/** A manifest's secret bindings applied over a tool's own: only bindings the tool declares can be rebound. */
+function rebind(own: Readonly<Record<string, string>>, manifest: ToolManifest | undefined): Record<string, string> {
+  const secrets = { ...own };
+  for (const [binding, secretName] of Object.entries(manifest?.secrets ?? {})) {
+    if (binding in secrets) secrets[binding] = secretName;
+  }
+  return secrets;
+}
+
+/**
+ * Joins the code tools with their manifests, and adds the manifest-only HTTP tools (compiled from `source: 'http'`
+ * manifests). A code tool with no manifest yet is served with the code's defaults; a code tool wins over an HTTP
+ * manifest of the same name.
+ */
 export function buildSnapshot(
   codeTools: readonly ToolDefinition[],
   manifests: ReadonlyMap<string, ToolManifest>,
   loadedAt: number,
+  httpTools: ReadonlyMap<string, HttpToolDefinition> = new Map(),
 ): RegistrySnapshot {
   const served = codeTools.map((definition): ServedTool => {
-    const manifest = manifests.get(definition.name);
+    const found = manifests.get(definition.name);
+    // An HTTP manifest that shares a code tool's name is not that tool's policy.
+    const manifest = found?.source === 'code' ? found : undefined;
     const description = manifest?.description ?? definition.description;
-    const secrets = { ...definition.secrets };
-    for (const [binding, secretName] of Object.entries(manifest?.secrets ?? {})) {
-      if (binding in secrets) secrets[binding] = secretName;
-    }
     return {
       name: definition.name,
       definition,
       enabled: manifest?.enabled ?? true,
       description,
       scopes: manifest?.scopes ?? definition.scopes,
-      secrets,
+      secrets: rebind(definition.secrets, manifest),
       version: manifest?.version ?? 0,
       ...(manifest?.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
       listingJson: listingEntry(definition, description),
     };
   });
+  const codeNames = new Set(codeTools.map((tool) => tool.name));
+  for (const [name, definition] of httpTools) {
+    const manifest = manifests.get(name);
+    if (codeNames.has(name) || manifest?.source !== 'http') continue;
+    served.push({
+      name,
+      definition,
+      enabled: manifest.enabled,
+      description: definition.description,
+      scopes: manifest.scopes ?? definition.scopes,
+      secrets: rebind(definition.secrets, manifest),
+      version: manifest.version,
+      ...(manifest.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
+      listingJson: listingEntry(definition, definition.description),
+    });
+  }
   return new RegistrySnapshot(served, loadedAt);
 }

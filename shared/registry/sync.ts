@@ -36,6 +36,7 @@ export function codeHash(tool: ToolDefinition): string {
  * Makes the registry's code-tool manifests match the code, idempotently. It writes only what code owns
  * (`source`, `codeHash`, `defaultScopes`, `defaultDescription`) and never the policy operators own (`enabled`,
  * `scopes`, `description`, `secrets`, rate limits), so a redeploy keeps their changes. Tools gone from code are deleted.
+ * Manifests of other sources (`source: 'http'`) are never written or deleted, even when a code tool shares the name.
  */
 export async function syncCodeManifests(
   options: { client: DynamoDBClient; tableName: string },
@@ -53,7 +54,10 @@ export async function syncCodeManifests(
         new UpdateItemCommand({
           TableName: tableName,
           Key: { PK: { S: TOOL_PARTITION }, SK: { S: tool.name } },
-          ConditionExpression: 'attribute_not_exists(PK) OR codeHash <> :hash OR #source <> :code',
+          // Only code manifests (or items without a source) are the sync's: an HTTP tool of the same name is left alone.
+          ConditionExpression:
+            'attribute_not_exists(PK) OR attribute_not_exists(#source) OR ' +
+            '(#source = :code AND (attribute_not_exists(codeHash) OR codeHash <> :hash))',
           UpdateExpression:
             'SET #source = :code, codeHash = :hash, defaultScopes = :scopes, defaultDescription = :description, ' +
             'updatedAt = :now, version = if_not_exists(version, :zero) + :one',

@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
@@ -30,6 +31,8 @@ export interface ToolContext<SecretName extends string = string> {
   signal: AbortSignal;
   /** Id of this request (API Gateway's request id), for correlating logs. */
   requestId: string;
+  /** When the call's deadline passes (ms since the epoch); the signal aborts then. */
+  deadline?: number;
 }
 
 type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
@@ -66,14 +69,19 @@ export interface ToolSpec<
   ): Promise<Output extends AnyObjectSchema ? z.input<Output> : UnstructuredResult>;
 }
 
-/** A tool as the platform holds it: the author's spec plus everything derived from it once, at load time. */
-export interface ToolDefinition {
-  readonly kind: 'code';
+/** One problem with a call's arguments, naming the field (`city`, `items.0.qty`, `(arguments)` for the whole). */
+export interface ArgumentIssue {
+  field: string;
+  message: string;
+}
+
+export type ArgumentValidation = { success: true; data: unknown } | { success: false; issues: ArgumentIssue[] };
+
+/** What every served tool has, whatever it is made of. */
+interface ToolDefinitionBase {
   readonly name: string;
   readonly title?: string;
   readonly description: string;
-  readonly input: AnyObjectSchema;
-  readonly output?: AnyObjectSchema;
   readonly inputJsonSchema: Record<string, unknown>;
   readonly outputJsonSchema?: Record<string, unknown>;
   readonly annotations?: ToolAnnotations;
@@ -81,7 +89,46 @@ export interface ToolDefinition {
   readonly secrets: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
   readonly auditArguments: boolean;
+  /** Checks (and, for code tools, parses) the arguments; `data` is what `run` gets. */
+  validate(args: unknown): ArgumentValidation;
   run(args: unknown, ctx: ToolContext): Promise<unknown>;
+  /** Turns what `run` returned into the call's result. Throws when the value breaks the tool's promise. */
+  toResult(value: unknown): CallToolResult;
+}
+
+/** A tool from a folder: the author's spec plus everything derived from it once, at load time. */
+export interface CodeToolDefinition extends ToolDefinitionBase {
+  readonly kind: 'code';
+  readonly input: AnyObjectSchema;
+  readonly output?: AnyObjectSchema;
+}
+
+/** A manifest-only tool wrapping an HTTP API (compiled from its manifest by shared/http-tools). */
+export interface HttpToolDefinition extends ToolDefinitionBase {
+  readonly kind: 'http';
+}
+
+/** A tool as the platform holds it. */
+export type ToolDefinition = CodeToolDefinition | HttpToolDefinition;
+
+/** Zod issues as argument issues: `city: Invalid input: expected string, received number`. */
+export function zodIssues(issues: readonly z.core.$ZodIssue[]): ArgumentIssue[] {
+  return issues.map((issue) => ({
+    field: issue.path.length ? issue.path.map(String).join('.') : '(arguments)',
+    message: issue.message,
+  }));
+}
+
+/** A code tool's result: its output schema's object as structuredContent (and JSON text), else text or content. */
+function codeToolResult(name: string, output: AnyObjectSchema | undefined, value: unknown): CallToolResult {
+  if (output) {
+    const parsed = output.safeParse(value);
+    if (!parsed.success) throw new Error(`tool ${name} returned a result that does not match its output schema`);
+    return { content: [{ type: 'text', text: JSON.stringify(parsed.data) }], structuredContent: parsed.data };
+  }
+  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
+  if (Array.isArray(value)) return { content: value as ToolContent[] };
+  return { content: [{ type: 'text', text: JSON.stringify(value) }] };
 }
 
 function jsonSchemaOf(schema: AnyObjectSchema, io: 'input' | 'output'): Record<string, unknown> {
@@ -100,7 +147,7 @@ export function defineTool<
   Input extends AnyObjectSchema,
   Output extends AnyObjectSchema | undefined = undefined,
   Secrets extends Record<string, string> = Record<never, string>,
->(spec: ToolSpec<Input, Output, Secrets>): ToolDefinition {
+>(spec: ToolSpec<Input, Output, Secrets>): CodeToolDefinition {
   if (!TOOL_NAME_PATTERN.test(spec.name)) {
     throw new Error(`Tool name "${spec.name}" must match ${TOOL_NAME_PATTERN}`);
   }
@@ -122,6 +169,13 @@ export function defineTool<
     secrets: Object.freeze({ ...(spec.secrets ?? {}) }) as Readonly<Record<string, string>>,
     timeoutMs: spec.timeoutMs,
     auditArguments: spec.audit?.arguments === true,
+    validate(args: unknown): ArgumentValidation {
+      const parsed = spec.input.safeParse(args);
+      return parsed.success
+        ? { success: true, data: parsed.data }
+        : { success: false, issues: zodIssues(parsed.error.issues) };
+    },
     run: spec.run as ToolDefinition['run'],
+    toResult: (value: unknown) => codeToolResult(spec.name, spec.output, value),
   });
 }

@@ -1,8 +1,8 @@
-import type { ToolDefinition } from './define-tool.js';
+import type { CodeToolDefinition, ToolDefinition } from './define-tool.js';
 import { toolNameForFolder } from './naming.js';
 
 /** Checks the discovered modules once at cold start: each folder exports a tool whose name follows the folder. */
-export function loadCodeTools(modules: readonly { folder: string; tool: ToolDefinition }[]): ToolDefinition[] {
+export function loadCodeTools(modules: readonly { folder: string; tool: ToolDefinition }[]): CodeToolDefinition[] {
   const problems: string[] = [];
   for (const { folder, tool } of modules) {
     if (tool?.kind !== 'code')
@@ -14,5 +14,5 @@ export function loadCodeTools(modules: readonly { folder: string; tool: ToolDefi
     }
   }
   if (problems.length) throw new Error(`Invalid tools:\n  ${problems.join('\n  ')}`);
-  return modules.map((m) => m.tool);
+  return modules.map((m) => m.tool as CodeToolDefinition);
 }

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Principal } from '../auth/principal.js';
 import { createLogger } from '../logging/logger.js';
-import type { ToolContext, ToolDefinition } from './define-tool.js';
+import type { CodeToolDefinition, ToolContext } from './define-tool.js';
 
 /** The caller tests run as unless they say otherwise: an API-key agent holding every scope. */
 export const TEST_PRINCIPAL: Readonly<Principal> = Object.freeze({
@@ -38,7 +38,7 @@ export function toolContext(overrides: Partial<ToolContext> = {}): ToolContext {
  * its promise to clients. `Result` is only a cast for the test's convenience.
  */
 export async function runTool<Result = unknown>(
-  tool: ToolDefinition,
+  tool: CodeToolDefinition,
   args: unknown,
   ctxOverrides: Partial<ToolContext> = {},
 ): Promise<Result> {
@@ -48,7 +48,7 @@ export async function runTool<Result = unknown>(
   return result as Result;
 }
 
-function assertMatchesOutput(tool: ToolDefinition, result: unknown): void {
+function assertMatchesOutput(tool: CodeToolDefinition, result: unknown): void {
   const checked = tool.output?.safeParse(result);
   if (checked && !checked.success) {
     const problems = checked.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -100,6 +100,18 @@ describe('the app context', () => {
     );
   });
 
+  it('reads the private ranges HTTP tools may reach, and refuses what is not a CIDR', () => {
+    assert.deepEqual(
+      stackPropsFromContext(parse({ outboundAllowedCidrs: '10.0.0.0/8, fd00::/8' })).outboundAllowedCidrs,
+      ['10.0.0.0/8', 'fd00::/8'],
+    );
+    assert.throws(() => parse({ outboundAllowedCidrs: '10.0.0.0/33' }), /outboundAllowedCidrs: must be valid CIDRs/);
+    assert.throws(
+      () => parse({ outboundAllowedCidrs: 'intranet' }),
+      /outboundAllowedCidrs: must be comma-separated CIDRs/,
+    );
+  });
+
   it('refuses both an alarm email and an alarm topic', () => {
     assert.throws(
       () => parse({ alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms' }),

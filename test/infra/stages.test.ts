@@ -34,6 +34,7 @@ describe('stages and options', () => {
         alarmEmail: 'ops@example.com',
         tableKmsKeyArn: KEY_ARN,
         corsOrigins: 'https://app.example.com, https://admin.example.com',
+        outboundAllowedCidrs: '10.20.0.0/16, fd12::/16',
       }),
     ]);
   });
@@ -191,6 +192,17 @@ describe('stages and options', () => {
           Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' }),
         },
       });
+    });
+  });
+
+  describe('HTTP tools', () => {
+    it('may reach the private ranges given in context, and none by default', () => {
+      prod.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ OUTBOUND_ALLOWED_CIDRS: '10.20.0.0/16,fd12::/16' }) },
+      });
+      for (const fn of Object.values(dev.findResources('AWS::Lambda::Function'))) {
+        assert.equal(fn.Properties.Environment?.Variables?.OUTBOUND_ALLOWED_CIDRS, undefined);
+      }
     });
   });
 

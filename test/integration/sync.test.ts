@@ -109,4 +109,25 @@ describe('syncCodeManifests (dynalite)', () => {
     assert.deepEqual(result.removed, []);
     assert.equal((await manifest(tableName, 'lookup_order'))?.source, 'http');
   });
+
+  it('never overwrites an HTTP tool manifest, even one named like a code tool', async () => {
+    const tableName = await aws.createTable();
+    const http = {
+      inputSchema: { type: 'object', properties: {} },
+      request: { method: 'GET', url: 'https://orders.example.com/orders' },
+    };
+    await aws.dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: marshall({ PK: TOOL_PARTITION, SK: 'orders', source: 'http', description: 'Orders.', version: 3, http }),
+      }),
+    );
+    await syncCodeManifests({ client: aws.dynamodb, tableName }, [tool('orders')]);
+    await syncCodeManifests({ client: aws.dynamodb, tableName }, []);
+    const item = await manifest(tableName, 'orders');
+    assert.equal(item?.source, 'http');
+    assert.equal(item?.version, 3);
+    assert.equal(item?.codeHash, undefined);
+    assert.deepEqual(item?.http, http);
+  });
 });

@@ -23,8 +23,28 @@ describe('loadConfig', () => {
       OAUTH_TENANT_CLAIM: 'tenant',
       REQUIRED_SCOPES: [],
       ALLOWED_ORIGINS: [],
+      OUTBOUND_ALLOWED_CIDRS: [],
+      OUTBOUND_DNS_SERVERS: [],
       TOOLS_PAGE_SIZE: 100,
     });
+  });
+
+  it('reads the private ranges and DNS servers of HTTP tools, and refuses malformed ones', () => {
+    const config = loadConfig({
+      REGISTRY_TABLE_NAME: 'r',
+      OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8, ::1/128',
+      OUTBOUND_DNS_SERVERS: '127.0.0.1:5353,[::1]:53,10.0.0.2',
+    });
+    assert.deepEqual(config.OUTBOUND_ALLOWED_CIDRS, ['127.0.0.0/8', '::1/128']);
+    assert.deepEqual(config.OUTBOUND_DNS_SERVERS, ['127.0.0.1:5353', '[::1]:53', '10.0.0.2']);
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', OUTBOUND_ALLOWED_CIDRS: '10.0.0.0/40' }),
+      /OUTBOUND_ALLOWED_CIDRS/,
+    );
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', OUTBOUND_DNS_SERVERS: 'dns.example.com' }),
+      /OUTBOUND_DNS_SERVERS/,
+    );
   });
 
   it('splits algorithm and scope lists, and refuses symmetric or unknown JWT algorithms', () => {

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../logging/logger.js';
+import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import { type HttpMethod, type HttpToolSpec, IDEMPOTENT_METHODS } from '../registry/http-tool-spec.js';
+import type { ToolManifest } from '../registry/table.js';
+import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
+import { TOOL_NAME_PATTERN } from '../tools/naming.js';
+import { AUTH_SECRET_BINDING, injectAuth } from './auth-injection.js';
+import { createHostAllowlist } from './host-allowlist.js';
+import { compileSchema } from './json-schema.js';
+import { createOutboundClient, type OutboundClient, type OutboundOptions } from './outbound-client.js';
+import { mapRequest, missingPathArguments, planRequest } from './request-mapping.js';
+import { DEFAULT_MAX_BYTES, mapResponse } from './response-mapping.js';
+
+/** Extra attempts of an idempotent request unless the manifest says otherwise. */
+export const DEFAULT_RETRIES = 2;
+const USER_AGENT = 'mcp-cluster';
+const ACCEPT = 'application/json, */*;q=0.5';
+
+/** Hints a client gets when the manifest sets none: derived from the method, each overridable by the manifest. */
+export function defaultAnnotations(method: HttpMethod): ToolAnnotations {
+  const readOnly = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+  return {
+    ...(readOnly ? { readOnlyHint: true } : {}),
+    ...(method === 'DELETE' ? { destructiveHint: true } : {}),
+    ...(!readOnly ? { idempotentHint: IDEMPOTENT_METHODS.has(method) } : { idempotentHint: true }),
+    openWorldHint: true,
+  };
+}
+
+export interface CompileOptions {
+  outbound: OutboundClient;
+  redactor?: Redactor;
+}
+
+/**
+ * Compiles a manifest into a served definition: JSON Schemas checked and compiled (ajv), the URL template and argument
+ * mapping checked against the input schema. Throws, naming the problem, when the manifest cannot work.
+ */
+export function compileHttpTool(
+  name: string,
+  spec: HttpToolSpec,
+  description: string,
+  options: CompileOptions,
+): HttpToolDefinition {
+  if (!TOOL_NAME_PATTERN.test(name)) throw new Error(`tool name must match ${TOOL_NAME_PATTERN}`);
+  if (spec.inputSchema.type !== 'object') throw new Error('inputSchema must be a JSON Schema of type "object"');
+  const validateInput = compileSchema(spec.inputSchema);
+  const validateOutput = spec.outputSchema ? compileSchema(spec.outputSchema) : undefined;
+  const properties = Object.keys((spec.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
+  const authHeader = spec.auth?.type === 'header' ? spec.auth.name : undefined;
+  const plan = planRequest(spec.request, properties, authHeader);
+  const queryAuth = spec.auth?.type === 'query' ? spec.auth.name : undefined;
+  if (queryAuth && [...plan.locations.values()].some((l) => l.in === 'query' && l.name === queryAuth)) {
+    throw new Error(`an argument goes to the query parameter "${queryAuth}", which carries the credential`);
+  }
+  const allowedHosts = createHostAllowlist(
+    spec.request.allowedHosts ?? [new URL(plan.template.replace(/\{[^{}]+\}/g, 'x')).host],
+  );
+  const maxBytes = spec.response?.maxBytes ?? DEFAULT_MAX_BYTES;
+  const retries = spec.request.retries ?? DEFAULT_RETRIES;
+  const redactor = options.redactor ?? processRedactor;
+  const annotations = { ...defaultAnnotations(spec.request.method), ...(spec.annotations ?? {}) };
+  const checkOutput = validateOutput
+    ? (value: unknown) => {
+        const checked = validateOutput(value);
+        return checked.valid ? undefined : checked.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+      }
+    : undefined;
+
+  async function run(args: unknown, ctx: ToolContext): Promise<CallToolResult> {
+    const request = mapRequest(plan, args as Record<string, unknown>);
+    const auth = spec.auth ? injectAuth(spec.auth, ctx.secrets[AUTH_SECRET_BINDING], redactor) : undefined;
+    if (auth?.query) request.url.searchParams.set(auth.query[0], auth.query[1]);
+    const response = await options.outbound.send({
+      method: spec.request.method,
+      url: request.url,
+      headers: { 'user-agent': USER_AGENT, accept: ACCEPT, ...request.headers, ...auth?.headers },
+      ...(request.body === undefined ? {} : { body: request.body }),
+      allowedHosts,
+      credentialHeaders: auth?.credentialHeaders ?? [],
+      ...(auth?.query ? { credentialQuery: auth.query[0] } : {}),
+      maxBytes,
+      retries,
+      signal: ctx.signal,
+      ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
+    });
+    ctx.logger.debug('upstream answered', {
+      status: response.status,
+      attempts: response.attempts,
+      host: response.url.host,
+    });
+    return mapResponse(response, checkOutput);
+  }
+
+  return Object.freeze({
+    kind: 'http' as const,
+    name,
+    ...(spec.title ? { title: spec.title } : {}),
+    description,
+    inputJsonSchema: spec.inputSchema,
+    ...(spec.outputSchema ? { outputJsonSchema: spec.outputSchema } : {}),
+    annotations,
+    scopes: Object.freeze([]) as readonly string[],
+    secrets: Object.freeze<Record<string, string>>(spec.auth ? { [AUTH_SECRET_BINDING]: spec.auth.secret } : {}),
+    ...(spec.request.timeoutMs ? { timeoutMs: spec.request.timeoutMs } : {}),
+    auditArguments: false,
+    validate(args: unknown) {
+      const checked = validateInput(args);
+      if (!checked.valid) return { success: false as const, issues: checked.issues };
+      const missing = missingPathArguments(plan, args as Record<string, unknown>);
+      if (missing.length)
+        return { success: false as const, issues: missing.map((field) => ({ field, message: 'is required' })) };
+      return { success: true as const, data: args };
+    },
+    run,
+    toResult: (value: unknown) => value as CallToolResult,
+  });
+}
+
+/** JSON with sorted keys: the same spec digests the same whatever order DynamoDB returns its map's keys in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export interface HttpToolCompiler {
+  /** The served definitions of the `source: 'http'` manifests that compile; the others are logged and skipped. */
+  compile(manifests: Iterable<ToolManifest>): Map<string, HttpToolDefinition>;
+}
+
+/**
+ * Compiles manifests, remembering the result per name, version and spec digest, so a registry refresh that changes
+ * nothing compiles nothing (ajv compilation is the expensive part). A manifest that does not compile is skipped with
+ * one warning, never breaking the registry.
+ */
+export function createHttpToolCompiler(options: {
+  outbound: OutboundOptions | OutboundClient;
+  logger: Logger;
+  redactor?: Redactor;
+}): HttpToolCompiler {
+  const outbound = 'send' in options.outbound ? options.outbound : createOutboundClient(options.outbound);
+  let cache = new Map<string, HttpToolDefinition | Error>();
+  return {
+    compile(manifests) {
+      const next = new Map<string, HttpToolDefinition | Error>();
+      const served = new Map<string, HttpToolDefinition>();
+      for (const manifest of manifests) {
+        if (manifest.source !== 'http' || !manifest.http) continue;
+        const description = manifest.description ?? '';
+        const key = `${manifest.SK}#${manifest.version}#${createHash('sha256')
+          .update(canonicalJson({ http: manifest.http, description }))
+          .digest('base64url')}`;
+        let compiled = cache.get(key);
+        if (compiled === undefined) {
+          try {
+            compiled = compileHttpTool(manifest.SK, manifest.http, description, {
+              outbound,
+              ...(options.redactor ? { redactor: options.redactor } : {}),
+            });
+          } catch (error) {
+            compiled = error instanceof Error ? error : new Error(String(error));
+            options.logger.warn('skipping HTTP tool whose manifest does not compile', {
+              tool: manifest.SK,
+              version: manifest.version,
+              problem: compiled.message,
+            });
+          }
+        }
+        next.set(key, compiled);
+        if (!(compiled instanceof Error)) served.set(manifest.SK, compiled);
+      }
+      cache = next;
+      return served;
+    },
+  };
+}

@@ -3,6 +3,7 @@
  * or a URL) with swagger-parser; `openApiToTools` is pure: one tool per operation, its input schema made of the
  * operation's parameters and JSON request body, its request mapping exactly as http-tool-spec.ts defines it.
  */
+import { BlockList, isIP } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import {
   type ArgumentMapping,
@@ -43,6 +44,52 @@ export interface LoadedOpenApi {
 
 const isUrl = (text: string) => /^https?:\/\//i.test(text);
 
+/** Loopback, private, link-local (cloud metadata) and other non-public ranges. */
+const INTERNAL = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  INTERNAL.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 127],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  INTERNAL.addSubnet(network, prefix, 'ipv6');
+}
+
+function isInternalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal')) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
+  if (mapped) return INTERNAL.check(mapped, 'ipv4');
+  const family = isIP(host);
+  return family !== 0 && INTERNAL.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Which URLs a document may pull in: the document's own origin (the operator named it, loopback included), and other
+ * origins only on public hosts, so a `$ref` cannot read a metadata endpoint or an internal service into a schema.
+ */
+function httpRefPolicy(source: string) {
+  const origin = isUrl(source) ? new URL(source).origin : undefined;
+  return {
+    safeUrlResolver: false,
+    canRead(file: { url: string }) {
+      if (!isUrl(file.url)) return false;
+      const url = new URL(file.url);
+      return url.origin === origin || !isInternalHost(url.hostname);
+    },
+  };
+}
+
 /**
  * Reads an OpenAPI 3.x document from a file or an http(s) URL, validates it against the OpenAPI schema and resolves
  * every `$ref` (local, other files, URLs). Circular references stay circular objects (`openApiToTools` cuts them).
@@ -51,7 +98,7 @@ export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
   const parser = new SwaggerParser();
   let parsed: Json;
   try {
-    parsed = (await parser.parse(source)) as unknown as Json;
+    parsed = (await parser.parse(source, { resolve: { http: httpRefPolicy(source) } } as never)) as unknown as Json;
   } catch (error) {
     throw new AdminError('INVALID_SPEC', `Cannot read the OpenAPI document ${source}: ${messageOf(error)}`, {
       cause: error,
@@ -64,14 +111,44 @@ export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
     );
   }
   try {
-    const document = (await new SwaggerParser().validate(source, parsed as never, {
-      dereference: { circular: true },
-    })) as unknown as OpenApiDocument;
+    const document = (await new SwaggerParser().validate(
+      source,
+      parsed as never,
+      {
+        dereference: { circular: true },
+        resolve: { http: httpRefPolicy(source) },
+      } as never,
+    )) as unknown as OpenApiDocument;
+    if (isUrl(source)) restorePorts(document, new URL(source));
     return { document, source, ...(isUrl(source) ? { specUrl: source } : {}) };
   } catch (error) {
     throw new AdminError('INVALID_SPEC', `${source} is not a valid OpenAPI document: ${messageOf(error)}`, {
       cause: error,
     });
+  }
+}
+
+/**
+ * swagger-parser resolves a server URL starting with `/` against the document's URL as `protocol//hostname/…`,
+ * dropping the port: put the document's port back (`http://127.0.0.1:8080/openapi.json` with `/api` is
+ * `http://127.0.0.1:8080/api`).
+ */
+function restorePorts(document: OpenApiDocument, specUrl: URL): void {
+  if (!specUrl.port) return;
+  const portless = `${specUrl.protocol}//${specUrl.hostname}/`;
+  const fix = (servers: unknown) => {
+    if (!Array.isArray(servers)) return;
+    for (const server of servers) {
+      if (isObject(server) && typeof server.url === 'string' && server.url.startsWith(portless)) {
+        server.url = `${specUrl.origin}/${server.url.slice(portless.length)}`;
+      }
+    }
+  };
+  fix(document.servers);
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    if (!pathItem) continue;
+    fix(pathItem.servers);
+    for (const method of METHODS) if (isObject(pathItem[method])) fix((pathItem[method] as Json).servers);
   }
 }
 

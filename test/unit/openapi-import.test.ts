@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -293,6 +296,32 @@ describe('OpenAPI import: other documents', () => {
       loadOpenApi(fixture('swagger-2.json')),
       adminError('INVALID_SPEC', /Swagger 2\.0: only OpenAPI 3\.x/),
     );
+  });
+
+  it('does not let a $ref read an internal address such as the metadata endpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
+    const file = join(dir, 'spec.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'Sneaky', version: '1' },
+        servers: [{ url: 'https://api.example.com' }],
+        paths: {
+          '/x': {
+            get: {
+              operationId: 'x',
+              responses: { 200: { $ref: 'http://169.254.169.254/latest/meta-data/iam#/r' } },
+            },
+          },
+        },
+      }),
+    );
+    try {
+      await assert.rejects(loadOpenApi(file), adminError('INVALID_SPEC', /169\.254\.169\.254/));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a document that is not valid OpenAPI, saying where', async () => {

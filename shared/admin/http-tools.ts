@@ -70,6 +70,11 @@ const toolFileSchema = z.strictObject({
   rateLimit: z.union([z.string(), rateLimitSchema]).optional(),
   enabled: z.boolean().optional(),
   http: z.record(z.string(), z.unknown()).optional(),
+  // What `tools show --json` also prints, accepted so its output can be edited and added back; the registry sets them.
+  source: z.literal('http', 'only HTTP tools are added from a file').optional(),
+  version: z.number().optional(),
+  updatedAt: z.string().optional(),
+  secrets: z.record(z.string(), z.string()).optional(),
   ...Object.fromEntries(HTTP_FIELDS.map((field) => [field, z.unknown().optional()])),
 });
 
@@ -87,7 +92,19 @@ export function parseHttpToolFile(text: string, fileName = 'the file'): HttpTool
   }
   const file = toolFileSchema.safeParse(data);
   if (!file.success) throw invalid(fileName, file.error.issues);
-  const { name, description, scopes, rateLimit, enabled, http: nested, ...flat } = file.data;
+  const {
+    name,
+    description,
+    scopes,
+    rateLimit,
+    enabled,
+    http: nested,
+    source: _source,
+    version: _version,
+    updatedAt: _updatedAt,
+    secrets: _secrets,
+    ...flat
+  } = file.data;
   const spread = Object.fromEntries(Object.entries(flat).filter(([, value]) => value !== undefined));
   if (nested && Object.keys(spread).length) {
     throw new AdminError(

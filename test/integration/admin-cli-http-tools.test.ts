@@ -212,6 +212,11 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
       secret: 'weather-api',
     });
 
+    writeFileSync(join(workDir, 'shown.json'), JSON.stringify({ ...json, description: 'Edited.' }));
+    const readded = await cli(['tools', 'add-http', 'shown.json']);
+    assert.equal(readded.code, 0, readded.stderr);
+    assert.match(readded.stdout, /Updated weather_forecast_http .*version 3/);
+
     const code = await cli(['tools', 'show', 'calculate']);
     assert.equal(code.code, 0);
     assert.match(code.stdout, /calculate \(code tool\)/);

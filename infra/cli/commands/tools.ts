@@ -41,7 +41,10 @@ function toolFields(tool: ToolSummary): [string, string][] {
       `${describeScopes(tool.scopes)}${tool.scopesOverridden && tool.source === 'code' ? ` (policy; the code's: ${describeScopes(tool.defaultScopes)})` : ''}`,
     ],
     ['rate limit', tool.rateLimit ? `${formatRateLimit(tool.rateLimit)} per agent` : 'none'],
-    ['description', `${tool.description ?? '-'}${tool.descriptionOverridden ? ' (policy)' : ''}`],
+    [
+      'description',
+      `${(tool.description ?? '-').replace(/\s*\n\s*/g, ' ')}${tool.descriptionOverridden && tool.source === 'code' ? ' (policy)' : ''}`,
+    ],
     ...Object.entries(tool.secrets).map(([binding, name]) => [`secret ${binding}`, name] as [string, string]),
     ['version', String(tool.version)],
   ];

@@ -442,7 +442,7 @@ function authFor(scheme: Json | undefined, secret: string): HttpAuth | string {
   if (type === 'apiKey') {
     const name = String(scheme.name ?? '');
     if (scheme.in === 'header') {
-      return name.toLowerCase() === 'authorization' ? { type: 'bearer', secret } : { type: 'header', secret, name };
+      return { type: 'header', secret, name }; // an `Authorization` key is sent as is: the secret holds the whole value
     }
     if (scheme.in === 'query') return { type: 'query', secret, name };
     return `an API key in a ${String(scheme.in)} is not supported`;

@@ -140,8 +140,8 @@ export function overviewUsage(commands: readonly Command[], group?: string): str
   return [
     `Usage: mcp-cluster ${group ?? '<command>'}${group ? ' <command>' : ''} [options]`,
     '',
-    'Manages an mcp-cluster: API keys, tool policy, tool secrets and the audit trail, on the local cluster',
-    '(`npm start`) or a deployed stack (--stack McpCluster-<stage>).',
+    'Manages an mcp-cluster: API keys, tool policy, HTTP tools (from a manifest file or an OpenAPI document), tool',
+    'secrets and the audit trail, on the local cluster (`npm start`) or a deployed stack (--stack McpCluster-<stage>).',
     '',
     'Commands:',
     ...shown.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),

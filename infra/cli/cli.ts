@@ -20,13 +20,23 @@ import {
   UsageError,
 } from './args.js';
 import { auditCommands } from './commands/audit.js';
+import { importCommands } from './commands/import-openapi.js';
 import { keyCommands } from './commands/keys.js';
 import { secretCommands } from './commands/secrets.js';
 import { toolCommands } from './commands/tools.js';
 import { checkTargetFlags, resolveTarget, type Target } from './target.js';
 
-export const COMMANDS: readonly Command[] = [...keyCommands, ...toolCommands, ...auditCommands, ...secretCommands];
-const GROUPS = new Set(COMMANDS.map((command) => command.name.split(' ')[0]!));
+export const COMMANDS: readonly Command[] = [
+  ...keyCommands,
+  ...toolCommands,
+  ...importCommands,
+  ...auditCommands,
+  ...secretCommands,
+];
+/** Groups of commands (`keys`, `tools`); a one-word command (`import-openapi`) is not one. */
+const GROUPS = new Set(
+  COMMANDS.filter((command) => command.name.includes(' ')).map((command) => command.name.split(' ')[0]!),
+);
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -57,8 +67,10 @@ function usageMessage(error: unknown): string {
 }
 
 function findCommand(positionals: readonly string[]): Command | undefined {
-  const name = positionals.slice(0, 2).join(' ');
-  return COMMANDS.find((command) => command.name === name);
+  const two = positionals.slice(0, 2).join(' ');
+  return (
+    COMMANDS.find((command) => command.name === two) ?? COMMANDS.find((command) => command.name === positionals[0])
+  );
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -108,7 +120,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         allowPositionals: true,
       });
       values = strict.values as OptionValues;
-      args = strict.positionals.slice(2);
+      args = strict.positionals.slice(command.name.split(' ').length);
     } catch (error) {
       throw new UsageError(usageMessage(error), command.name);
     }

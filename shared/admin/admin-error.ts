@@ -10,7 +10,17 @@ export type AdminErrorCode =
   | 'KEY_ALREADY_REVOKED'
   | 'TOOL_NOT_FOUND'
   | 'NOTHING_TO_UPDATE'
-  | 'SECRET_NOT_WRITABLE';
+  | 'SECRET_NOT_WRITABLE'
+  /** An OpenAPI document that cannot be read, is not OpenAPI 3.x, or does not validate. */
+  | 'INVALID_SPEC'
+  /** An HTTP tool manifest (a file for `tools add-http`) that does not validate. */
+  | 'INVALID_MANIFEST'
+  /** A write would replace a tool it does not own: a code tool, or an HTTP tool of another import. */
+  | 'TOOL_CONFLICT'
+  /** The operation does not apply to code tools (their folder owns them). */
+  | 'CODE_TOOL'
+  /** The item changed between reading and writing it: run again. */
+  | 'CONCURRENT_CHANGE';
 
 export class AdminError extends McpClusterError {
   declare readonly code: AdminErrorCode;

@@ -1,12 +1,17 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { getToolManifest, parseHttpToolFile, putHttpTool, removeHttpTool } from '../../../shared/admin/http-tools.js';
 import {
   type CodeDefaults,
   listToolManifests,
   type PolicyUpdate,
   setEnabled,
+  summarizeTool,
   type ToolSummary,
   updatePolicy,
 } from '../../../shared/admin/tools.js';
-import { formatRateLimit } from '../../../shared/registry/table.js';
+import { formatRateLimit, type ToolManifest } from '../../../shared/registry/table.js';
 import { type Command, type CommandContext, splitList, stringOption, UsageError } from '../args.js';
 import { fields, table, truncate } from '../format.js';
 import { parseRateLimitFlag } from './keys.js';
@@ -15,7 +20,7 @@ import { parseRateLimitFlag } from './keys.js';
  * The code's tools in this checkout, for defaults a manifest lacks (manifests written by a sync carry the deployed
  * code's defaults, which win). Without a generated tool index (a fresh clone), the manifests alone are used.
  */
-async function codeTools(): Promise<CodeDefaults[] | undefined> {
+export async function codeTools(): Promise<CodeDefaults[] | undefined> {
   try {
     const { toolModules } = await import('../../../functions/tools/index.generated.js');
     return toolModules.map(({ tool }) => tool);
@@ -24,7 +29,7 @@ async function codeTools(): Promise<CodeDefaults[] | undefined> {
   }
 }
 
-const TTL_NOTE = 'Instances follow within REGISTRY_TTL_MS (10 s by default).';
+export const TTL_NOTE = 'Instances follow within REGISTRY_TTL_MS (10 s by default).';
 
 const describeScopes = (scopes: readonly string[]) => (scopes.length ? scopes.join(', ') : '(none: every caller)');
 
@@ -33,10 +38,13 @@ function toolFields(tool: ToolSummary): [string, string][] {
     ['enabled', tool.enabled ? 'yes' : 'no'],
     [
       'scopes',
-      `${describeScopes(tool.scopes)}${tool.scopesOverridden ? ` (policy; the code's: ${describeScopes(tool.defaultScopes)})` : ''}`,
+      `${describeScopes(tool.scopes)}${tool.scopesOverridden && tool.source === 'code' ? ` (policy; the code's: ${describeScopes(tool.defaultScopes)})` : ''}`,
     ],
     ['rate limit', tool.rateLimit ? `${formatRateLimit(tool.rateLimit)} per agent` : 'none'],
-    ['description', `${tool.description ?? '-'}${tool.descriptionOverridden ? ' (policy)' : ''}`],
+    [
+      'description',
+      `${(tool.description ?? '-').replace(/\s*\n\s*/g, ' ')}${tool.descriptionOverridden && tool.source === 'code' ? ' (policy)' : ''}`,
+    ],
     ...Object.entries(tool.secrets).map(([binding, name]) => [`secret ${binding}`, name] as [string, string]),
     ['version', String(tool.version)],
   ];
@@ -186,4 +194,103 @@ function policyUpdate({ values }: CommandContext, command: string): PolicyUpdate
   return update;
 }
 
-export const toolCommands: Command[] = [toolsList, enableCommand(true), enableCommand(false), toolsUpdate];
+/** A manifest as operators read it: its name instead of the table's keys. */
+function manifestView(manifest: ToolManifest): Record<string, unknown> {
+  const { PK: _pk, SK: name, ...rest } = manifest;
+  return { name, ...rest };
+}
+
+const toolsShow: Command = {
+  name: 'tools show',
+  summary: "a tool's full manifest (an HTTP tool's request, auth and schema)",
+  synopsis: 'NAME',
+  description:
+    "Prints a tool's manifest as stored in the registry: its policy and, for an HTTP tool, the whole `http` spec\n" +
+    '(schema, request, auth). Secrets appear by name only: manifests never hold their values.',
+  positionals: ['NAME'],
+  options: {},
+  examples: ['mcp-cluster tools show weather_forecast_http', 'mcp-cluster tools show getPetById --json'],
+  async run(ctx) {
+    const target = await ctx.target();
+    const manifest = await getToolManifest(target.registry(), ctx.positionals[0]!);
+    if (ctx.json) return ctx.printJson(manifestView(manifest));
+    const code = (await codeTools())?.find((tool) => tool.name === manifest.SK);
+    const summary = summarizeTool(manifest, code);
+    ctx.print(`${summary.name} (${manifest.source === 'http' ? 'HTTP tool' : 'code tool'}) on ${target.label}:`);
+    ctx.print(fields([...toolFields(summary), ['updated', summary.updatedAt ?? '-']]));
+    if (manifest.http) {
+      ctx.print('');
+      ctx.print(toYaml({ http: manifest.http }, { lineWidth: 0 }).trimEnd());
+    }
+  },
+};
+
+const toolsAddHttp: Command = {
+  name: 'tools add-http',
+  summary: 'add or replace an HTTP tool from a manifest file (JSON or YAML)',
+  synopsis: 'FILE',
+  description:
+    'Adds a manifest-only tool that calls an HTTP API, from a JSON or YAML file (format: docs/http-tools.md):\n' +
+    'name, description, optional scopes/rateLimit/enabled, and the HTTP spec (inputSchema, request, auth, ...).\n' +
+    'An HTTP tool of the same name is replaced (its version goes up; policy the file does not set is kept); a code\n' +
+    `tool is never replaced. The schema is compiled and the URL and arguments checked before anything is written.\n${TTL_NOTE}`,
+  positionals: ['FILE'],
+  options: {},
+  examples: ['mcp-cluster tools add-http weather.yaml', 'mcp-cluster tools add-http tools/invoice.json --json'],
+  async run(ctx) {
+    const file = resolve(ctx.io.cwd, ctx.positionals[0]!);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `cannot read ${ctx.positionals[0]}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+        this.name,
+      );
+    }
+    const input = parseHttpToolFile(text, ctx.positionals[0]!);
+    const target = await ctx.target();
+    const { manifest, created } = await putHttpTool(target.registry(), input, {
+      now: ctx.io.now(),
+      codeToolNames: (await codeTools())?.map((tool) => tool.name),
+    });
+    if (ctx.json) return ctx.printJson({ created, manifest: manifestView(manifest) });
+    ctx.print(
+      `${created ? 'Added' : 'Updated'} ${manifest.SK} (${manifest.http?.request.method} ${manifest.http?.request.url}, ` +
+        `version ${manifest.version}) on ${target.label}.`,
+    );
+    const secret = manifest.http?.auth?.secret;
+    if (secret)
+      ctx.print(`It authenticates with the secret ${secret}: store it with "mcp-cluster secrets put ${secret}".`);
+    ctx.print(TTL_NOTE);
+  },
+};
+
+const toolsRemove: Command = {
+  name: 'tools remove',
+  summary: 'remove an HTTP tool from the registry',
+  synopsis: 'NAME',
+  description:
+    'Removes an HTTP (manifest-only) tool. Code tools are not removed here: delete their folder under\n' +
+    `functions/tools (and deploy), or turn one off with \`tools disable\`.\n${TTL_NOTE}`,
+  positionals: ['NAME'],
+  options: {},
+  examples: ['mcp-cluster tools remove weather_forecast_http'],
+  async run(ctx) {
+    const target = await ctx.target();
+    const removed = await removeHttpTool(target.registry(), ctx.positionals[0]!);
+    if (ctx.json) return ctx.printJson({ name: removed.SK, removed: true });
+    ctx.print(`Removed ${removed.SK} from ${target.label}.`);
+    ctx.print(TTL_NOTE);
+  },
+};
+
+export const toolCommands: Command[] = [
+  toolsList,
+  toolsShow,
+  enableCommand(true),
+  enableCommand(false),
+  toolsUpdate,
+  toolsAddHttp,
+  toolsRemove,
+];

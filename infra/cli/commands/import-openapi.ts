@@ -1,0 +1,150 @@
+import { resolve } from 'node:path';
+import { applyImport, conflictError, type ImportPlan, planImport } from '../../../shared/admin/http-tools.js';
+import { loadOpenApi, openApiToTools } from '../../../shared/admin/openapi-import.js';
+import { type Command, splitList, stringOption, UsageError } from '../args.js';
+import { table } from '../format.js';
+import { codeTools, TTL_NOTE } from './tools.js';
+
+const importOpenApi: Command = {
+  name: 'import-openapi',
+  summary: 'make HTTP tools from an OpenAPI 3.x document (one per operation)',
+  synopsis:
+    'SPEC [--include OP,OP] [--prefix NAME_] [--scopes A,B] [--secret NAME] [--base-url URL] [--prune] [--dry-run]',
+  description:
+    'Reads an OpenAPI 3.0 or 3.1 document (JSON or YAML, a file or an http(s) URL), resolves its $refs and makes\n' +
+    'one HTTP tool per operation: the name from operationId, the description from summary and description, the\n' +
+    'input schema from the parameters and the JSON request body. It prints what it adds, changes (and which\n' +
+    'fields), leaves and removes, then writes. Importing a changed document again updates its tools (version + 1;\n' +
+    'enabled, rate limits and, without --scopes, scopes are kept); --prune removes the tools of this import whose\n' +
+    'operation is gone. A tool of the same name that this import does not own (a code tool, a hand-made HTTP tool,\n' +
+    `another import's) stops the import before anything is written. ${TTL_NOTE}`,
+  positionals: ['SPEC'],
+  options: {
+    include: {
+      type: 'string',
+      value: 'OP,OP',
+      help: 'only these operations (operationId, or METHOD_path without one)',
+    },
+    prefix: { type: 'string', value: 'NAME_', help: 'prepended to every tool name, e.g. shop_' },
+    scopes: {
+      type: 'string',
+      value: 'A,B',
+      help: 'scopes a caller needs for these tools (default: none, every caller)',
+    },
+    secret: {
+      type: 'string',
+      value: 'NAME',
+      help: "the secret holding the API's credential, sent as the document's security schemes say",
+    },
+    'base-url': { type: 'string', value: 'URL', help: "the API's base URL, instead of the document's servers[0]" },
+    source: {
+      type: 'string',
+      value: 'ID',
+      help: 'what identifies this import (re-imports and --prune touch only its tools); default openapi:<info.title>',
+    },
+    'output-schema': {
+      type: 'boolean',
+      help: "advertise each operation's JSON 2xx object schema as the tool's outputSchema",
+    },
+    prune: { type: 'boolean', help: "remove this import's tools whose operation is gone from the document" },
+    'dry-run': { type: 'boolean', help: 'print what would change, write nothing' },
+  },
+  examples: [
+    'mcp-cluster import-openapi ./shop.yaml --prefix shop_ --secret shop-api --dry-run',
+    'mcp-cluster import-openapi https://api.example.com/openapi.json --include listPets,getPetById --scopes shop:read',
+    'mcp-cluster import-openapi ./shop.yaml --prefix shop_ --secret shop-api --prune',
+  ],
+  async run(ctx) {
+    const { values } = ctx;
+    const spec = ctx.positionals[0]!;
+    const list = (name: string) => {
+      const value = stringOption(values, name);
+      if (value === undefined) return undefined;
+      const items = splitList(value);
+      if (items.length === 0) throw new UsageError(`--${name} is empty`, this.name);
+      return items;
+    };
+    const include = list('include');
+    const scopes = list('scopes');
+    const baseUrl = stringOption(values, 'base-url');
+    if (baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(baseUrl)) {
+      throw new UsageError('--base-url needs an absolute http(s) URL', this.name);
+    }
+    const dryRun = values['dry-run'] === true;
+
+    const loaded = await loadOpenApi(/^https?:\/\//i.test(spec) ? spec : resolve(ctx.io.cwd, spec));
+    const secret = stringOption(values, 'secret');
+    const prefix = stringOption(values, 'prefix');
+    const importedFrom = stringOption(values, 'source');
+    const imported = openApiToTools(loaded.document, {
+      ...(prefix !== undefined ? { prefix } : {}),
+      ...(include ? { include } : {}),
+      ...(secret !== undefined ? { secret } : {}),
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      ...(loaded.specUrl ? { specUrl: loaded.specUrl } : {}),
+      ...(importedFrom !== undefined ? { importedFrom } : {}),
+      outputSchemas: values['output-schema'] === true,
+    });
+    const target = await ctx.target();
+    const store = target.registry();
+    const plan = await planImport(store, imported, {
+      ...(scopes ? { scopes } : {}),
+      prune: values.prune === true,
+      codeToolNames: (await codeTools())?.map((tool) => tool.name),
+    });
+    for (const warning of plan.warnings) ctx.warn(`warning: ${warning}`);
+
+    const written = plan.conflicts.length === 0 && !dryRun;
+    if (plan.conflicts.length && !ctx.json) printPlan(ctx.print, plan, `${spec} → ${target.label}`);
+    if (plan.conflicts.length) throw conflictError(plan);
+    if (written) await applyImport(store, plan, { now: ctx.io.now() });
+    if (ctx.json) return ctx.printJson({ ...planView(plan), dryRun, written });
+
+    printPlan(ctx.print, plan, `${spec} → ${target.label}`);
+    if (dryRun) return ctx.print('Dry run: nothing was written.');
+    const counts = `${plan.add.length} added, ${plan.change.length} changed, ${plan.remove.length} removed, ${plan.unchanged.length} unchanged`;
+    ctx.print(`Imported ${plan.importedFrom}: ${counts}.`);
+    if (secret && (plan.add.length || plan.change.length)) {
+      ctx.print(`The tools authenticate with the secret ${secret}: store it with "mcp-cluster secrets put ${secret}".`);
+    }
+    ctx.print(TTL_NOTE);
+  },
+};
+
+function planView(plan: ImportPlan) {
+  return {
+    importedFrom: plan.importedFrom,
+    add: plan.add.map((tool) => tool.name),
+    change: plan.change.map(({ tool, fields }) => ({ name: tool.name, fields })),
+    unchanged: plan.unchanged,
+    remove: plan.remove.map((manifest) => manifest.SK),
+    conflicts: plan.conflicts,
+    warnings: plan.warnings,
+  };
+}
+
+function printPlan(print: (text?: string) => void, plan: ImportPlan, where: string) {
+  print(`Import ${plan.importedFrom} (${where}):`);
+  const rows: string[][] = [
+    ...plan.add.map((tool) => ['+', tool.name, `add: ${tool.http.request.method} ${tool.http.request.url}`]),
+    ...plan.change.map(({ tool, fields }) => ['~', tool.name, `change: ${fields.join(', ')}`]),
+    ...plan.unchanged.map((name) => ['=', name, 'unchanged']),
+    ...plan.remove.map((manifest) => ['-', manifest.SK, 'remove: its operation is gone from the document']),
+    ...plan.conflicts.map(({ name, reason }) => ['!', name, `conflict: ${reason}`]),
+  ];
+  if (rows.length === 0) print('  (no operations)');
+  else
+    print(
+      table(['', 'TOOL', 'WHAT'], rows)
+        .split('\n')
+        .map((line) => `  ${line}`)
+        .join('\n'),
+    );
+  print(
+    `${plan.add.length} to add, ${plan.change.length} to change, ${plan.unchanged.length} unchanged, ${plan.remove.length} to remove` +
+      (plan.conflicts.length ? `, ${plan.conflicts.length} in conflict` : '') +
+      '.',
+  );
+}
+
+export const importCommands: Command[] = [importOpenApi];

@@ -1,0 +1,512 @@
+/**
+ * Manifest-only HTTP tools (`source: 'http'`) in the registry: read a full manifest, add or replace one, remove one,
+ * and plan and apply an OpenAPI import. Writes are conditional on the version read, so no update is lost, and never
+ * replace a code tool.
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { Ajv } from 'ajv';
+import formatsModule from 'ajv-formats';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { type HttpToolSpec, httpToolSpecSchema } from '../registry/http-tool-spec.js';
+import {
+  parseRateLimit,
+  type RateLimit,
+  rateLimitSchema,
+  TOOL_PARTITION,
+  type ToolManifest,
+  toolManifestSchema,
+} from '../registry/table.js';
+import { TOOL_NAME_PATTERN } from '../tools/naming.js';
+import { AdminError } from './admin-error.js';
+import type { ImportedTool, OpenApiImport } from './openapi-import.js';
+import { checkScopes, type TableStore } from './store.js';
+
+/** An HTTP tool as an operator gives it: the manifest without its keys and bookkeeping. */
+export interface HttpToolInput {
+  name: string;
+  description: string;
+  http: HttpToolSpec;
+  /** Absent: unchanged on an update, none (every caller) on a new tool. */
+  scopes?: string[];
+  rateLimit?: RateLimit;
+  enabled?: boolean;
+}
+
+const addFormats = ((formatsModule as unknown as { default?: typeof formatsModule }).default ??
+  formatsModule) as unknown as (ajv: Ajv) => Ajv;
+
+/** Compiles schemas as a JSON Schema validator does at call time: a broken schema is refused when it is written. */
+const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+
+const HTTP_FIELDS = [
+  'title',
+  'inputSchema',
+  'outputSchema',
+  'annotations',
+  'request',
+  'auth',
+  'response',
+  'importedFrom',
+  'operationId',
+] as const;
+
+/**
+ * The file `tools add-http` reads (JSON or YAML): name, description and policy, with the `http` spec's fields either
+ * at the top level or under `http`. `rateLimit` may be `10/min` or `{ limit, windowSeconds }`.
+ */
+const toolFileSchema = z.strictObject({
+  name: z.string().regex(TOOL_NAME_PATTERN, 'a tool name: 1-128 letters, digits, `_`, `-` or `.`'),
+  description: z.string().trim().min(1, 'the description the model reads'),
+  scopes: z.array(z.string().min(1)).optional(),
+  rateLimit: z.union([z.string(), rateLimitSchema]).optional(),
+  enabled: z.boolean().optional(),
+  http: z.record(z.string(), z.unknown()).optional(),
+  // What `tools show --json` also prints, accepted so its output can be edited and added back; the registry sets them.
+  source: z.literal('http', 'only HTTP tools are added from a file').optional(),
+  version: z.number().optional(),
+  updatedAt: z.string().optional(),
+  secrets: z.record(z.string(), z.string()).optional(),
+  ...Object.fromEntries(HTTP_FIELDS.map((field) => [field, z.unknown().optional()])),
+});
+
+/** Reads a tool file (JSON, or YAML for anything else) into a validated `HttpToolInput`. */
+export function parseHttpToolFile(text: string, fileName = 'the file'): HttpToolInput {
+  let data: unknown;
+  try {
+    data = /\.json$/i.test(fileName) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new AdminError(
+      'INVALID_MANIFEST',
+      `${fileName} is not valid ${/\.json$/i.test(fileName) ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+      { cause: error },
+    );
+  }
+  const file = toolFileSchema.safeParse(data);
+  if (!file.success) throw invalid(fileName, file.error.issues);
+  const {
+    name,
+    description,
+    scopes,
+    rateLimit,
+    enabled,
+    http: nested,
+    source: _source,
+    version: _version,
+    updatedAt: _updatedAt,
+    secrets: _secrets,
+    ...flat
+  } = file.data;
+  const spread = Object.fromEntries(Object.entries(flat).filter(([, value]) => value !== undefined));
+  if (nested && Object.keys(spread).length) {
+    throw new AdminError(
+      'INVALID_MANIFEST',
+      `${fileName}: give the HTTP fields (${Object.keys(spread).join(', ')}) either under \`http\` or at the top level, not both.`,
+    );
+  }
+  let limit: RateLimit | undefined;
+  if (typeof rateLimit === 'string') {
+    try {
+      limit = parseRateLimit(rateLimit);
+    } catch (error) {
+      throw new AdminError('INVALID_MANIFEST', `${fileName}: rateLimit: ${(error as Error).message}`);
+    }
+  } else limit = rateLimit;
+  const spec = httpToolSpecSchema.safeParse(nested ?? spread);
+  if (!spec.success) throw invalid(fileName, spec.error.issues, nested ? ['http'] : []);
+  return {
+    name,
+    description,
+    http: spec.data,
+    ...(scopes ? { scopes } : {}),
+    ...(limit ? { rateLimit: limit } : {}),
+    ...(enabled !== undefined ? { enabled } : {}),
+  };
+}
+
+function invalid(fileName: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): AdminError {
+  const lines = issues.slice(0, 5).map((issue) => {
+    const path = [...prefix, ...issue.path].map(String).join('.');
+    return `${path || '(top level)'}: ${issue.message}`;
+  });
+  return new AdminError('INVALID_MANIFEST', `${fileName} is not a valid HTTP tool:\n  ${lines.join('\n  ')}`);
+}
+
+/**
+ * What the runtime relies on beyond the schema: an absolute http(s) URL, a placeholder for every path argument and an
+ * argument for every placeholder, arguments that the input schema declares, and schemas a validator compiles.
+ */
+export function checkHttpTool(tool: HttpToolInput): void {
+  const problems: string[] = [];
+  const { http } = tool;
+  if (!TOOL_NAME_PATTERN.test(tool.name)) problems.push(`name: ${JSON.stringify(tool.name)} is not a tool name`);
+  const url = http.request.url;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.replace(/\{[^}]*\}/g, 'x'));
+  } catch {
+    problems.push(`request.url: ${JSON.stringify(url)} is not an absolute URL`);
+  }
+  if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    problems.push(`request.url: only http and https URLs are called`);
+  }
+  if (http.inputSchema.type !== 'object') problems.push('inputSchema.type: must be "object"');
+  const properties =
+    typeof http.inputSchema.properties === 'object' && http.inputSchema.properties !== null
+      ? (http.inputSchema.properties as Record<string, unknown>)
+      : {};
+  const placeholders = new Set([...url.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!));
+  const mapped = http.request.arguments ?? {};
+  const pathWires = new Set<string>();
+  for (const [argument, mapping] of Object.entries(mapped)) {
+    if (!(argument in properties)) {
+      problems.push(`request.arguments.${argument}: not a property of inputSchema`);
+    }
+    const wire = mapping.name ?? argument;
+    if (mapping.in === 'path') {
+      pathWires.add(wire);
+      if (!placeholders.has(wire)) problems.push(`request.arguments.${argument}: the URL has no {${wire}}`);
+    }
+  }
+  for (const placeholder of placeholders) {
+    if (pathWires.has(placeholder)) continue;
+    if (!(placeholder in mapped) && placeholder in properties) continue;
+    problems.push(`request.url: no argument fills {${placeholder}}`);
+  }
+  const wholeBodies = Object.values(mapped).filter((mapping) => mapping.in === 'whole-body').length;
+  if (wholeBodies > 1) problems.push('request.arguments: at most one argument can be the whole body');
+  for (const field of ['inputSchema', 'outputSchema'] as const) {
+    const schema = http[field];
+    if (!schema) continue;
+    try {
+      ajv.compile(schema);
+    } catch (error) {
+      problems.push(`${field}: not a valid JSON Schema (${(error as Error).message})`);
+    }
+  }
+  if (http.outputSchema && http.outputSchema.type !== 'object') problems.push('outputSchema.type: must be "object"');
+  if (problems.length) {
+    throw new AdminError('INVALID_MANIFEST', `${tool.name} is not a valid HTTP tool:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Every manifest in the registry, by name, as stored (malformed items are skipped). */
+export async function readManifests(store: TableStore): Promise<Map<string, ToolManifest>> {
+  const manifests = new Map<string, ToolManifest>();
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await store.client.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const raw of page.Items ?? []) {
+      const parsed = toolManifestSchema.safeParse(unmarshall(raw));
+      if (parsed.success) manifests.set(parsed.data.SK, parsed.data);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return manifests;
+}
+
+/** One tool's manifest as stored, `http` spec included; TOOL_NOT_FOUND when there is none. */
+export async function getToolManifest(store: TableStore, name: string): Promise<ToolManifest> {
+  checkName(name);
+  const output = await store.client.send(
+    new GetItemCommand({
+      TableName: store.tableName,
+      Key: { PK: { S: TOOL_PARTITION }, SK: { S: name } },
+      ConsistentRead: true,
+    }),
+  );
+  if (!output.Item) throw notFound(name);
+  return toolManifestSchema.parse(unmarshall(output.Item));
+}
+
+export interface PutHttpToolResult {
+  manifest: ToolManifest;
+  created: boolean;
+}
+
+/**
+ * Adds an HTTP tool, or replaces the spec and description of an existing one (keeping the policy the input does not
+ * set: enabled, scopes, rate limit). Refuses to replace a code tool (`codeToolNames` adds the checkout's own).
+ */
+export async function putHttpTool(
+  store: TableStore,
+  input: HttpToolInput,
+  options: { now?: Date; codeToolNames?: readonly string[] } = {},
+): Promise<PutHttpToolResult> {
+  checkName(input.name);
+  checkHttpTool(input);
+  if (options.codeToolNames?.includes(input.name)) throw codeConflict(input.name);
+  const existing = await getToolManifest(store, input.name).catch((error) => {
+    if ((error as AdminError).code === 'TOOL_NOT_FOUND') return undefined;
+    throw error;
+  });
+  if (existing?.source === 'code') throw codeConflict(input.name);
+  const manifest = buildManifest(existing, input, { now: options.now, keepScopes: input.scopes === undefined });
+  await writeManifest(store, manifest, existing);
+  return { manifest, created: !existing };
+}
+
+/** Removes an HTTP tool. Code tools are refused: their folder owns them (`tools disable` turns one off). */
+export async function removeHttpTool(store: TableStore, name: string): Promise<ToolManifest> {
+  const existing = await getToolManifest(store, name);
+  if (existing.source === 'code') {
+    throw new AdminError(
+      'CODE_TOOL',
+      `${name} is a code tool: it is removed by deleting its folder under functions/tools (and deploying), or turned off with "tools disable ${name}".`,
+    );
+  }
+  await deleteManifest(store, existing);
+  return existing;
+}
+
+export interface ImportChange {
+  tool: ImportedTool;
+  /** What differs: `description`, `scopes`, `http.request.url`, `http.inputSchema`, ... */
+  fields: string[];
+  existing: ToolManifest;
+}
+
+/** What an import would do to the registry. Nothing is written while `conflicts` is not empty. */
+export interface ImportPlan {
+  importedFrom: string;
+  add: ImportedTool[];
+  change: ImportChange[];
+  unchanged: string[];
+  /** With `prune`: this import's tools whose operation is gone from the document. */
+  remove: ToolManifest[];
+  /** Tools of the same name the import does not own: code tools, HTTP tools added by hand or another import. */
+  conflicts: { name: string; reason: string }[];
+  /** Scopes every tool of the import gets (`--scopes`); absent: unchanged (none on a new tool). */
+  scopes?: string[];
+  warnings: string[];
+}
+
+/** Compares an import with the registry: which tools it adds, changes (and how), leaves, and removes. */
+export async function planImport(
+  store: TableStore,
+  imported: OpenApiImport,
+  options: { scopes?: readonly string[]; prune?: boolean; codeToolNames?: readonly string[] } = {},
+): Promise<ImportPlan> {
+  const scopes = options.scopes ? checkScopes(options.scopes) : undefined;
+  const manifests = await readManifests(store);
+  const plan: ImportPlan = {
+    importedFrom: imported.importedFrom,
+    add: [],
+    change: [],
+    unchanged: [],
+    remove: [],
+    conflicts: [],
+    ...(scopes ? { scopes } : {}),
+    warnings: [...imported.warnings],
+  };
+  const codeNames = new Set(options.codeToolNames ?? []);
+  for (const tool of imported.tools) {
+    checkHttpTool(tool);
+    const existing = manifests.get(tool.name);
+    if (existing?.source === 'code' || (!existing && codeNames.has(tool.name))) {
+      plan.conflicts.push({ name: tool.name, reason: 'a code tool has this name (use --prefix, or --include)' });
+      continue;
+    }
+    if (!existing) {
+      plan.add.push(tool);
+      continue;
+    }
+    const owner = existing.http?.importedFrom;
+    if (owner !== imported.importedFrom) {
+      plan.conflicts.push({
+        name: tool.name,
+        reason: owner
+          ? `an HTTP tool of another import (${owner}) has this name (use --prefix, or --source "${owner}" if it is this API)`
+          : 'an HTTP tool added by hand has this name (use --prefix, or remove it first)',
+      });
+      continue;
+    }
+    const fields = differences(existing, tool, scopes);
+    if (fields.length) plan.change.push({ tool, fields, existing });
+    else plan.unchanged.push(tool.name);
+  }
+  if (options.prune) {
+    const present = new Set(imported.allNames);
+    for (const manifest of manifests.values()) {
+      if (manifest.source !== 'http' || manifest.http?.importedFrom !== imported.importedFrom) continue;
+      if (!present.has(manifest.SK)) plan.remove.push(manifest);
+    }
+  }
+  return plan;
+}
+
+export interface ImportResult {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+/** Writes a plan: every write is conditional on what the plan read, so a concurrent change fails loudly. */
+export async function applyImport(
+  store: TableStore,
+  plan: ImportPlan,
+  options: { now?: Date } = {},
+): Promise<ImportResult> {
+  if (plan.conflicts.length) throw conflictError(plan);
+  const result: ImportResult = { added: [], changed: [], removed: [] };
+  for (const tool of plan.add) {
+    const manifest = buildManifest(undefined, { ...tool, ...(plan.scopes ? { scopes: plan.scopes } : {}) }, options);
+    await writeManifest(store, manifest, undefined);
+    result.added.push(tool.name);
+  }
+  for (const { tool, existing } of plan.change) {
+    const input = { ...tool, ...(plan.scopes ? { scopes: plan.scopes } : {}) };
+    await writeManifest(
+      store,
+      buildManifest(existing, input, { now: options.now, keepScopes: !plan.scopes }),
+      existing,
+    );
+    result.changed.push(tool.name);
+  }
+  for (const manifest of plan.remove) {
+    await deleteManifest(store, manifest);
+    result.removed.push(manifest.SK);
+  }
+  return result;
+}
+
+export function conflictError(plan: ImportPlan): AdminError {
+  return new AdminError(
+    'TOOL_CONFLICT',
+    `Nothing imported: ${plan.conflicts.length} tool name${plan.conflicts.length > 1 ? 's are' : ' is'} taken:\n  ${plan.conflicts
+      .map((conflict) => `${conflict.name}: ${conflict.reason}`)
+      .join('\n  ')}`,
+  );
+}
+
+/** The fields of `existing` the import would change. */
+function differences(existing: ToolManifest, tool: ImportedTool, scopes: readonly string[] | undefined): string[] {
+  const fields: string[] = [];
+  if (existing.description !== tool.description) fields.push('description');
+  if (scopes && canonical(existing.scopes ?? null) !== canonical(scopes)) fields.push('scopes');
+  const before = (existing.http ?? {}) as Record<string, unknown>;
+  const after = tool.http as Record<string, unknown>;
+  for (const field of HTTP_FIELDS) {
+    if (canonical(before[field] ?? null) === canonical(after[field] ?? null)) continue;
+    if (field === 'request') {
+      const a = (before.request ?? {}) as Record<string, unknown>;
+      const b = after.request as Record<string, unknown>;
+      for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+        if (canonical(a[key] ?? null) !== canonical(b[key] ?? null)) fields.push(`http.request.${key}`);
+      }
+    } else fields.push(`http.${field}`);
+  }
+  return fields;
+}
+
+/** JSON with sorted keys: equal for equal values whatever order DynamoDB returned the map keys in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
+
+function buildManifest(
+  existing: ToolManifest | undefined,
+  input: HttpToolInput,
+  options: { now?: Date; keepScopes?: boolean },
+): ToolManifest {
+  const scopes = input.scopes ? checkScopes(input.scopes) : options.keepScopes ? existing?.scopes : undefined;
+  const rateLimit = input.rateLimit ?? existing?.rateLimit;
+  const candidate = {
+    PK: TOOL_PARTITION,
+    SK: input.name,
+    source: 'http',
+    description: input.description.trim(),
+    http: input.http,
+    enabled: input.enabled ?? existing?.enabled ?? true,
+    ...(scopes ? { scopes } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(existing?.secrets ? { secrets: existing.secrets } : {}),
+    version: (existing?.version ?? 0) + 1,
+    updatedAt: (options.now ?? new Date()).toISOString(),
+  };
+  const parsed = toolManifestSchema.safeParse(candidate);
+  if (!parsed.success) throw invalid(input.name, parsed.error.issues);
+  return parsed.data;
+}
+
+/** Puts a manifest if the item is still as read: absent, or at the version read. */
+async function writeManifest(store: TableStore, manifest: ToolManifest, expected: ToolManifest | undefined) {
+  try {
+    await store.client.send(
+      new PutItemCommand({
+        TableName: store.tableName,
+        Item: marshall(manifest, { removeUndefinedValues: true }),
+        ...(expected
+          ? {
+              ConditionExpression: '#version = :version AND #source = :http',
+              ExpressionAttributeNames: { '#version': 'version', '#source': 'source' },
+              ExpressionAttributeValues: { ':version': { N: String(expected.version) }, ':http': { S: 'http' } },
+            }
+          : { ConditionExpression: 'attribute_not_exists(PK)' }),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw concurrent(manifest.SK, error);
+    throw error;
+  }
+}
+
+async function deleteManifest(store: TableStore, expected: ToolManifest) {
+  try {
+    await store.client.send(
+      new DeleteItemCommand({
+        TableName: store.tableName,
+        Key: { PK: { S: TOOL_PARTITION }, SK: { S: expected.SK } },
+        ConditionExpression: '#version = :version AND #source = :http',
+        ExpressionAttributeNames: { '#version': 'version', '#source': 'source' },
+        ExpressionAttributeValues: { ':version': { N: String(expected.version) }, ':http': { S: 'http' } },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw concurrent(expected.SK, error);
+    throw error;
+  }
+}
+
+function checkName(name: string): void {
+  if (!TOOL_NAME_PATTERN.test(name)) {
+    throw new AdminError(
+      'INVALID_INPUT',
+      `Invalid tool name ${JSON.stringify(name)}: tool names match ${TOOL_NAME_PATTERN}.`,
+    );
+  }
+}
+
+const notFound = (name: string) =>
+  new AdminError('TOOL_NOT_FOUND', `No tool named "${name}" in the registry ("tools list" shows the tools).`);
+
+const codeConflict = (name: string) =>
+  new AdminError(
+    'TOOL_CONFLICT',
+    `${name} is a code tool (functions/tools): an HTTP tool cannot replace it. Choose another name.`,
+  );
+
+const concurrent = (name: string, cause: unknown) =>
+  new AdminError('CONCURRENT_CHANGE', `${name} changed while this ran (another write got there first): run it again.`, {
+    cause,
+  });

@@ -1,0 +1,751 @@
+/**
+ * OpenAPI 3.x → HTTP tool manifests. `loadOpenApi` reads, validates and dereferences a document (JSON or YAML, a file
+ * or a URL) with swagger-parser; `openApiToTools` is pure: one tool per operation, its input schema made of the
+ * operation's parameters and JSON request body, its request mapping exactly as http-tool-spec.ts defines it.
+ */
+import { BlockList, isIP } from 'node:net';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import {
+  type ArgumentMapping,
+  HTTP_METHODS,
+  type HttpAuth,
+  type HttpMethod,
+  type HttpToolSpec,
+  httpAuthSchema,
+  httpToolSpecSchema,
+} from '../registry/http-tool-spec.js';
+import { TOOL_NAME_PATTERN } from '../tools/naming.js';
+import { AdminError } from './admin-error.js';
+
+type Json = Record<string, unknown>;
+
+/** A dereferenced OpenAPI 3.0 or 3.1 document (only what the import reads is typed). */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version?: string };
+  servers?: ServerObject[];
+  paths?: Record<string, Json | undefined>;
+  components?: { securitySchemes?: Record<string, Json> };
+  security?: Record<string, string[]>[];
+}
+
+interface ServerObject {
+  url: string;
+  variables?: Record<string, { default: string }>;
+}
+
+export interface LoadedOpenApi {
+  document: OpenApiDocument;
+  /** Where it came from: a file path or a URL. */
+  source: string;
+  /** The URL it came from, if it did (relative server URLs resolve against it). */
+  specUrl?: string;
+}
+
+const isUrl = (text: string) => /^https?:\/\//i.test(text);
+
+/** Loopback, private, link-local (cloud metadata) and other non-public ranges. */
+const INTERNAL = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  INTERNAL.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 127],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  INTERNAL.addSubnet(network, prefix, 'ipv6');
+}
+
+function isInternalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal')) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
+  if (mapped) return INTERNAL.check(mapped, 'ipv4');
+  const family = isIP(host);
+  return family !== 0 && INTERNAL.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Which URLs a document may pull in: the document's own origin (the operator named it, loopback included), and other
+ * origins only on public hosts, so a `$ref` cannot read a metadata endpoint or an internal service into a schema.
+ */
+function httpRefPolicy(source: string) {
+  const origin = isUrl(source) ? new URL(source).origin : undefined;
+  return {
+    safeUrlResolver: false,
+    canRead(file: { url: string }) {
+      if (!isUrl(file.url)) return false;
+      const url = new URL(file.url);
+      return url.origin === origin || !isInternalHost(url.hostname);
+    },
+  };
+}
+
+/**
+ * Reads an OpenAPI 3.x document from a file or an http(s) URL, validates it against the OpenAPI schema and resolves
+ * every `$ref` (local, other files, URLs). Circular references stay circular objects (`openApiToTools` cuts them).
+ */
+export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
+  const parser = new SwaggerParser();
+  let parsed: Json;
+  try {
+    parsed = (await parser.parse(source, { resolve: { http: httpRefPolicy(source) } } as never)) as unknown as Json;
+  } catch (error) {
+    throw new AdminError('INVALID_SPEC', `Cannot read the OpenAPI document ${source}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  if (typeof parsed.swagger === 'string') {
+    throw new AdminError(
+      'INVALID_SPEC',
+      `${source} is Swagger ${parsed.swagger}: only OpenAPI 3.x is imported (convert it first, e.g. with swagger2openapi).`,
+    );
+  }
+  try {
+    const document = (await new SwaggerParser().validate(
+      source,
+      parsed as never,
+      {
+        dereference: { circular: true },
+        resolve: { http: httpRefPolicy(source) },
+      } as never,
+    )) as unknown as OpenApiDocument;
+    if (isUrl(source)) restorePorts(document, new URL(source));
+    return { document, source, ...(isUrl(source) ? { specUrl: source } : {}) };
+  } catch (error) {
+    throw new AdminError('INVALID_SPEC', `${source} is not a valid OpenAPI document: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * swagger-parser resolves a server URL starting with `/` against the document's URL as `protocol//hostname/…`,
+ * dropping the port: put the document's port back (`http://127.0.0.1:8080/openapi.json` with `/api` is
+ * `http://127.0.0.1:8080/api`).
+ */
+function restorePorts(document: OpenApiDocument, specUrl: URL): void {
+  if (!specUrl.port) return;
+  const portless = `${specUrl.protocol}//${specUrl.hostname}/`;
+  const fix = (servers: unknown) => {
+    if (!Array.isArray(servers)) return;
+    for (const server of servers) {
+      if (isObject(server) && typeof server.url === 'string' && server.url.startsWith(portless)) {
+        server.url = `${specUrl.origin}/${server.url.slice(portless.length)}`;
+      }
+    }
+  };
+  fix(document.servers);
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    if (!pathItem) continue;
+    fix(pathItem.servers);
+    for (const method of METHODS) if (isObject(pathItem[method])) fix((pathItem[method] as Json).servers);
+  }
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+export interface OpenApiImportOptions {
+  /** Prepended to every tool name (`shop_`). */
+  prefix?: string;
+  /** Only these operations (by `operationId`, or the `method_path` name of one without). */
+  include?: readonly string[];
+  /** A secret name: requests authenticate as the document's security schemes say, with this secret's value. */
+  secret?: string;
+  /** Replaces the document's server URL (`servers[0]`). */
+  baseUrl?: string;
+  /** The document's own URL, for relative server URLs. */
+  specUrl?: string;
+  /** Which import this is (`importedFrom`); default `openapi:<info.title>`. */
+  importedFrom?: string;
+  /** Adds each operation's JSON 2xx object schema as the tool's `outputSchema`. */
+  outputSchemas?: boolean;
+}
+
+/** One tool the import makes: a manifest-to-be (name, description, `http`). */
+export interface ImportedTool {
+  name: string;
+  description: string;
+  http: HttpToolSpec;
+}
+
+export interface OpenApiImport {
+  importedFrom: string;
+  tools: ImportedTool[];
+  /** Names the document's operations get, included or not (what `--prune` compares against). */
+  allNames: string[];
+  /** Operations left out or details not carried over, for the operator. */
+  warnings: string[];
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Argument names models and clients accept everywhere (some clients restrict property keys to this). */
+const ARGUMENT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Headers the runtime owns (auth, framing, hop-by-hop): never arguments. */
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'host',
+  'content-length',
+  'content-type',
+  'accept',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'expect',
+]);
+
+const MAX_DESCRIPTION = 2000;
+
+/** Converts a dereferenced OpenAPI 3.x document to HTTP tools, one per operation. */
+export function openApiToTools(document: OpenApiDocument, options: OpenApiImportOptions = {}): OpenApiImport {
+  const warnings: string[] = [];
+  const importedFrom = options.importedFrom ?? `openapi:${document.info.title}`;
+  const prefix = options.prefix ?? '';
+  if (prefix && !/^[A-Za-z0-9._-]*$/.test(prefix)) {
+    throw new AdminError('INVALID_INPUT', `Invalid prefix ${JSON.stringify(prefix)}: use letters, digits and ._-`);
+  }
+  if (options.secret !== undefined) {
+    const check = httpAuthSchema.safeParse({ type: 'bearer', secret: options.secret });
+    if (!check.success) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        `Invalid secret name ${JSON.stringify(options.secret)}: ${check.error.issues[0]?.message}`,
+      );
+    }
+  }
+
+  const operations = collectOperations(document, prefix, warnings);
+  const allNames = operations.map((operation) => operation.name);
+  let selected = operations;
+  if (options.include) {
+    const wanted = new Set(options.include);
+    const known = new Set(operations.flatMap((operation) => [operation.id, operation.name]));
+    const unknown = [...wanted].filter((id) => !known.has(id));
+    if (unknown.length) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        `Unknown operation${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the document has: ${operations
+          .map((operation) => operation.id)
+          .join(', ')}`,
+      );
+    }
+    selected = operations.filter((operation) => wanted.has(operation.id) || wanted.has(operation.name));
+  }
+
+  const tools: ImportedTool[] = [];
+  let securityWarned = false;
+  for (const operation of selected) {
+    const where = `${operation.method} ${operation.path}`;
+    if (!(HTTP_METHODS as readonly string[]).includes(operation.method)) {
+      warnings.push(`${where}: skipped (${operation.method} requests are not supported)`);
+      continue;
+    }
+    const url = operationUrl(document, operation, options);
+    const auth = operationAuth(document, operation, options.secret, warnings);
+    if (!options.secret && !securityWarned && securityOf(document, operation).some((req) => Object.keys(req).length)) {
+      warnings.push('the document declares security schemes but no --secret was given: the tools send no credentials');
+      securityWarned = true;
+    }
+    const input = inputOf(operation, auth, warnings);
+    if (!input) continue;
+    const description = describe(operation);
+    const summary = text(operation.op.summary);
+    const http: HttpToolSpec = {
+      ...(summary ? { title: bound(summary, 200) } : {}),
+      inputSchema: input.schema,
+      ...(options.outputSchemas ? outputSchemaOf(operation.op) : {}),
+      annotations: annotationsFor(operation.method as HttpMethod),
+      request: {
+        method: operation.method as HttpMethod,
+        url,
+        ...(Object.keys(input.arguments).length ? { arguments: input.arguments } : {}),
+        ...(input.headers ? { headers: input.headers } : {}),
+      },
+      ...(auth ? { auth } : {}),
+      importedFrom,
+      ...(operation.op.operationId ? { operationId: String(operation.op.operationId) } : {}),
+    };
+    const parsed = httpToolSpecSchema.safeParse(http);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      warnings.push(`${where}: skipped (${issue?.path.join('.')}: ${issue?.message})`);
+      continue;
+    }
+    tools.push({ name: operation.name, description, http: parsed.data });
+  }
+  return { importedFrom, tools, allNames, warnings };
+}
+
+interface Operation {
+  /** `operationId`, or the `method_path` name when there is none. */
+  id: string;
+  name: string;
+  method: string;
+  path: string;
+  op: Json;
+  pathItem: Json;
+}
+
+function collectOperations(document: OpenApiDocument, prefix: string, warnings: string[]): Operation[] {
+  const operations: Operation[] = [];
+  const taken = new Map<string, string>();
+  for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
+    if (!pathItem) continue;
+    for (const method of METHODS) {
+      const op = pathItem[method];
+      if (!isObject(op)) continue;
+      const operationId = typeof op.operationId === 'string' && op.operationId.trim() ? op.operationId.trim() : '';
+      const id = operationId || sanitize(`${method}_${path.replace(/[{}]/g, '')}`);
+      let name = sanitize(`${prefix}${operationId || id}`).slice(0, 128);
+      const where = `${method.toUpperCase()} ${path}`;
+      if (taken.has(name)) {
+        let n = 2;
+        while (taken.has(`${name.slice(0, 124)}_${n}`)) n++;
+        const renamed = `${name.slice(0, 124)}_${n}`;
+        warnings.push(`${where}: named ${renamed} (${name} is already ${taken.get(name)})`);
+        name = renamed;
+      }
+      taken.set(name, where);
+      operations.push({ id, name, method: method.toUpperCase(), path, op, pathItem });
+    }
+  }
+  return operations;
+}
+
+/** Any text → a tool name: runs of other characters become `_`. */
+function sanitize(text: string): string {
+  const name = text
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return TOOL_NAME_PATTERN.test(name) ? name : 'operation';
+}
+
+function describe(operation: Operation): string {
+  const summary = text(operation.op.summary);
+  const details = text(operation.op.description);
+  const parts = [summary, details && details !== summary ? details : ''].filter(Boolean);
+  const route = `(${operation.method} ${operation.path})`;
+  const body = bound(parts.join('\n\n'), MAX_DESCRIPTION - route.length - 2);
+  return body ? `${body}\n\n${route}` : `${operation.method} ${operation.path}`;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+const bound = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1).trimEnd()}…`);
+
+function operationUrl(document: OpenApiDocument, operation: Operation, options: OpenApiImportOptions): string {
+  let base = options.baseUrl;
+  if (base === undefined) {
+    const servers = [operation.op.servers, operation.pathItem.servers, document.servers].find(
+      (list): list is ServerObject[] => Array.isArray(list) && list.length > 0,
+    );
+    const server = servers?.[0] ?? { url: '/' };
+    base = server.url.replace(/\{([^}]+)\}/g, (_, variable: string) => server.variables?.[variable]?.default ?? '');
+  }
+  let absolute: URL;
+  try {
+    absolute = new URL(base, options.specUrl);
+  } catch {
+    throw new AdminError(
+      'INVALID_INPUT',
+      `The server URL ${JSON.stringify(base)} is not absolute and the document was not read from a URL: give --base-url https://…`,
+    );
+  }
+  if (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') {
+    throw new AdminError('INVALID_INPUT', `The server URL ${absolute.href} is not http(s): give --base-url https://…`);
+  }
+  // Keep `{placeholders}` as they are: URL parsing would percent-encode the braces.
+  return `${absolute.href.replace(/\/+$/, '')}/${operation.path.replace(/^\/+/, '')}`;
+}
+
+function annotationsFor(method: HttpMethod): HttpToolSpec['annotations'] {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+    case 'OPTIONS':
+      return { readOnlyHint: true, openWorldHint: true };
+    case 'DELETE':
+    case 'PUT':
+      return { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true };
+    case 'PATCH':
+      return { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+    default:
+      return { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+  }
+}
+
+function securityOf(document: OpenApiDocument, operation: Operation): Record<string, string[]>[] {
+  const own = operation.op.security;
+  return (Array.isArray(own) ? own : (document.security ?? [])) as Record<string, string[]>[];
+}
+
+/** The operation's security requirement as `auth`, reading the credential from `secret`. */
+function operationAuth(
+  document: OpenApiDocument,
+  operation: Operation,
+  secret: string | undefined,
+  warnings: string[],
+): HttpAuth | undefined {
+  if (!secret) return undefined;
+  const where = `${operation.method} ${operation.path}`;
+  const schemes = document.components?.securitySchemes ?? {};
+  let requirements = securityOf(document, operation);
+  if (requirements.length === 0) {
+    // Specs often define one scheme and forget to require it: use it.
+    const names = Object.keys(schemes);
+    if (names.length !== 1) return undefined;
+    requirements = [{ [names[0]!]: [] }];
+  }
+  if (requirements.some((requirement) => Object.keys(requirement).length === 0)) return undefined; // optional auth
+  const problems: string[] = [];
+  for (const requirement of requirements) {
+    const names = Object.keys(requirement);
+    const mapped = names.map((name) => authFor(schemes[name], secret));
+    if (mapped.every((auth) => typeof auth !== 'string')) {
+      if (names.length > 1) warnings.push(`${where}: needs ${names.join(' + ')}; only ${names[0]} is sent`);
+      const auth = mapped[0] as HttpAuth;
+      return auth;
+    }
+    problems.push(...mapped.filter((auth): auth is string => typeof auth === 'string'));
+  }
+  warnings.push(`${where}: no credentials sent (${[...new Set(problems)].join('; ')})`);
+  return undefined;
+}
+
+/** A security scheme as `auth`, or why it cannot be. */
+function authFor(scheme: Json | undefined, secret: string): HttpAuth | string {
+  if (!scheme) return 'an undefined security scheme';
+  const type = String(scheme.type);
+  if (type === 'http') {
+    const kind = String(scheme.scheme ?? '').toLowerCase();
+    if (kind === 'bearer') return { type: 'bearer', secret };
+    if (kind === 'basic') return { type: 'basic', secret };
+    return `the http "${kind}" scheme is not supported`;
+  }
+  if (type === 'apiKey') {
+    const name = String(scheme.name ?? '');
+    if (scheme.in === 'header') {
+      return { type: 'header', secret, name }; // an `Authorization` key is sent as is: the secret holds the whole value
+    }
+    if (scheme.in === 'query') return { type: 'query', secret, name };
+    return `an API key in a ${String(scheme.in)} is not supported`;
+  }
+  // oauth2 / openIdConnect: the secret holds an access token, sent as a bearer token.
+  if (type === 'oauth2' || type === 'openIdConnect') return { type: 'bearer', secret };
+  return `the "${type}" scheme is not supported`;
+}
+
+interface InputMapping {
+  schema: Json;
+  arguments: Record<string, ArgumentMapping>;
+  headers?: Record<string, string>;
+}
+
+/** The tool's input schema and argument mapping, or undefined (with a warning) when the operation cannot be called. */
+function inputOf(operation: Operation, auth: HttpAuth | undefined, warnings: string[]): InputMapping | undefined {
+  const where = `${operation.method} ${operation.path}`;
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  const mapping: Record<string, ArgumentMapping> = {};
+  const authHeader = auth?.type === 'header' ? auth.name.toLowerCase() : undefined;
+  const authQuery = auth?.type === 'query' ? auth.name : undefined;
+
+  // Operation parameters override path-level ones with the same name and location.
+  const parameters = new Map<string, Json>();
+  for (const list of [operation.pathItem.parameters, operation.op.parameters]) {
+    if (!Array.isArray(list)) continue;
+    for (const parameter of list)
+      if (isObject(parameter)) parameters.set(`${parameter.in}:${parameter.name}`, parameter);
+  }
+  for (const parameter of parameters.values()) {
+    const wire = String(parameter.name);
+    const location = String(parameter.in);
+    if (location === 'cookie') {
+      warnings.push(`${where}: cookie parameter ${wire} left out`);
+      continue;
+    }
+    if (location === 'header' && (RESERVED_HEADERS.has(wire.toLowerCase()) || wire.toLowerCase() === authHeader)) {
+      continue;
+    }
+    if (location === 'query' && wire === authQuery) continue;
+    if (location !== 'path' && location !== 'query' && location !== 'header') continue;
+    const name = argumentName(wire, location, properties);
+    const schema = parameterSchema(parameter);
+    properties[name] = schema;
+    if (parameter.required === true || location === 'path') required.push(name);
+    mapping[name] = { in: location, ...(name !== wire ? { name: wire } : {}) };
+  }
+
+  let headers: Record<string, string> | undefined;
+  const body = operation.op.requestBody;
+  if (isObject(body)) {
+    const content = isObject(body.content) ? body.content : {};
+    const mediaType =
+      Object.keys(content).find((type) => type.toLowerCase().split(';')[0]!.trim() === 'application/json') ??
+      Object.keys(content).find((type) => /^[^;]*\+json\s*(;|$)/i.test(type));
+    const bodyRequired = body.required === true;
+    if (!mediaType) {
+      const types = Object.keys(content).join(', ') || 'none';
+      if (bodyRequired) {
+        warnings.push(`${where}: skipped (its request body is ${types}; only JSON bodies are sent)`);
+        return undefined;
+      }
+      warnings.push(`${where}: its optional ${types} request body is left out (only JSON bodies are sent)`);
+    } else {
+      if (mediaType.toLowerCase() !== 'application/json') headers = { 'Content-Type': mediaType };
+      const media = content[mediaType];
+      const raw = isObject(media) && isObject(media.schema) ? media.schema : {};
+      const schema = cleanSchema(raw, 'input');
+      if (typeof schema.description !== 'string' && text(body.description)) schema.description = text(body.description);
+      const flat = flattenable(schema);
+      const collides =
+        flat && Object.keys(flat.properties).some((key) => key in properties || !ARGUMENT_NAME.test(key));
+      if (flat && !collides) {
+        for (const [key, value] of Object.entries(flat.properties)) {
+          properties[key] = value;
+          mapping[key] = { in: 'body' };
+        }
+        if (bodyRequired) required.push(...flat.required.filter((key) => key in flat.properties));
+      } else {
+        const name = 'body' in properties ? 'request_body' : 'body';
+        properties[name] = schema;
+        mapping[name] = { in: 'whole-body' };
+        if (bodyRequired) required.push(name);
+      }
+    }
+  }
+
+  const schema: Json = { type: 'object', properties, additionalProperties: false };
+  if (required.length) schema.required = [...new Set(required)];
+  return { schema, arguments: mapping, ...(headers ? { headers } : {}) };
+}
+
+/** The argument name for a parameter: its own when usable and free, else a safe one. */
+function argumentName(wire: string, location: string, taken: Record<string, unknown>): string {
+  const safe =
+    wire
+      .replace(/[^A-Za-z0-9_.-]+/g, '_')
+      .replace(/_+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 64) || location;
+  if (!(safe in taken)) return safe;
+  const qualified = `${location}_${safe}`.slice(0, 64);
+  let name = qualified;
+  for (let n = 2; name in taken; n++) name = `${qualified.slice(0, 60)}_${n}`;
+  return name;
+}
+
+function parameterSchema(parameter: Json): Json {
+  let raw: Json = isObject(parameter.schema) ? parameter.schema : {};
+  if (!isObject(parameter.schema) && isObject(parameter.content)) {
+    const first = Object.values(parameter.content)[0];
+    if (isObject(first) && isObject(first.schema)) raw = first.schema;
+  }
+  const schema = cleanSchema(raw, 'input');
+  if (typeof parameter.description === 'string' && parameter.description.trim()) {
+    schema.description = parameter.description.trim();
+  }
+  if (parameter.example !== undefined && schema.examples === undefined) schema.examples = [parameter.example];
+  if (parameter.deprecated === true) schema.deprecated = true;
+  return schema;
+}
+
+/** An object body whose named properties can each be an argument: its properties and required names. */
+function flattenable(schema: Json): { properties: Record<string, unknown>; required: string[] } | undefined {
+  const parts = Array.isArray(schema.allOf) ? [schema, ...(schema.allOf as Json[])] : [schema];
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const part of parts) {
+    if (!isObject(part)) return undefined;
+    if (part.type !== undefined && part.type !== 'object') return undefined;
+    if (part.oneOf || part.anyOf || part.not || part.if || part.patternProperties) return undefined;
+    if (part.additionalProperties !== undefined && part.additionalProperties !== false) return undefined;
+    if (part !== schema && part.allOf) return undefined;
+    if (isObject(part.properties)) Object.assign(properties, part.properties);
+    if (Array.isArray(part.required)) required.push(...(part.required as string[]));
+  }
+  if (Object.keys(properties).length === 0) return undefined;
+  if (schema.type === undefined && !isObject(schema.properties) && !Array.isArray(schema.allOf)) return undefined;
+  return { properties, required: [...new Set(required)] };
+}
+
+function outputSchemaOf(op: Json): { outputSchema?: Json } {
+  const responses = isObject(op.responses) ? op.responses : {};
+  const status = Object.keys(responses)
+    .filter((code) => /^2(\d\d|XX)$/i.test(code))
+    .sort()[0];
+  const response = status ? responses[status] : undefined;
+  if (!isObject(response) || !isObject(response.content)) return {};
+  const media = Object.entries(response.content).find(([type]) => /^application\/([^;]*\+)?json\b/i.test(type))?.[1];
+  if (!isObject(media) || !isObject(media.schema)) return {};
+  const schema = cleanSchema(media.schema, 'output');
+  if (schema.type === undefined && flattenable(schema)) schema.type = 'object';
+  if (schema.type !== 'object') return {};
+  return { outputSchema: schema };
+}
+
+/**
+ * JSON Schema keywords kept (draft-07, what JSON Schema validators compile everywhere). OpenAPI-only keywords
+ * (`nullable`, `example`, `xml`, `discriminator`, `externalDocs`, `x-…`) are translated or dropped.
+ */
+const SCHEMA_KEYWORDS = new Set([
+  'type',
+  'enum',
+  'const',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'deprecated',
+  'format',
+  'multipleOf',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'items',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'contains',
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'required',
+  'maxProperties',
+  'minProperties',
+  'propertyNames',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contentMediaType',
+  'contentEncoding',
+]);
+
+/** Formats JSON Schema validators know (ajv-formats' full set); others are dropped, not to fail compilation. */
+const KNOWN_FORMATS = new Set([
+  'date',
+  'time',
+  'date-time',
+  'iso-time',
+  'iso-date-time',
+  'duration',
+  'uri',
+  'uri-reference',
+  'uri-template',
+  'url',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'regex',
+  'uuid',
+  'json-pointer',
+  'json-pointer-uri-fragment',
+  'relative-json-pointer',
+  'byte',
+  'int32',
+  'int64',
+  'float',
+  'double',
+  'password',
+  'binary',
+]);
+
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties']);
+const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf']);
+const SCHEMA_VALUES = new Set(['additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else']);
+
+export const RECURSIVE_SCHEMA_NOTE = 'Recursive: the same shape as an enclosing value (not expanded further).';
+
+/**
+ * An OpenAPI schema object (3.0 or 3.1), dereferenced, as a plain JSON Schema: a fresh, JSON-serializable tree.
+ * For input, `readOnly` properties are dropped (the server sets them); for output, `writeOnly` ones.
+ */
+export function cleanSchema(schema: unknown, direction: 'input' | 'output', ancestors: unknown[] = []): Json {
+  if (schema === true || !isObject(schema)) return {};
+  if (ancestors.includes(schema)) return { description: RECURSIVE_SCHEMA_NOTE };
+  const path = [...ancestors, schema];
+  const out: Json = {};
+  const hidden = direction === 'input' ? 'readOnly' : 'writeOnly';
+  const dropped = new Set<string>();
+  for (const [key, value] of Object.entries(schema)) {
+    if (!SCHEMA_KEYWORDS.has(key)) continue;
+    if (SCHEMA_MAPS.has(key) && isObject(value)) {
+      out[key] = Object.fromEntries(
+        Object.entries(value)
+          .filter(([name, property]) => !(isObject(property) && property[hidden] === true && dropped.add(name)))
+          .map(([name, property]) => [name, cleanSchema(property, direction, path)]),
+      );
+    } else if (SCHEMA_LISTS.has(key) && Array.isArray(value)) {
+      out[key] = value.map((member) => cleanSchema(member, direction, path));
+    } else if (SCHEMA_VALUES.has(key)) {
+      out[key] = typeof value === 'boolean' ? value : cleanSchema(value, direction, path);
+    } else if (key === 'items') {
+      out[key] = Array.isArray(value)
+        ? value.map((member) => cleanSchema(member, direction, path))
+        : typeof value === 'boolean'
+          ? value
+          : cleanSchema(value, direction, path);
+    } else if (key === 'format') {
+      if (typeof value === 'string' && KNOWN_FORMATS.has(value)) out[key] = value;
+    } else if (key === 'exclusiveMaximum' || key === 'exclusiveMinimum') {
+      // OpenAPI 3.0 (draft 4): a boolean beside maximum/minimum; JSON Schema since draft 6: the bound itself.
+      if (typeof value === 'number') out[key] = value;
+    } else {
+      out[key] = structuredClone(value);
+    }
+  }
+  for (const [flag, bound] of [
+    ['exclusiveMaximum', 'maximum'],
+    ['exclusiveMinimum', 'minimum'],
+  ] as const) {
+    if (schema[flag] === true && typeof schema[bound] === 'number') {
+      out[flag] = schema[bound];
+      delete out[bound];
+    }
+  }
+  if (schema.example !== undefined && out.examples === undefined) out.examples = [structuredClone(schema.example)];
+  if (schema.nullable === true) makeNullable(out);
+  if (dropped.size && Array.isArray(out.required)) {
+    const kept = (out.required as unknown[]).filter((name) => !dropped.has(String(name)));
+    if (kept.length) out.required = kept;
+    else delete out.required;
+  }
+  return out;
+}
+
+/** OpenAPI 3.0's `nullable: true` in JSON Schema terms. */
+function makeNullable(schema: Json): void {
+  if (typeof schema.type === 'string') schema.type = [schema.type, 'null'];
+  else if (Array.isArray(schema.type) && !schema.type.includes('null')) schema.type = [...schema.type, 'null'];
+  if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,253 @@
+/**
+ * The HTTP-tool commands of the admin CLI in-process (`runCli` with captured stdio), against a registry table in
+ * dynalite named with --registry-table, as an operator would type them.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { toolModules } from '../../functions/tools/index.generated.js';
+import { runCli } from '../../infra/cli/cli.js';
+import { readManifests } from '../../shared/admin/http-tools.js';
+import { syncCodeManifests } from '../../shared/registry/sync.js';
+import { loadCodeTools } from '../../shared/tools/load-tools.js';
+import { type LocalAws, startLocalAws } from '../helpers/aws.js';
+
+const NOW = new Date('2030-06-15T12:00:00.000Z');
+const SHOP = fileURLToPath(new URL('../fixtures/openapi/shop.json', import.meta.url));
+const SWAGGER = fileURLToPath(new URL('../fixtures/openapi/swagger-2.json', import.meta.url));
+
+const WEATHER_YAML = `# A tool that wraps the weather API
+name: weather_forecast_http
+description: Daily weather forecast for a city.
+scopes: [weather:read]
+rateLimit: 30/min
+inputSchema:
+  type: object
+  properties:
+    city: { type: string, description: 'City name, e.g. Lisbon' }
+  required: [city]
+request:
+  method: GET
+  url: https://api.weather.example/v1/forecast
+  arguments:
+    city: { in: query }
+auth: { type: query, name: key, secret: weather-api, field: apiKey }
+`;
+
+describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
+  let aws: LocalAws;
+  let workDir: string;
+  const savedEnv = { ...process.env };
+
+  before(async () => {
+    aws = await startLocalAws();
+    workDir = mkdtempSync(join(tmpdir(), 'mcp-cluster-cli-http-'));
+    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_CONFIG_FILE: join(workDir, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-credentials'),
+      AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoDbEndpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+  });
+
+  after(async () => {
+    process.env = savedEnv;
+    await aws.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /** A registry as a deploy leaves it, and a `cli` that targets it. */
+  async function registry() {
+    const tableName = await aws.createTable();
+    const store = { client: aws.dynamodb, tableName };
+    await syncCodeManifests(store, loadCodeTools(toolModules));
+    const cli = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli([...args, '--registry-table', tableName, '--region', 'us-east-1'], {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: (text: string) => (stderr += text) },
+        stdin: Readable.from([]),
+        env: {},
+        cwd: workDir,
+        now: () => NOW,
+      });
+      return { code, stdout, stderr };
+    };
+    return { store, cli };
+  }
+
+  it('lists the new commands in the overview', async () => {
+    const { cli } = await registry();
+    const help = await cli(['--help']);
+    for (const command of ['import-openapi', 'tools add-http', 'tools show', 'tools remove']) {
+      assert.match(help.stdout, new RegExp(`\\n  ${command} `));
+    }
+    const usage = await cli(['import-openapi', '--help']);
+    assert.match(usage.stdout, /Usage: mcp-cluster import-openapi SPEC/);
+    assert.match(usage.stdout, /--dry-run/);
+  });
+
+  it('prints the plan and writes nothing with --dry-run, then imports, then finds nothing to change', async () => {
+    const { store, cli } = await registry();
+    const dry = await cli(['import-openapi', SHOP, '--prefix', 'shop_', '--secret', 'shop-api', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /\+ +shop_getPetById +add: GET https:\/\/eu\.shop\.example\/api\/v2\/pets\/\{petId\}/);
+    assert.match(dry.stdout, /9 to add, 0 to change, 0 unchanged, 0 to remove\./);
+    assert.match(dry.stdout, /Dry run: nothing was written\./);
+    assert.match(dry.stderr, /warning: POST \/pets\/\{petId\}\/photo: skipped/);
+    assert.ok(![...(await readManifests(store)).keys()].some((name) => name.startsWith('shop_')));
+
+    const run = await cli(['import-openapi', SHOP, '--prefix', 'shop_', '--secret', 'shop-api']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Imported openapi:Pet Shop: 9 added, 0 changed, 0 removed, 0 unchanged\./);
+    assert.match(run.stdout, /secrets put shop-api/);
+    assert.equal((await readManifests(store)).get('shop_createPet')?.http?.auth?.type, 'header');
+
+    const again = await cli(['import-openapi', SHOP, '--prefix', 'shop_', '--secret', 'shop-api', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const plan = JSON.parse(again.stdout) as Record<string, unknown>;
+    assert.deepEqual(plan.add, []);
+    assert.equal((plan.unchanged as string[]).length, 9);
+    assert.equal(plan.written, true);
+    assert.equal(plan.dryRun, false);
+  });
+
+  it('imports only --include operations, and names the ones it has for an unknown id (exit 2)', async () => {
+    const { store, cli } = await registry();
+    const run = await cli(['import-openapi', SHOP, '--include', 'getPetById,listPets', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((JSON.parse(run.stdout) as { add: string[] }).add, ['listPets', 'getPetById']);
+    assert.ok((await readManifests(store)).has('getPetById'));
+
+    const unknown = await cli(['import-openapi', SHOP, '--include', 'feedPet']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown operation feedPet; the document has: listPets, createPet/);
+  });
+
+  it('refuses Swagger 2.0 and a conflict with a code tool, exit 1, writing nothing', async () => {
+    const { store, cli } = await registry();
+    const swagger = await cli(['import-openapi', SWAGGER]);
+    assert.equal(swagger.code, 1);
+    assert.match(swagger.stderr, /Swagger 2\.0: only OpenAPI 3\.x is imported/);
+
+    const spec = join(workDir, 'clash.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'Clash', version: '1' },
+        servers: [{ url: 'https://clash.example' }],
+        paths: {
+          '/calc': { post: { operationId: 'calculate', responses: { 200: { description: 'ok' } } } },
+          '/ok': { get: { operationId: 'fine', responses: { 200: { description: 'ok' } } } },
+        },
+      }),
+    );
+    const clash = await cli(['import-openapi', spec]);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stdout, /! +calculate +conflict: a code tool has this name/);
+    assert.match(clash.stderr, /Nothing imported: 1 tool name is taken/);
+    assert.ok(!(await readManifests(store)).has('fine'));
+  });
+
+  it('adds a tool from YAML, updates it from JSON, shows it with secrets by name, and removes it', async () => {
+    const { store, cli } = await registry();
+    const yamlFile = join(workDir, 'weather.yaml');
+    writeFileSync(yamlFile, WEATHER_YAML);
+    const added = await cli(['tools', 'add-http', 'weather.yaml']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(
+      added.stdout,
+      /Added weather_forecast_http \(GET https:\/\/api\.weather\.example\/v1\/forecast, version 1\)/,
+    );
+    assert.match(added.stdout, /secrets put weather-api/);
+
+    const jsonFile = join(workDir, 'weather.json');
+    writeFileSync(
+      jsonFile,
+      JSON.stringify({
+        name: 'weather_forecast_http',
+        description: 'Weather forecast for a city, by day.',
+        http: {
+          inputSchema: {
+            type: 'object',
+            properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 14 } },
+            required: ['city'],
+          },
+          request: { method: 'GET', url: 'https://api.weather.example/v1/forecast/{city}' },
+          auth: { type: 'header', name: 'X-API-Key', secret: 'weather-api' },
+        },
+      }),
+    );
+    const updated = await cli(['tools', 'add-http', jsonFile, '--json']);
+    assert.equal(updated.code, 0, updated.stderr);
+    const result = JSON.parse(updated.stdout) as { created: boolean; manifest: Record<string, unknown> };
+    assert.equal(result.created, false);
+    assert.equal(result.manifest.version, 2);
+    assert.deepEqual(result.manifest.scopes, ['weather:read'], 'policy the file does not set is kept');
+    assert.deepEqual(result.manifest.rateLimit, { limit: 30, windowSeconds: 60 });
+
+    const shown = await cli(['tools', 'show', 'weather_forecast_http']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /weather_forecast_http \(HTTP tool\)/);
+    assert.match(shown.stdout, /url: https:\/\/api\.weather\.example\/v1\/forecast\/\{city\}/);
+    assert.match(shown.stdout, /secret: weather-api/);
+    const json = JSON.parse((await cli(['tools', 'show', 'weather_forecast_http', '--json'])).stdout) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(json.name, 'weather_forecast_http');
+    assert.equal(json.PK, undefined);
+    assert.deepEqual((json.http as { auth: unknown }).auth, {
+      type: 'header',
+      name: 'X-API-Key',
+      secret: 'weather-api',
+    });
+
+    writeFileSync(join(workDir, 'shown.json'), JSON.stringify({ ...json, description: 'Edited.' }));
+    const readded = await cli(['tools', 'add-http', 'shown.json']);
+    assert.equal(readded.code, 0, readded.stderr);
+    assert.match(readded.stdout, /Updated weather_forecast_http .*version 3/);
+
+    const code = await cli(['tools', 'show', 'calculate']);
+    assert.equal(code.code, 0);
+    assert.match(code.stdout, /calculate \(code tool\)/);
+
+    const removed = await cli(['tools', 'remove', 'weather_forecast_http']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, /Removed weather_forecast_http/);
+    assert.ok(!(await readManifests(store)).has('weather_forecast_http'));
+    const missing = await cli(['tools', 'show', 'weather_forecast_http']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No tool named "weather_forecast_http"/);
+  });
+
+  it('refuses to remove a code tool or to add an invalid file, saying why (exit 1)', async () => {
+    const { cli } = await registry();
+    const code = await cli(['tools', 'remove', 'calculate']);
+    assert.equal(code.code, 1);
+    assert.match(code.stderr, /calculate is a code tool: it is removed by deleting its folder/);
+
+    writeFileSync(join(workDir, 'broken.yaml'), WEATHER_YAML.replace('method: GET', 'method: FETCH'));
+    const broken = await cli(['tools', 'add-http', 'broken.yaml']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /broken\.yaml is not a valid HTTP tool:\n {2}request\.method/);
+
+    writeFileSync(join(workDir, 'code.yaml'), WEATHER_YAML.replace('weather_forecast_http', 'get_weather_forecast'));
+    const clash = await cli(['tools', 'add-http', 'code.yaml']);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /get_weather_forecast is a code tool/);
+
+    const nofile = await cli(['tools', 'add-http', 'nowhere.yaml']);
+    assert.equal(nofile.code, 2);
+    assert.match(nofile.stderr, /cannot read nowhere\.yaml: ENOENT/);
+  });
+});

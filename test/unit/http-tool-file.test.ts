@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AdminError } from '../../shared/admin/admin-error.js';
+import { checkHttpTool, parseHttpToolFile } from '../../shared/admin/http-tools.js';
+
+const refused = (message: RegExp) => (error: unknown) => {
+  assert.equal((error as AdminError).code, 'INVALID_MANIFEST', (error as Error).message);
+  assert.match((error as Error).message, message);
+  return true;
+};
+
+const WEATHER_YAML = `
+name: weather_forecast_http
+description: Daily forecast for a city.
+scopes: [weather:read]
+rateLimit: 10/min
+inputSchema:
+  type: object
+  properties:
+    city: { type: string, description: 'City name, e.g. Lisbon' }
+  required: [city]
+request:
+  method: GET
+  url: https://api.weather.example/v1/forecast
+  arguments:
+    city: { in: query }
+auth: { type: query, name: key, secret: weather-api, field: apiKey }
+`;
+
+describe('tool files for tools add-http', () => {
+  it('reads a YAML file with the HTTP fields at the top level and the rate limit as text', () => {
+    const tool = parseHttpToolFile(WEATHER_YAML, 'weather.yaml');
+    assert.deepEqual(tool, {
+      name: 'weather_forecast_http',
+      description: 'Daily forecast for a city.',
+      scopes: ['weather:read'],
+      rateLimit: { limit: 10, windowSeconds: 60 },
+      http: {
+        inputSchema: {
+          type: 'object',
+          properties: { city: { type: 'string', description: 'City name, e.g. Lisbon' } },
+          required: ['city'],
+        },
+        request: {
+          method: 'GET',
+          url: 'https://api.weather.example/v1/forecast',
+          arguments: { city: { in: 'query' } },
+        },
+        auth: { type: 'query', name: 'key', secret: 'weather-api', field: 'apiKey' },
+      },
+    });
+    checkHttpTool(tool);
+  });
+
+  it('reads a JSON manifest with the spec under `http`', () => {
+    const tool = parseHttpToolFile(
+      JSON.stringify({
+        name: 'get_invoice',
+        description: 'One invoice.',
+        enabled: false,
+        http: {
+          inputSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+          request: { method: 'GET', url: 'https://billing.example/invoices/{id}' },
+          auth: { type: 'bearer', secret: 'billing' },
+        },
+      }),
+      'invoice.json',
+    );
+    assert.equal(tool.enabled, false);
+    assert.equal(tool.http.request.url, 'https://billing.example/invoices/{id}');
+    checkHttpTool(tool);
+  });
+
+  it('names the field that is wrong', () => {
+    assert.throws(
+      () => parseHttpToolFile(WEATHER_YAML.replace('method: GET', 'method: FETCH'), 'weather.yaml'),
+      refused(/request\.method/),
+    );
+    assert.throws(
+      () => parseHttpToolFile(WEATHER_YAML.replace('type: query, name: key', 'type: cookie, name: key'), 'w.yaml'),
+      refused(/auth\.type/),
+    );
+    assert.throws(() => parseHttpToolFile(`${WEATHER_YAML}\ncolor: blue\n`, 'w.yaml'), refused(/color/));
+    assert.throws(() => parseHttpToolFile(WEATHER_YAML.replace('10/min', 'often'), 'w.yaml'), refused(/rateLimit/));
+    assert.throws(() => parseHttpToolFile('{ "name": ', 'w.json'), refused(/not valid JSON/));
+  });
+
+  it('refuses a broken input schema with the validator’s reason', () => {
+    const tool = parseHttpToolFile(WEATHER_YAML.replace('type: string,', 'type: text,'), 'w.yaml');
+    assert.throws(() => checkHttpTool(tool), refused(/inputSchema: not a valid JSON Schema/));
+  });
+
+  it('refuses placeholders without an argument, path arguments without a placeholder, and unknown arguments', () => {
+    const tool = parseHttpToolFile(WEATHER_YAML, 'w.yaml');
+    const withUrl = (url: string, args: Record<string, { in: 'path' | 'query' }>) => ({
+      ...tool,
+      http: { ...tool.http, request: { ...tool.http.request, url, arguments: args } },
+    });
+    assert.throws(
+      () => checkHttpTool(withUrl('https://api.weather.example/v1/{country}/forecast', { city: { in: 'query' } })),
+      refused(/no argument fills \{country\}/),
+    );
+    assert.throws(
+      () => checkHttpTool(withUrl('https://api.weather.example/v1/forecast', { city: { in: 'path' } })),
+      refused(/the URL has no \{city\}/),
+    );
+    assert.throws(
+      () => checkHttpTool(withUrl('https://api.weather.example/v1/forecast', { town: { in: 'query' } })),
+      refused(/town: not a property of inputSchema/),
+    );
+    assert.throws(() => checkHttpTool(withUrl('ftp://files.example/{city}', {})), refused(/only http and https/));
+    checkHttpTool(withUrl('https://api.weather.example/v1/forecast/{city}', {}));
+  });
+});

@@ -1,0 +1,330 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import formatsModule from 'ajv-formats';
+import type { AdminError } from '../../shared/admin/admin-error.js';
+import { checkHttpTool } from '../../shared/admin/http-tools.js';
+import {
+  type ImportedTool,
+  loadOpenApi,
+  type OpenApiImportOptions,
+  openApiToTools,
+  RECURSIVE_SCHEMA_NOTE,
+} from '../../shared/admin/openapi-import.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/openapi/${name}`, import.meta.url));
+const SHOP = fixture('shop.json');
+
+async function importShop(options: OpenApiImportOptions = {}) {
+  const { document } = await loadOpenApi(SHOP);
+  return openApiToTools(document, options);
+}
+
+function tool(tools: ImportedTool[], name: string): ImportedTool {
+  const found = tools.find((candidate) => candidate.name === name);
+  assert.ok(found, `no tool ${name} among ${tools.map((candidate) => candidate.name).join(', ')}`);
+  return found;
+}
+
+const adminError = (code: string, message?: RegExp) => (error: unknown) => {
+  assert.equal((error as AdminError).code, code, (error as Error).message);
+  if (message) assert.match((error as Error).message, message);
+  return true;
+};
+
+describe('OpenAPI import: a multi-operation 3.0 spec with $refs', () => {
+  it('makes one tool per callable operation, named by operationId, or method_path when it has none', async () => {
+    const { tools, allNames, importedFrom } = await importShop();
+    assert.equal(importedFrom, 'openapi:Pet Shop');
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      [
+        'listPets',
+        'createPet',
+        'getPetById',
+        'updatePet',
+        'replacePetTags',
+        'placeOrder',
+        'getOrder',
+        'delete_orders_orderId',
+        'getInventory',
+      ],
+    );
+    assert.ok(allNames.includes('uploadPetPhoto'), 'the skipped operation still counts as present (for --prune)');
+    for (const t of tools) {
+      assert.equal(t.http.importedFrom, 'openapi:Pet Shop');
+      if (t.name !== 'delete_orders_orderId') assert.equal(t.http.operationId, t.name);
+    }
+    assert.equal(tool(tools, 'delete_orders_orderId').http.operationId, undefined);
+  });
+
+  it('says which operations and parameters it left out, and why', async () => {
+    const { warnings } = await importShop();
+    assert.ok(warnings.some((w) => /POST \/pets\/\{petId\}\/photo: skipped .*multipart\/form-data/.test(w)));
+    assert.ok(warnings.some((w) => /GET \/pets: cookie parameter session left out/.test(w)));
+    assert.ok(warnings.some((w) => /declares security schemes but no --secret/.test(w)));
+  });
+
+  it('describes each tool by summary and description, naming the method and path', async () => {
+    const { tools } = await importShop();
+    assert.equal(
+      tool(tools, 'listPets').description,
+      'List pets\n\nPets in the shop, newest first, one page at a time.\n\n(GET /pets)',
+    );
+    assert.equal(tool(tools, 'listPets').http.title, 'List pets');
+    assert.equal(tool(tools, 'delete_orders_orderId').description, 'Cancel an order\n\n(DELETE /orders/{orderId})');
+  });
+
+  it('maps path, query and header parameters from components, renaming only wire names that are not argument names', async () => {
+    const { tools } = await importShop();
+    const listPets = tool(tools, 'listPets').http;
+    assert.deepEqual(listPets.request, {
+      method: 'GET',
+      url: 'https://eu.shop.example/api/v2/pets',
+      arguments: {
+        limit: { in: 'query' },
+        cursor: { in: 'query' },
+        status: { in: 'query' },
+        filter_tag: { in: 'query', name: 'filter[tag]' },
+        'X-Request-Id': { in: 'header' },
+      },
+    });
+    assert.deepEqual(listPets.inputSchema, {
+      type: 'object',
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Pets per page' },
+        cursor: { type: 'string' },
+        status: {
+          type: 'array',
+          items: { type: 'string', enum: ['available', 'pending', 'sold'] },
+          description: 'Only pets with these statuses',
+        },
+        filter_tag: { type: 'string', description: 'Only pets with this tag' },
+        'X-Request-Id': { type: 'string', description: 'Echoed in the response, for tracing' },
+      },
+      additionalProperties: false,
+    });
+    assert.deepEqual(listPets.annotations, { readOnlyHint: true, openWorldHint: true });
+
+    const getPet = tool(tools, 'getPetById').http;
+    assert.equal(getPet.request.url, 'https://eu.shop.example/api/v2/pets/{petId}');
+    assert.deepEqual(getPet.request.arguments, { petId: { in: 'path' } });
+    assert.deepEqual(getPet.inputSchema.required, ['petId']);
+    assert.deepEqual((getPet.inputSchema.properties as Record<string, unknown>).petId, {
+      type: 'integer',
+      format: 'int64',
+      minimum: 1,
+      description: "The pet's id",
+    });
+  });
+
+  it('flattens an object body into body arguments, without read-only properties, keeping required flags', async () => {
+    const { tools } = await importShop();
+    const createPet = tool(tools, 'createPet').http;
+    assert.equal(createPet.request.method, 'POST');
+    assert.deepEqual(createPet.request.arguments, {
+      name: { in: 'body' },
+      tag: { in: 'body' },
+      status: { in: 'body' },
+      category: { in: 'body' },
+      price: { in: 'body' },
+    });
+    const properties = createPet.inputSchema.properties as Record<string, Record<string, unknown>>;
+    assert.deepEqual(createPet.inputSchema.required, ['name'], 'id is read-only: neither an argument nor required');
+    assert.deepEqual(properties.name, { type: 'string', minLength: 1, examples: ['Rex'] });
+    assert.deepEqual(properties.tag, { type: ['string', 'null'] }, 'nullable becomes a type union');
+    assert.deepEqual(properties.price, { type: 'number', exclusiveMinimum: 0 }, 'no xml; exclusiveMinimum as a number');
+
+    const placeOrder = tool(tools, 'placeOrder').http;
+    assert.deepEqual(placeOrder.request.arguments, {
+      'Idempotency-Key': { in: 'header' },
+      'X-API-Key': { in: 'header' }, // without --secret, the API key is the caller's to give
+      petId: { in: 'body' },
+      quantity: { in: 'body' },
+      shipDate: { in: 'body' },
+      note: { in: 'body' },
+    });
+    assert.deepEqual(placeOrder.inputSchema.required, ['Idempotency-Key', 'petId', 'quantity']);
+  });
+
+  it('nests the whole body under `body` when one of its properties has a parameter’s name', async () => {
+    const { tools } = await importShop();
+    const updatePet = tool(tools, 'updatePet').http;
+    assert.equal(updatePet.request.url, 'https://eu.shop.example/api/v2/pets/{petId}');
+    assert.deepEqual(updatePet.request.arguments, { petId: { in: 'path' }, body: { in: 'whole-body' } });
+    assert.deepEqual(updatePet.inputSchema.required, ['petId', 'body']);
+    const body = (updatePet.inputSchema.properties as Record<string, Record<string, unknown>>).body!;
+    assert.equal(body.type, 'object');
+    assert.deepEqual(Object.keys(body.properties as object), ['petId', 'name', 'status', 'category']);
+    assert.deepEqual(updatePet.annotations, {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: true,
+    });
+  });
+
+  it('sends an array body as the whole body', async () => {
+    const { tools } = await importShop();
+    const replaceTags = tool(tools, 'replacePetTags').http;
+    assert.deepEqual(replaceTags.request.arguments, { petId: { in: 'path' }, body: { in: 'whole-body' } });
+    assert.deepEqual((replaceTags.inputSchema.properties as Record<string, unknown>).body, {
+      type: 'array',
+      items: { type: 'string', pattern: '^[a-z-]+$' },
+      description: 'The new tags, in order',
+    });
+  });
+
+  it('cuts a circular schema where it recurses, so every manifest is plain JSON', async () => {
+    const { tools } = await importShop({ outputSchemas: true });
+    for (const t of tools) assert.deepEqual(JSON.parse(JSON.stringify(t)), t);
+    const category = (tool(tools, 'createPet').http.inputSchema.properties as Record<string, Record<string, unknown>>)
+      .category!;
+    assert.equal(category.type, 'object');
+    assert.deepEqual((category.properties as Record<string, unknown>).parent, { description: RECURSIVE_SCHEMA_NOTE });
+  });
+
+  it('gives schemas a strict JSON Schema validator compiles, and manifests the registry accepts', async () => {
+    const addFormats = ((formatsModule as unknown as { default?: typeof formatsModule }).default ??
+      formatsModule) as unknown as (ajv: Ajv) => Ajv;
+    const strict = addFormats(new Ajv({ strict: true, strictTypes: false }));
+    const { tools } = await importShop({ secret: 'shop-api', outputSchemas: true });
+    for (const t of tools) {
+      strict.compile(t.http.inputSchema);
+      if (t.http.outputSchema) strict.compile(t.http.outputSchema);
+      checkHttpTool(t);
+    }
+  });
+
+  it('authenticates as each operation’s security requirement says, with the --secret given', async () => {
+    const { tools, warnings } = await importShop({ secret: 'shop-api' });
+    assert.deepEqual(tool(tools, 'listPets').http.auth, { type: 'bearer', secret: 'shop-api' });
+    assert.deepEqual(tool(tools, 'createPet').http.auth, { type: 'header', secret: 'shop-api', name: 'X-API-Key' });
+    assert.deepEqual(tool(tools, 'getPetById').http.auth, { type: 'query', secret: 'shop-api', name: 'api_key' });
+    assert.deepEqual(tool(tools, 'replacePetTags').http.auth, { type: 'basic', secret: 'shop-api' });
+    assert.equal(tool(tools, 'getInventory').http.auth, undefined, '`security: []` means no credentials');
+    assert.ok(!warnings.some((w) => /no --secret/.test(w)));
+    assert.ok(
+      !('X-API-Key' in (tool(tools, 'placeOrder').http.inputSchema.properties as object)),
+      'the API-key header is the runtime’s, not an argument',
+    );
+  });
+
+  it('sends no credentials without --secret', async () => {
+    const { tools } = await importShop();
+    assert.ok(tools.every((t) => t.http.auth === undefined));
+  });
+
+  it('takes the server URL with its variables’ defaults, or --base-url', async () => {
+    const { tools } = await importShop({ baseUrl: 'http://127.0.0.1:9000/shop/' });
+    assert.equal(tool(tools, 'getOrder').http.request.url, 'http://127.0.0.1:9000/shop/orders/{orderId}');
+  });
+
+  it('resolves a relative server URL against the URL the document came from, and asks for --base-url otherwise', async () => {
+    const { document } = await loadOpenApi(SHOP);
+    const relative = { ...document, servers: [{ url: '/api' }] };
+    const { tools } = openApiToTools(relative, { specUrl: 'http://127.0.0.1:8000/specs/shop.json' });
+    assert.equal(tool(tools, 'getOrder').http.request.url, 'http://127.0.0.1:8000/api/orders/{orderId}');
+    assert.throws(() => openApiToTools(relative), adminError('INVALID_INPUT', /--base-url/));
+  });
+
+  it('prefixes names and imports only the operations --include names', async () => {
+    const { tools } = await importShop({ prefix: 'shop_', include: ['getPetById', 'delete_orders_orderId'] });
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['shop_getPetById', 'shop_delete_orders_orderId'],
+    );
+  });
+
+  it('refuses an --include of operations the document does not have, listing the ones it has', async () => {
+    await assert.rejects(
+      importShop({ include: ['getPetById', 'feedPet'] }),
+      adminError('INVALID_INPUT', /Unknown operation feedPet; the document has: listPets, createPet, getPetById/),
+    );
+  });
+
+  it('adds the 2xx JSON object schema as outputSchema only when asked, without write-only properties', async () => {
+    const without = await importShop();
+    assert.ok(without.tools.every((t) => t.http.outputSchema === undefined));
+    const { tools } = await importShop({ outputSchemas: true });
+    const getOrder = tool(tools, 'getOrder').http.outputSchema!;
+    assert.equal(getOrder.type, 'object', 'an allOf of objects is an object');
+    assert.equal((getOrder.allOf as unknown[]).length, 2);
+    assert.equal(tool(tools, 'getPetById').http.outputSchema?.type, 'object');
+    assert.deepEqual(tool(tools, 'getPetById').http.outputSchema?.required, ['id', 'name']);
+    assert.equal(tool(tools, 'delete_orders_orderId').http.outputSchema, undefined);
+  });
+});
+
+describe('OpenAPI import: other documents', () => {
+  it('imports an OpenAPI 3.1 YAML document (type unions, examples, numeric exclusiveMinimum)', async () => {
+    const { document } = await loadOpenApi(fixture('library-3.1.yaml'));
+    const { tools, importedFrom } = openApiToTools(document, { secret: 'library-key' });
+    assert.equal(importedFrom, 'openapi:Library');
+    const getBook = tool(tools, 'getBook').http;
+    assert.deepEqual(getBook.request, {
+      method: 'GET',
+      url: 'http://127.0.0.1:8080/library/books/{isbn}',
+      arguments: { isbn: { in: 'path' } },
+    });
+    assert.deepEqual(getBook.auth, { type: 'query', secret: 'library-key', name: 'key' });
+    const addBook = tool(tools, 'addBook').http;
+    assert.deepEqual(addBook.request.arguments, {
+      isbn: { in: 'body' },
+      title: { in: 'body' },
+      subtitle: { in: 'body' },
+      authors: { in: 'body' },
+    });
+    assert.deepEqual(addBook.inputSchema.required, ['isbn', 'title']);
+    const properties = addBook.inputSchema.properties as Record<string, Record<string, unknown>>;
+    assert.deepEqual(properties.subtitle, { type: ['string', 'null'] });
+    assert.deepEqual(properties.authors, {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { name: { type: 'string' }, born: { type: ['integer', 'null'], exclusiveMinimum: 0 } },
+      },
+    });
+  });
+
+  it('refuses Swagger 2.0 with a message that says only OpenAPI 3.x is imported', async () => {
+    await assert.rejects(
+      loadOpenApi(fixture('swagger-2.json')),
+      adminError('INVALID_SPEC', /Swagger 2\.0: only OpenAPI 3\.x/),
+    );
+  });
+
+  it('does not let a $ref read an internal address such as the metadata endpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
+    const file = join(dir, 'spec.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'Sneaky', version: '1' },
+        servers: [{ url: 'https://api.example.com' }],
+        paths: {
+          '/x': {
+            get: {
+              operationId: 'x',
+              responses: { 200: { $ref: 'http://169.254.169.254/latest/meta-data/iam#/r' } },
+            },
+          },
+        },
+      }),
+    );
+    try {
+      await assert.rejects(loadOpenApi(file), adminError('INVALID_SPEC', /169\.254\.169\.254/));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a document that is not valid OpenAPI, saying where', async () => {
+    await assert.rejects(loadOpenApi(fixture('does-not-exist.yaml')), adminError('INVALID_SPEC', /Cannot read/));
+  });
+});

@@ -222,6 +222,8 @@ function workerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // The functions run on Node 22 in Lambda; the SDK's notice about older Node versions is noise here.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
     AUDIT_TABLE_NAME: LOCAL_AUDIT_TABLE_NAME,
     SECRETS_PREFIX: LOCAL_SECRETS_PREFIX,

@@ -3,6 +3,8 @@
  * and plan and apply an OpenAPI import. Writes are conditional on the version read, so no update is lost, and never
  * replace a code tool.
  */
+
+import { isIP } from 'node:net';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -16,6 +18,7 @@ import { Ajv } from 'ajv';
 import formatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { classifyAddress } from '../http-tools/address-policy.js';
 import { type HttpToolSpec, httpToolSpecSchema } from '../registry/http-tool-spec.js';
 import {
   parseRateLimit,
@@ -157,6 +160,20 @@ export function checkHttpTool(tool: HttpToolInput): void {
   }
   if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     problems.push(`request.url: only http and https URLs are called`);
+  }
+  // Literal addresses no HTTP tool may ever reach are refused now, not only at call time (where names are checked).
+  const forbiddenLiteral = (host: string) => {
+    const bare = host.replace(/^\[|\](:\d+)?$/g, '').replace(/^([\d.]+):\d+$/, '$1');
+    return isIP(bare) !== 0 && classifyAddress(bare) === 'forbidden' ? bare : undefined;
+  };
+  const urlLiteral = parsed ? forbiddenLiteral(parsed.hostname) : undefined;
+  if (urlLiteral) {
+    problems.push(`request.url: ${urlLiteral} is a link-local, metadata or reserved address; no tool may call it`);
+  }
+  for (const [index, host] of (http.request.allowedHosts ?? []).entries()) {
+    const literal = forbiddenLiteral(host);
+    if (literal)
+      problems.push(`request.allowedHosts.${index}: ${literal} is a link-local, metadata or reserved address`);
   }
   if (http.inputSchema.type !== 'object') problems.push('inputSchema.type: must be "object"');
   const properties =

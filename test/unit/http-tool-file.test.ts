@@ -111,4 +111,29 @@ describe('tool files for tools add-http', () => {
     assert.throws(() => checkHttpTool(withUrl('ftp://files.example/{city}', {})), refused(/only http and https/));
     checkHttpTool(withUrl('https://api.weather.example/v1/forecast/{city}', {}));
   });
+
+  it('refuses a URL or allowed host that is a metadata or link-local address, even before any call', () => {
+    const tool = parseHttpToolFile(WEATHER_YAML, 'w.yaml');
+    const withRequest = (url: string, allowedHosts?: string[]) => ({
+      ...tool,
+      http: { ...tool.http, request: { ...tool.http.request, url, ...(allowedHosts ? { allowedHosts } : {}) } },
+    });
+    assert.throws(
+      () => checkHttpTool(withRequest('http://169.254.169.254/latest/meta-data/')),
+      refused(/request\.url: 169\.254\.169\.254 is a link-local, metadata or reserved address/),
+    );
+    assert.throws(
+      () => checkHttpTool(withRequest('http://[fd00:ec2::254]/latest/')),
+      refused(/request\.url: fd00:ec2::254 is a link-local/),
+    );
+    assert.throws(
+      () =>
+        checkHttpTool(
+          withRequest('https://api.weather.example/v1/forecast', ['api.weather.example', '169.254.169.254:80']),
+        ),
+      refused(/request\.allowedHosts\.1: 169\.254\.169\.254/),
+    );
+    // Loopback and private addresses are the deployment's call (OUTBOUND_ALLOWED_CIDRS), checked when called.
+    checkHttpTool(withRequest('http://127.0.0.1:8080/v1/forecast'));
+  });
 });

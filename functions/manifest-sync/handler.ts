@@ -67,6 +67,14 @@ export function createManifestSyncHandler(options: ManifestSyncOptions): Manifes
           context.getRemainingTimeInMillis() - marginMs,
         );
         logger.info('manifest sync done', { requestType: event.RequestType, result });
+        if (result.shadowed.length) {
+          logger.warn(
+            'code tools share their names with HTTP tools; the code tools are served, the HTTP tools are not',
+            {
+              tools: result.shadowed,
+            },
+          );
+        }
         response = { ...base, Status: 'SUCCESS', PhysicalResourceId: physicalId, Data: summary(result) };
       }
     } catch (error) {
@@ -90,6 +98,7 @@ function summary(result: SyncResult): Record<string, number> {
     Updated: result.updated.length,
     Unchanged: result.unchanged.length,
     Removed: result.removed.length,
+    Shadowed: result.shadowed.length,
   };
 }
 

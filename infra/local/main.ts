@@ -28,13 +28,17 @@ writeFileSync(
   { mode: 0o600 },
 );
 
-const { created, updated, unchanged, removed } = cluster.sync;
+const { created, updated, unchanged, removed, shadowed } = cluster.sync;
 console.log(`
 mcp-cluster is running locally (${env.WORKERS} workers, ready in ${Date.now() - started} ms)
 
   MCP endpoint   ${cluster.url}
   API key        ${cluster.apiKey}
-  tools          ${[...created, ...updated, ...unchanged].sort().join(', ')}${removed.length ? ` (removed: ${removed.join(', ')})` : ''}
+  tools          ${[...created, ...updated, ...unchanged, ...shadowed].sort().join(', ')}${removed.length ? ` (removed: ${removed.join(', ')})` : ''}${
+    shadowed.length
+      ? `\n  warning        HTTP tools named ${shadowed.join(', ')} are not served: code tools of those names win`
+      : ''
+  }
   state          ${stateDir} (dev.json holds the url and key for scripts)
 
 Try it with the MCP Inspector CLI:

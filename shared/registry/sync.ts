@@ -15,6 +15,11 @@ export interface SyncResult {
   updated: string[];
   unchanged: string[];
   removed: string[];
+  /**
+   * Code tools whose name an HTTP tool's manifest already holds: the code tool is served (code wins) with its code's
+   * defaults, and the HTTP tool is not, until one of them is renamed or the HTTP tool removed.
+   */
+  shadowed: string[];
 }
 
 /** Digest of everything the code owns about a tool; a deploy that changes any of it bumps the manifest's version. */
@@ -44,8 +49,9 @@ export async function syncCodeManifests(
   now: Date = new Date(),
 ): Promise<SyncResult> {
   const { client, tableName } = options;
-  const result: SyncResult = { created: [], updated: [], unchanged: [], removed: [] };
-  const existing = await existingCodeTools(client, tableName);
+  const result: SyncResult = { created: [], updated: [], unchanged: [], removed: [], shadowed: [] };
+  const sources = await existingSources(client, tableName);
+  const existing = new Set([...sources].filter(([, source]) => source === 'code').map(([name]) => name));
 
   for (const tool of tools) {
     const hash = codeHash(tool);
@@ -76,7 +82,8 @@ export async function syncCodeManifests(
       (existing.has(tool.name) ? result.updated : result.created).push(tool.name);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      result.unchanged.push(tool.name);
+      const source = sources.get(tool.name);
+      (source !== undefined && source !== 'code' ? result.shadowed : result.unchanged).push(tool.name);
     }
   }
 
@@ -101,24 +108,24 @@ export async function syncCodeManifests(
   return result;
 }
 
-async function existingCodeTools(client: DynamoDBClient, tableName: string): Promise<Set<string>> {
-  const names = new Set<string>();
+/** Every tool manifest's source, by name (`undefined` for an item without one). */
+async function existingSources(client: DynamoDBClient, tableName: string): Promise<Map<string, string | undefined>> {
+  const sources = new Map<string, string | undefined>();
   let startKey: QueryCommandOutput['LastEvaluatedKey'];
   do {
     const page = await client.send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'PK = :pk',
-        FilterExpression: '#source = :code',
-        ProjectionExpression: 'SK',
+        ProjectionExpression: 'SK, #source',
         ExpressionAttributeNames: { '#source': 'source' },
-        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION }, ':code': { S: 'code' } },
+        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION } },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of page.Items ?? []) if (item.SK?.S) names.add(item.SK.S);
+    for (const item of page.Items ?? []) if (item.SK?.S) sources.set(item.SK.S, item.source?.S);
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return names;
+  return sources;
 }

@@ -107,7 +107,7 @@ describe('the manifest sync custom resource handler', () => {
     assert.equal(answer.headers['content-type'], '', 'no content type: the pre-signed URL does not sign one');
     assert.equal(response.Status, 'SUCCESS');
     assert.equal(response.PhysicalResourceId, `manifest-sync/${tableName}`);
-    assert.deepEqual(response.Data, { Created: toolModules.length, Updated: 0, Unchanged: 0, Removed: 0 });
+    assert.deepEqual(response.Data, { Created: toolModules.length, Updated: 0, Unchanged: 0, Removed: 0, Shadowed: 0 });
     const names = (await toolItems(tableName)).map((item) => item.SK?.S).sort();
     assert.deepEqual(names, toolModules.map((m) => m.tool.name).sort());
   });
@@ -128,7 +128,7 @@ describe('the manifest sync custom resource handler', () => {
     const response = await handlerFor(tableName)(event('Update', `manifest-sync/${tableName}`), context);
 
     assert.equal(response.Status, 'SUCCESS');
-    assert.deepEqual(response.Data, { Created: 0, Updated: 0, Unchanged: toolModules.length, Removed: 0 });
+    assert.deepEqual(response.Data, { Created: 0, Updated: 0, Unchanged: toolModules.length, Removed: 0, Shadowed: 0 });
     const item = await client.send(
       new GetItemCommand({ TableName: tableName, Key: { PK: { S: 'TOOL' }, SK: { S: tool } } }),
     );

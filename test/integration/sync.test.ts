@@ -34,7 +34,7 @@ describe('syncCodeManifests (dynalite)', () => {
     const tableName = await aws.createTable();
     const forecast = tool('forecast', 'Forecast.', ['weather']);
     const result = await syncCodeManifests({ client: aws.dynamodb, tableName }, [forecast, tool('echo')]);
-    assert.deepEqual(result, { created: ['forecast', 'echo'], updated: [], unchanged: [], removed: [] });
+    assert.deepEqual(result, { created: ['forecast', 'echo'], updated: [], unchanged: [], removed: [], shadowed: [] });
     const item = await manifest(tableName, 'forecast');
     assert.equal(item?.source, 'code');
     assert.equal(item?.version, 1);
@@ -50,7 +50,7 @@ describe('syncCodeManifests (dynalite)', () => {
     await syncCodeManifests({ client: aws.dynamodb, tableName }, tools);
     const before = await manifest(tableName, 'a');
     const result = await syncCodeManifests({ client: aws.dynamodb, tableName }, tools, new Date(Date.now() + 60_000));
-    assert.deepEqual(result, { created: [], updated: [], unchanged: ['a', 'b'], removed: [] });
+    assert.deepEqual(result, { created: [], updated: [], unchanged: ['a', 'b'], removed: [], shadowed: [] });
     assert.deepEqual(await manifest(tableName, 'a'), before);
   });
 
@@ -92,7 +92,7 @@ describe('syncCodeManifests (dynalite)', () => {
     const tableName = await aws.createTable();
     await syncCodeManifests({ client: aws.dynamodb, tableName }, [tool('keep'), tool('gone')]);
     const result = await syncCodeManifests({ client: aws.dynamodb, tableName }, [tool('keep')]);
-    assert.deepEqual(result, { created: [], updated: [], unchanged: ['keep'], removed: ['gone'] });
+    assert.deepEqual(result, { created: [], updated: [], unchanged: ['keep'], removed: ['gone'], shadowed: [] });
     assert.equal(await manifest(tableName, 'gone'), undefined);
     assert.ok(await manifest(tableName, 'keep'));
   });
@@ -122,7 +122,9 @@ describe('syncCodeManifests (dynalite)', () => {
         Item: marshall({ PK: TOOL_PARTITION, SK: 'orders', source: 'http', description: 'Orders.', version: 3, http }),
       }),
     );
-    await syncCodeManifests({ client: aws.dynamodb, tableName }, [tool('orders')]);
+    const first = await syncCodeManifests({ client: aws.dynamodb, tableName }, [tool('orders')]);
+    assert.deepEqual(first.shadowed, ['orders'], 'the sync says the code tool and the HTTP tool share a name');
+    assert.deepEqual(first.unchanged, []);
     await syncCodeManifests({ client: aws.dynamodb, tableName }, []);
     const item = await manifest(tableName, 'orders');
     assert.equal(item?.source, 'http');

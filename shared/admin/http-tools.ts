@@ -14,11 +14,12 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { Ajv } from 'ajv';
-import formatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { classifyAddress } from '../http-tools/address-policy.js';
+import { compileHttpTool } from '../http-tools/compile-http-tool.js';
+import { compileSchema } from '../http-tools/json-schema.js';
+import type { OutboundClient } from '../http-tools/outbound-client.js';
 import { type HttpToolSpec, httpToolSpecSchema } from '../registry/http-tool-spec.js';
 import {
   parseRateLimit,
@@ -44,11 +45,10 @@ export interface HttpToolInput {
   enabled?: boolean;
 }
 
-const addFormats = ((formatsModule as unknown as { default?: typeof formatsModule }).default ??
-  formatsModule) as unknown as (ajv: Ajv) => Ajv;
-
-/** Compiles schemas as a JSON Schema validator does at call time: a broken schema is refused when it is written. */
-const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+/** Compiling a manifest never sends anything: a client that refuses to is enough. */
+const noOutbound: OutboundClient = {
+  send: () => Promise.reject(new Error('a manifest being checked sends no request')),
+};
 
 const HTTP_FIELDS = [
   'title',
@@ -204,12 +204,20 @@ export function checkHttpTool(tool: HttpToolInput): void {
     const schema = http[field];
     if (!schema) continue;
     try {
-      ajv.compile(schema);
+      compileSchema(schema); // the validator the function uses at call time
     } catch (error) {
       problems.push(`${field}: not a valid JSON Schema (${(error as Error).message})`);
     }
   }
   if (http.outputSchema && http.outputSchema.type !== 'object') problems.push('outputSchema.type: must be "object"');
+  if (problems.length === 0) {
+    // Everything else the function checks when it loads the manifest: what it would skip is refused here instead.
+    try {
+      compileHttpTool(tool.name, http, tool.description, { outbound: noOutbound });
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   if (problems.length) {
     throw new AdminError('INVALID_MANIFEST', `${tool.name} is not a valid HTTP tool:\n  ${problems.join('\n  ')}`);
   }

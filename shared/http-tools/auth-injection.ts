@@ -65,6 +65,18 @@ function basicPair(secret: string): string {
 }
 
 /**
+ * A credential as a header can carry it: a trailing line break (a secret stored with `echo`) is dropped, anything else
+ * a header cannot hold is a misconfigured secret, reported without the value.
+ */
+function headerSafe(value: string): string {
+  const trimmed = value.replace(/[\r\n]+$/, '');
+  if (/[^\t\u0020-\u007e\u0080-\u00ff]/.test(trimmed)) {
+    throw misconfigured('the value has characters an HTTP header cannot carry');
+  }
+  return trimmed;
+}
+
+/**
  * Headers (or the query parameter) that authenticate a request. Encoded forms of the credential (base64 for basic,
  * percent-encoding for the query) are registered with the redactor too, so an upstream echoing them is scrubbed.
  */
@@ -72,24 +84,26 @@ export function injectAuth(auth: HttpAuth, secret: string | undefined, redactor?
   if (secret === undefined) throw misconfigured('no secret value');
   switch (auth.type) {
     case 'bearer': {
-      const token = credentialOf(secret, auth.field);
+      const token = headerSafe(credentialOf(secret, auth.field));
       redactor?.add(token);
+      redactor?.add(Buffer.from(token, 'utf8').toString('base64'));
       return { headers: { authorization: `Bearer ${token}` }, credentialHeaders: ['authorization'] };
     }
     case 'header': {
-      const value = credentialOf(secret, auth.field);
+      const value = headerSafe(credentialOf(secret, auth.field));
       redactor?.add(value);
+      redactor?.add(Buffer.from(value, 'utf8').toString('base64'));
       return { headers: { [auth.name]: `${auth.prefix ?? ''}${value}` }, credentialHeaders: [auth.name] };
     }
     case 'query': {
-      const value = credentialOf(secret, auth.field);
+      const value = credentialOf(secret, auth.field).replace(/[\r\n]+$/, '');
       redactor?.add(value);
       redactor?.add(encodeURIComponent(value));
       redactor?.add(new URLSearchParams({ v: value }).toString().slice(2));
       return { headers: {}, query: [auth.name, value], credentialHeaders: [] };
     }
     case 'basic': {
-      const pair = basicPair(secret);
+      const pair = basicPair(secret.replace(/[\r\n]+$/, ''));
       const encoded = Buffer.from(pair, 'utf8').toString('base64');
       redactor?.add(pair);
       redactor?.add(pair.slice(pair.indexOf(':') + 1));

@@ -91,7 +91,7 @@ export function compileHttpTool(
       attempts: response.attempts,
       host: response.url.host,
     });
-    return mapResponse(response, checkOutput);
+    return mapResponse(response, checkOutput, redactor);
   }
 
   return Object.freeze({

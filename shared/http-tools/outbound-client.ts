@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { ToolError } from '../errors/errors.js';
 import { type HttpMethod, IDEMPOTENT_METHODS } from '../registry/http-tool-spec.js';
 import { type AddressPolicy, createAddressPolicy } from './address-policy.js';
@@ -21,6 +22,8 @@ export interface OutboundOptions {
   dnsServers?: readonly string[];
   /** Base of the exponential backoff between attempts. */
   backoffMs?: number;
+  /** Certificate authorities (PEM) trusted besides Node's own, for upstreams behind a private CA. */
+  ca?: string | readonly string[];
 }
 
 export interface OutboundRequest {
@@ -126,7 +129,12 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
   // Agents of their own: pooled sockets were connected through this client's lookup, and only this client reuses them.
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, lookup, timeout: 30_000 }),
-    'https:': new HttpsAgent({ keepAlive: true, lookup, timeout: 30_000 }),
+    'https:': new HttpsAgent({
+      keepAlive: true,
+      lookup,
+      timeout: 30_000,
+      ...(options.ca ? { ca: [...rootCertificates, ...[options.ca].flat()] } : {}),
+    }),
   };
   const backoffMs = options.backoffMs ?? 100;
 
@@ -177,7 +185,8 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
     let method: string = request.method;
     let body = request.body;
     let headers = { ...request.headers };
-    const origin = request.url.host;
+    // Scheme, host and port: credentials go to exactly the origin the tool was configured with.
+    const origin = request.url.origin;
     for (let hop = 0; ; hop++) {
       if (!request.allowedHosts.allows(url)) {
         throw forbidden(
@@ -207,14 +216,18 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw forbidden(next.protocol, 'the upstream redirected to a scheme other than http(s)');
       }
+      if (url.protocol === 'https:' && next.protocol === 'http:') {
+        // A downgrade would send the request (and whatever it carries) in clear text.
+        throw forbidden(next.host, 'the upstream redirected from https to plain http');
+      }
       if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
         method = method === 'HEAD' ? 'HEAD' : 'GET';
         body = undefined;
         const { 'content-type': _type, ...rest } = headers;
         headers = rest;
       }
-      if (next.host !== origin) {
-        // Credentials are for the tool's own host: never hand them to another one.
+      if (next.origin !== origin) {
+        // Credentials are for the tool's own origin: never hand them to another host, port or scheme.
         const drop = new Set((request.credentialHeaders ?? []).map((name) => name.toLowerCase()));
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !drop.has(name.toLowerCase())));
         if (request.credentialQuery) next.searchParams.delete(request.credentialQuery);

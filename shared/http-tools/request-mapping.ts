@@ -131,6 +131,12 @@ function headerValue(argument: string, value: unknown): string {
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) {
     throw new ToolError('INVALID_ARGUMENTS', `Argument "${argument}" cannot be sent as a header: it has line breaks.`);
   }
+  if (/[^\t\u0020-\u007e\u0080-\u00ff]/.test(text)) {
+    throw new ToolError(
+      'INVALID_ARGUMENTS',
+      `Argument "${argument}" cannot be sent as a header: HTTP headers hold Latin-1 text only; drop or transliterate the other characters.`,
+    );
+  }
   return text;
 }
 
@@ -187,10 +193,17 @@ export function mapRequest(plan: RequestPlan, args: Record<string, unknown>): Ma
   return {
     url,
     headers: {
+      // A JSON body is sent as `application/json` unless the manifest names its own JSON media type.
+      ...(body === undefined || hasHeader(plan.staticHeaders, 'content-type')
+        ? {}
+        : { 'content-type': 'application/json' }),
       ...plan.staticHeaders,
       ...headers,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body }),
   };
+}
+
+function hasHeader(headers: Readonly<Record<string, string>>, name: string): boolean {
+  return Object.keys(headers).some((header) => header.toLowerCase() === name);
 }

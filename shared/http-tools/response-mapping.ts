@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ToolError } from '../errors/errors.js';
+import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
 import { type OutboundResponse, retryAfterSeconds } from './outbound-client.js';
 
 /**
@@ -27,43 +28,80 @@ function truncationNote(response: OutboundResponse): string {
   return `[Response truncated: showed the first ${kept} bytes ${of}]`;
 }
 
-/** The successful response as a result. `checkOutput` returns a problem when structured content breaks the schema. */
-export function successResult(response: OutboundResponse, checkOutput?: CheckOutput): CallToolResult {
-  const text = response.body.toString('utf8');
+/**
+ * The successful response as a result. `checkOutput` (the tool has an output schema) returns a problem when structured
+ * content breaks the schema; such a tool must always answer with structured content, so a body that cannot give it
+ * (cut at the size cap, empty, not JSON) is an error the model can act on rather than a result clients reject.
+ */
+export function successResult(
+  response: OutboundResponse,
+  checkOutput?: CheckOutput,
+  redactor: Redactor = processRedactor,
+): CallToolResult {
   if (response.truncated) {
-    return { content: [{ type: 'text', text: `${text}\n\n${truncationNote(response)}` }] };
+    // Scrubbed before anything else reads it: the cut may fall inside a secret the upstream echoed.
+    const kept = redactor.redactCut(response.body.toString('utf8'));
+    if (checkOutput) {
+      throw new ToolError(
+        'UPSTREAM_RESPONSE_TOO_LARGE',
+        `The upstream API answered with more than ${response.body.length} bytes, the most this tool reads, so no ` +
+          'structured result could be made. Ask for less (filters, a smaller page or range) if the arguments allow.',
+      );
+    }
+    return { content: [{ type: 'text', text: `${kept}\n\n${truncationNote(response)}` }] };
   }
+  const text = response.body.toString('utf8');
   if (text.trim() === '') {
+    if (checkOutput) {
+      throw new ToolError(
+        'UPSTREAM_INVALID_RESPONSE',
+        `The upstream API answered HTTP ${response.status} with no content, where this tool expects structured data.`,
+      );
+    }
     return {
       content: [{ type: 'text', text: `The request succeeded (HTTP ${response.status}) with an empty response.` }],
     };
   }
+  let value: unknown;
+  let parsed = false;
   if (isJsonContentType(response.headers['content-type'])) {
-    let value: unknown;
     try {
       value = JSON.parse(text);
+      parsed = true;
     } catch {
-      return { content: [{ type: 'text', text }] };
+      // declared JSON but is not: handled below as text
     }
-    const structured =
-      value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? (value as Record<string, unknown>)
-        : { result: value };
-    const problem = checkOutput?.(structured);
-    if (problem) {
+  }
+  if (!parsed) {
+    if (checkOutput) {
       throw new ToolError(
         'UPSTREAM_INVALID_RESPONSE',
-        `The upstream API answered with data that does not match the tool's output schema (${problem}).`,
+        `The upstream API answered with ${response.headers['content-type'] ?? 'no content type'} that is not JSON, ` +
+          'where this tool expects structured data.',
       );
     }
-    return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: structured };
+    return { content: [{ type: 'text', text }] };
   }
-  return { content: [{ type: 'text', text }] };
+  const structured =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : { result: value };
+  const problem = checkOutput?.(structured);
+  if (problem) {
+    throw new ToolError(
+      'UPSTREAM_INVALID_RESPONSE',
+      `The upstream API answered with data that does not match the tool's output schema (${problem}).`,
+    );
+  }
+  return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: structured };
 }
 
 /** A short, single-line excerpt of what the upstream said: its JSON error message if it has one, else the text. */
-export function upstreamExcerpt(response: OutboundResponse): string {
-  const text = response.body.toString('utf8');
+export function upstreamExcerpt(response: OutboundResponse, redactor: Redactor = processRedactor): string {
+  // Scrubbed whole before it is shortened, so no cut leaves part of a secret behind.
+  const text = response.truncated
+    ? redactor.redactCut(response.body.toString('utf8'))
+    : redactor.redact(response.body.toString('utf8'));
   let said = text;
   if (isJsonContentType(response.headers['content-type'])) {
     try {
@@ -86,9 +124,9 @@ export function upstreamExcerpt(response: OutboundResponse): string {
 }
 
 /** The ToolError for an upstream 4xx/5xx. */
-export function upstreamError(response: OutboundResponse): ToolError {
+export function upstreamError(response: OutboundResponse, redactor: Redactor = processRedactor): ToolError {
   const { status } = response;
-  const excerpt = upstreamExcerpt(response);
+  const excerpt = upstreamExcerpt(response, redactor);
   const said = excerpt ? `: ${excerpt}` : '';
   const http = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`;
   const retryAfter = retryAfterSeconds(response.headers);
@@ -135,7 +173,11 @@ export function upstreamError(response: OutboundResponse): ToolError {
 }
 
 /** The result of a whole exchange: success, or the ToolError the status calls for. */
-export function mapResponse(response: OutboundResponse, checkOutput?: CheckOutput): CallToolResult {
-  if (response.status >= 400) throw upstreamError(response);
-  return successResult(response, checkOutput);
+export function mapResponse(
+  response: OutboundResponse,
+  checkOutput?: CheckOutput,
+  redactor: Redactor = processRedactor,
+): CallToolResult {
+  if (response.status >= 400) throw upstreamError(response, redactor);
+  return successResult(response, checkOutput, redactor);
 }

@@ -33,6 +33,21 @@ export class Redactor {
     return this.#values.size;
   }
 
+  /**
+   * Scrubs `text`, then a secret cut off at its end: for text that is a prefix of something longer (a body read up to
+   * a size cap), where the last characters may be the start of a secret value.
+   */
+  redactCut(text: string): string {
+    const out = this.redact(text);
+    if (this.#values.size === 0) return out;
+    for (const value of this.#forms) {
+      for (let length = Math.min(value.length - 1, out.length); length >= 4; length--) {
+        if (out.endsWith(value.slice(0, length))) return `${out.slice(0, out.length - length)}[REDACTED]`;
+      }
+    }
+    return out;
+  }
+
   redact(text: string): string {
     if (this.#values.size === 0) return text;
     let out = text;

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { createHostAllowlist } from '../../shared/http-tools/host-allowlist.js';
 import { createOutboundClient, type OutboundRequest } from '../../shared/http-tools/outbound-client.js';
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js';
@@ -95,6 +100,44 @@ describe('the guarded outbound client, against loopback upstreams', () => {
       ),
       { code: 'OUTBOUND_FORBIDDEN' },
     );
+  });
+
+  it('refuses a redirect from https to plain http, so nothing it carries goes out in clear text', async () => {
+    const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/tls');
+    const tls = createHttpsServer(
+      {
+        cert: readFileSync(join(fixtures, 'loopback-cert.pem')),
+        key: readFileSync(join(fixtures, 'loopback-key.pem')),
+      },
+      (_req, res) => void res.writeHead(302, { location: `${api.url}/ok` }).end(),
+    );
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const secure = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+    try {
+      const before = api.requests.length;
+      const outbound = createOutboundClient({
+        allowedCidrs: LOOPBACK,
+        ca: readFileSync(join(fixtures, 'loopback-cert.pem'), 'utf8'),
+      });
+      await assert.rejects(
+        outbound.send(
+          request(`${secure}/start`, {
+            headers: { authorization: 'Bearer s3cret-token' },
+            credentialHeaders: ['authorization'],
+            allowedHosts: createHostAllowlist([secure.slice(8), api.url.slice(7)]),
+          }),
+        ),
+        (error: Error & { code: string }) => {
+          assert.equal(error.code, 'OUTBOUND_FORBIDDEN');
+          assert.match(error.message, /from https to plain http/);
+          return true;
+        },
+      );
+      assert.equal(api.requests.length, before, 'the plain-http upstream was never called');
+    } finally {
+      tls.closeAllConnections();
+      await new Promise<void>((resolve) => tls.close(() => resolve()));
+    }
   });
 
   it('turns a 303 into a GET without the body', async () => {

@@ -136,4 +136,33 @@ describe('tool files for tools add-http', () => {
     // Loopback and private addresses are the deployment's call (OUTBOUND_ALLOWED_CIDRS), checked when called.
     checkHttpTool(withRequest('http://127.0.0.1:8080/v1/forecast'));
   });
+
+  it('refuses at write time what the function would skip when it loads the manifest', () => {
+    const tool = parseHttpToolFile(WEATHER_YAML, 'w.yaml');
+    const withHeaders = {
+      ...tool,
+      http: { ...tool.http, request: { ...tool.http.request, headers: { Authorization: 'x' } } },
+    };
+    assert.throws(() => checkHttpTool(withHeaders), refused(/Authorization/i));
+    // `city` goes to the query parameter `key`, which carries the credential.
+    const clash = {
+      ...tool,
+      http: {
+        ...tool.http,
+        request: { ...tool.http.request, arguments: { city: { in: 'query' as const, name: 'key' } } },
+      },
+    };
+    assert.throws(() => checkHttpTool(clash), refused(/query parameter "key"/));
+  });
+
+  it('accepts a draft 2020-12 schema, as the function validates with draft 2020-12', () => {
+    const tool = parseHttpToolFile(WEATHER_YAML, 'w.yaml');
+    checkHttpTool({
+      ...tool,
+      http: {
+        ...tool.http,
+        inputSchema: { ...tool.http.inputSchema, $schema: 'https://json-schema.org/draft/2020-12/schema' },
+      },
+    });
+  });
 });

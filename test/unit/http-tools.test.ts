@@ -180,6 +180,38 @@ describe('argument mapping', () => {
     ]);
     assert.throws(() => mapRequest(p, { a: 'ok\r\nX-Evil: 1' }), { code: 'INVALID_ARGUMENTS' });
   });
+
+  it('refuses a header argument with characters a header cannot carry, saying so', () => {
+    const p = plan({ method: 'GET', url: 'https://x.example.com/', arguments: { a: { in: 'header', name: 'X-A' } } }, [
+      'a',
+    ]);
+    assert.throws(
+      () => mapRequest(p, { a: 'Zürich ✓' }),
+      (error: Error & { code: string }) => {
+        assert.equal(error.code, 'INVALID_ARGUMENTS');
+        assert.match(error.message, /Latin-1/);
+        return true;
+      },
+    );
+    assert.equal(mapRequest(p, { a: 'Zürich' }).headers['X-A'], 'Zürich');
+  });
+
+  it("keeps a manifest's own JSON media type for the body", () => {
+    const p = plan(
+      {
+        method: 'PATCH',
+        url: 'https://x.example.com/items/1',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        arguments: { name: { in: 'body' } },
+      },
+      ['name'],
+    );
+    const request = mapRequest(p, { name: 'new' });
+    const types = Object.entries(request.headers).filter(([name]) => name.toLowerCase() === 'content-type');
+    assert.deepEqual(types, [['Content-Type', 'application/merge-patch+json']]);
+    const plain = mapRequest(plan({ method: 'POST', url: 'https://x.example.com/items' }, ['name']), { name: 'n' });
+    assert.equal(plain.headers['content-type'], 'application/json');
+  });
 });
 
 describe('auth injection', () => {
@@ -197,6 +229,26 @@ describe('auth injection', () => {
     assert.equal(auth.headers.authorization, `Basic ${encoded}`);
     assert.equal(redactor.redact(`echo ${encoded}`), 'echo [REDACTED]');
     assert.throws(() => injectAuth({ type: 'basic', secret: 's' }, 'no-colon-here'), { code: 'CREDENTIAL_INVALID' });
+  });
+
+  it('drops a trailing line break from a secret and refuses one a header cannot carry, without the value', () => {
+    const auth = injectAuth({ type: 'bearer', secret: 's' }, 'tok-123\n');
+    assert.equal(auth.headers.authorization, 'Bearer tok-123');
+    assert.throws(
+      () => injectAuth({ type: 'header', secret: 's', name: 'X-Key' }, 'k€y-with-euro'),
+      (error: Error & { code: string }) => {
+        assert.equal(error.code, 'CREDENTIAL_INVALID');
+        assert.doesNotMatch(error.message, /k€y/);
+        return true;
+      },
+    );
+  });
+
+  it('registers the base64 form of a bearer token, so an upstream echoing it is scrubbed', () => {
+    const redactor = new Redactor();
+    injectAuth({ type: 'bearer', secret: 's' }, 'sk_live_ABCDEFGHIJ', redactor);
+    const encoded = Buffer.from('sk_live_ABCDEFGHIJ').toString('base64');
+    assert.equal(redactor.redact(`got ${encoded}`), 'got [REDACTED]');
   });
 });
 
@@ -253,6 +305,43 @@ describe('response mapping', () => {
       );
     }
     assert.throws(() => mapResponse(response(429, '', { 'retry-after': '7' })), { retryAfterSeconds: 7 });
+  });
+
+  it('never leaves part of a secret where an excerpt or a size cap cuts the body', () => {
+    const redactor = new Redactor();
+    const secret = 'sk_live_ABCDEFGHIJKLMNOP';
+    redactor.add(secret);
+    // The upstream's message ends with the key, right where the 500-character excerpt is cut.
+    const message = `${'x'.repeat(480)} bad key ${secret}`;
+    assert.throws(
+      () => mapResponse(response(401, message), undefined, redactor),
+      (error: Error) => {
+        assert.doesNotMatch(error.message, /sk_live_AB/);
+        return true;
+      },
+    );
+    // The body is cut by maxBytes in the middle of the key.
+    const cut = mapResponse(
+      response(200, `token: ${secret.slice(0, 12)}`, {}, { truncated: true }),
+      undefined,
+      redactor,
+    );
+    const text = (cut.content[0] as { text: string }).text;
+    assert.doesNotMatch(text, /sk_live_ABCD/);
+    assert.match(text, /^token: \[REDACTED\]\n\n\[Response truncated/);
+  });
+
+  it('answers with an error, not an unstructured result, when a tool with an output schema gets no JSON', () => {
+    const check = () => undefined;
+    const json = { 'content-type': 'application/json' };
+    assert.throws(() => mapResponse(response(200, '{"a":', json, { truncated: true }), check), {
+      code: 'UPSTREAM_RESPONSE_TOO_LARGE',
+    });
+    assert.throws(() => mapResponse(response(204, ''), check), { code: 'UPSTREAM_INVALID_RESPONSE' });
+    assert.throws(() => mapResponse(response(200, '<html/>', { 'content-type': 'text/html' }), check), {
+      code: 'UPSTREAM_INVALID_RESPONSE',
+    });
+    assert.deepEqual(mapResponse(response(200, '{"a":1}', json), check).structuredContent, { a: 1 });
   });
 
   it('keeps the excerpt of an upstream message short', () => {

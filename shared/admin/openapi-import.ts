@@ -3,8 +3,15 @@
  * or a URL) with swagger-parser; `openApiToTools` is pure: one tool per operation, its input schema made of the
  * operation's parameters and JSON request body, its request mapping exactly as http-tool-spec.ts defines it.
  */
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { readFile, realpath } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { dirname, resolve as resolvePath, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { classifyAddress } from '../http-tools/address-policy.js';
 import {
   type ArgumentMapping,
   HTTP_METHODS,
@@ -44,65 +51,266 @@ export interface LoadedOpenApi {
 
 const isUrl = (text: string) => /^https?:\/\//i.test(text);
 
-/** Loopback, private, link-local (cloud metadata) and other non-public ranges. */
-const INTERNAL = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv6');
-}
-
-function isInternalHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal')) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
-  if (mapped) return INTERNAL.check(mapped, 'ipv4');
-  const family = isIP(host);
-  return family !== 0 && INTERNAL.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
+/** The most a `$ref` (or the document itself) may be, how long it may take and how often it may redirect. */
+const REF_MAX_BYTES = 10 * 1024 * 1024;
+const REF_TIMEOUT_MS = 20_000;
+const REF_MAX_REDIRECTS = 5;
 
 /**
- * Which URLs a document may pull in: the document's own origin (the operator named it, loopback included), and other
- * origins only on public hosts, so a `$ref` cannot read a metadata endpoint or an internal service into a schema.
+ * Why reading the document or a `$ref` failed, or was refused: recorded by the resolvers and reported by
+ * `loadOpenApi` (json-schema-ref-parser replaces the message of errors that are not its own).
  */
-function httpRefPolicy(source: string) {
-  const origin = isUrl(source) ? new URL(source).origin : undefined;
-  return {
-    safeUrlResolver: false,
-    canRead(file: { url: string }) {
-      if (!isUrl(file.url)) return false;
-      const url = new URL(file.url);
-      return url.origin === origin || !isInternalHost(url.hostname);
-    },
+interface RefProblem {
+  url: string;
+  why: string;
+  refused?: boolean;
+}
+
+/** What the resolvers refuse, with a message that names the URL. */
+class RefRefusedError extends Error {
+  constructor(readonly refusal: RefProblem) {
+    super(`refused ${refusal.url}: ${refusal.why}`);
+  }
+}
+
+/** A connection `guardedLookup` refused. */
+class AddressRefusedError extends Error {}
+
+/** Why an address may not be reached, or undefined. Forbidden ranges never; private ones only on the spec's origin. */
+function addressRefusal(address: string, allowPrivate: boolean): string | undefined {
+  const kind = classifyAddress(address);
+  if (kind === 'forbidden') return 'a link-local, metadata or otherwise reserved address';
+  if (kind === 'private' && !allowPrivate) {
+    return "a private or loopback address (only the document's own origin may be one)";
+  }
+  return undefined;
+}
+
+/** A `lookup` for http(s).request that resolves the name and refuses the connection if any address is not allowed. */
+function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      for (const { address } of addresses) {
+        const why = addressRefusal(address, allowPrivate);
+        if (why) return callback(new AddressRefusedError(`${hostname} resolves to ${address}, ${why}`), '', 0);
+      }
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+      if (options.all) return (callback as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
+      callback(null, first.address, first.family);
+    });
   };
 }
 
+interface Fetched {
+  status: number;
+  location?: string;
+  body: Buffer;
+}
+
+/** One GET, no redirects followed, connecting only to addresses `guardedLookup` allows, bounded in time and size. */
+function getOnce(url: URL, allowPrivate: boolean, deadline: number): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    let settled = false;
+    const finish = (error: Error | undefined, result?: Fetched) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        request.destroy();
+        reject(error);
+      } else resolve(result!);
+    };
+    const request = send(
+      url,
+      {
+        method: 'GET',
+        agent: false,
+        lookup: guardedLookup(allowPrivate),
+        headers: { accept: 'application/json, application/yaml;q=0.9, */*;q=0.8' },
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          response.resume();
+          return finish(undefined, { status, location: response.headers.location, body: Buffer.alloc(0) });
+        }
+        if (status >= 400) {
+          response.resume();
+          return finish(new Error(`HTTP ${status} from ${url.href}`));
+        }
+        if (Number(response.headers['content-length']) > REF_MAX_BYTES) {
+          return finish(new Error(`${url.href} is larger than ${REF_MAX_BYTES / 1024 / 1024} MB`));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > REF_MAX_BYTES) finish(new Error(`${url.href} is larger than ${REF_MAX_BYTES / 1024 / 1024} MB`));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => finish(undefined, { status, body: Buffer.concat(chunks) }));
+        response.on('error', (error) => finish(error));
+        response.on('close', () => {
+          if (!response.complete) finish(new Error(`${url.href}: the connection closed before the end`));
+        });
+      },
+    );
+    const timer = setTimeout(
+      () => finish(new Error(`${url.href} did not answer within ${REF_TIMEOUT_MS / 1000} s`)),
+      Math.max(0, deadline - Date.now()),
+    );
+    request.on('error', (error) => finish(error));
+    request.end();
+  });
+}
+
+/**
+ * Reads the document or one of its `$ref`s over http(s). Every hop (redirects are followed here, at most 5) connects
+ * only to public addresses, checked when the name resolves (so names that resolve to loopback and redirects to
+ * internal hosts are refused too), except that the document's own origin may be private (operators import from their
+ * own servers); link-local, metadata and reserved addresses never.
+ */
+async function readHttpRef(ref: string, specOrigin: string | undefined): Promise<Buffer> {
+  const deadline = Date.now() + REF_TIMEOUT_MS;
+  let url = new URL(ref);
+  for (let hop = 0; ; hop++) {
+    const refused = (why: string) =>
+      new RefRefusedError({ url: ref, why: hop ? `it redirects to ${url.href}, and ${why}` : why });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refused(`${url.protocol} URLs are not read`);
+    const allowPrivate = url.origin === specOrigin;
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal)) {
+      const why = addressRefusal(literal, allowPrivate);
+      if (why) throw refused(`${literal} is ${why}`);
+    }
+    let fetched: Fetched;
+    try {
+      fetched = await getOnce(url, allowPrivate, deadline);
+    } catch (error) {
+      throw error instanceof AddressRefusedError ? refused(error.message) : error;
+    }
+    if (fetched.location === undefined) {
+      if (fetched.status >= 300) throw new Error(`HTTP ${fetched.status} from ${url.href} without a Location`);
+      return fetched.body;
+    }
+    if (hop >= REF_MAX_REDIRECTS) throw new Error(`${ref}: more than ${REF_MAX_REDIRECTS} redirects`);
+    url = new URL(fetched.location, url);
+  }
+}
+
+/** json-schema-ref-parser's own test for a file path (no `scheme://`, or `file://`). */
+const isFileRef = (url: string) => {
+  const protocol = /^(\w{2,}):\/\//i.exec(url)?.[1]?.toLowerCase();
+  return protocol === undefined || protocol === 'file';
+};
+
+/** The file a file `$ref` names (json-schema-ref-parser passes absolute paths, URI-encoded, or `file://` URLs). */
+const refPath = (url: string) => fileURLToPath(/^file:/i.test(url) ? url : new URL(url, 'file:///'));
+
+/**
+ * The resolvers a document is read with (json-schema-ref-parser's `resolve` option), and what they refused:
+ * - read from a URL: http(s) only (`readHttpRef`); a `file:` `$ref` is refused (a remote document must not read
+ *   the operator's files into tool descriptions);
+ * - read from a file: files inside the document's own directory (symlinks and `..` resolved first), and http(s)
+ *   `$ref`s to public hosts.
+ */
+function refResolvers(source: string) {
+  const refusals: RefProblem[] = [];
+  const refuse = (refusal: RefProblem): never => {
+    refusals.push({ ...refusal, refused: true });
+    throw new RefRefusedError(refusal);
+  };
+  const failed = (url: string, error: unknown): never => {
+    refusals.push({ url, why: messageOf(error) });
+    throw error;
+  };
+  const specOrigin = isUrl(source) ? new URL(source).origin : undefined;
+  const specPath = isUrl(source) ? undefined : resolvePath(source);
+  let root: Promise<string> | undefined;
+  const http = {
+    order: 200,
+    canRead: (file: { url: string }) => /^https?:\/\//i.test(file.url),
+    async read(file: { url: string }) {
+      try {
+        return await readHttpRef(file.url, specOrigin);
+      } catch (error) {
+        if (error instanceof RefRefusedError) refuse(error.refusal);
+        return failed(file.url, error);
+      }
+    },
+  };
+  const file = {
+    order: 100,
+    canRead: (file: { url: string }) => isFileRef(file.url),
+    async read(file: { url: string }) {
+      if (!specPath) return refuse({ url: file.url, why: 'a document read from a URL may not read local files' });
+      let directory: string;
+      let real: string;
+      try {
+        const path = refPath(file.url);
+        if (path === specPath) return await readFile(path);
+        root ??= realpath(dirname(specPath));
+        directory = await root;
+        real = await realpath(path);
+      } catch (error) {
+        return failed(file.url, error);
+      }
+      if (real !== directory && !real.startsWith(`${directory}${sep}`)) {
+        return refuse({
+          url: file.url,
+          why: `only files inside the document's own directory (${directory}) are read, and this is ${real}`,
+        });
+      }
+      return readFile(real).catch((error: unknown) => failed(file.url, error));
+    },
+  };
+  return { resolve: { file, http, external: true }, refusals };
+}
+
+/** The error for a document or `$ref` that could not be read, or was refused, if one was. */
+function refProblemError(source: string, refusals: RefProblem[], cause: unknown): AdminError | undefined {
+  const refusal = refusals.find((candidate) => candidate.refused) ?? refusals[0];
+  if (!refusal) return undefined;
+  const root =
+    refusal.url === source ||
+    (!isUrl(source) && isFileRef(refusal.url) && safePath(refusal.url) === resolvePath(source));
+  const what = root
+    ? refusal.refused
+      ? 'refused: '
+      : ''
+    : `$ref ${JSON.stringify(refusal.url)}${refusal.refused ? ' refused' : ''}: `;
+  return new AdminError('INVALID_SPEC', `Cannot read the OpenAPI document ${source}: ${what}${refusal.why}`, { cause });
+}
+
+const safePath = (url: string) => {
+  try {
+    return refPath(url);
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * Reads an OpenAPI 3.x document from a file or an http(s) URL, validates it against the OpenAPI schema and resolves
- * every `$ref` (local, other files, URLs). Circular references stay circular objects (`openApiToTools` cuts them).
+ * every `$ref` (local, other files in its directory, URLs; see `refResolvers`). Circular references stay circular
+ * objects (`openApiToTools` cuts them).
  */
 export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
   const parser = new SwaggerParser();
+  const { resolve, refusals } = refResolvers(source);
   let parsed: Json;
   try {
-    parsed = (await parser.parse(source, { resolve: { http: httpRefPolicy(source) } } as never)) as unknown as Json;
+    parsed = (await parser.parse(source, { resolve } as never)) as unknown as Json;
   } catch (error) {
-    throw new AdminError('INVALID_SPEC', `Cannot read the OpenAPI document ${source}: ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw (
+      refProblemError(source, refusals, error) ??
+      new AdminError('INVALID_SPEC', `Cannot read the OpenAPI document ${source}: ${messageOf(error)}`, {
+        cause: error,
+      })
+    );
   }
   if (typeof parsed.swagger === 'string') {
     throw new AdminError(
@@ -114,17 +322,17 @@ export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
     const document = (await new SwaggerParser().validate(
       source,
       parsed as never,
-      {
-        dereference: { circular: true },
-        resolve: { http: httpRefPolicy(source) },
-      } as never,
+      { dereference: { circular: true }, resolve } as never,
     )) as unknown as OpenApiDocument;
     if (isUrl(source)) restorePorts(document, new URL(source));
     return { document, source, ...(isUrl(source) ? { specUrl: source } : {}) };
   } catch (error) {
-    throw new AdminError('INVALID_SPEC', `${source} is not a valid OpenAPI document: ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw (
+      refProblemError(source, refusals, error) ??
+      new AdminError('INVALID_SPEC', `${source} is not a valid OpenAPI document: ${messageOf(error)}`, {
+        cause: error,
+      })
+    );
   }
 }
 
@@ -263,14 +471,21 @@ export function openApiToTools(document: OpenApiDocument, options: OpenApiImport
       warnings.push('the document declares security schemes but no --secret was given: the tools send no credentials');
       securityWarned = true;
     }
-    const input = inputOf(operation, auth, warnings);
+    let input: InputMapping | undefined;
+    try {
+      input = inputOf(operation, auth, warnings, new SchemaBudget());
+    } catch (error) {
+      if (!(error instanceof SchemaTooLargeError)) throw error;
+      warnings.push(`${where}: skipped (its input schema is ${error.message})`);
+      continue;
+    }
     if (!input) continue;
     const description = describe(operation);
     const summary = text(operation.op.summary);
     const http: HttpToolSpec = {
       ...(summary ? { title: bound(summary, 200) } : {}),
       inputSchema: input.schema,
-      ...(options.outputSchemas ? outputSchemaOf(operation.op) : {}),
+      ...(options.outputSchemas ? outputSchemaOf(operation.op, where, warnings) : {}),
       annotations: annotationsFor(operation.method as HttpMethod),
       request: {
         method: operation.method as HttpMethod,
@@ -288,7 +503,15 @@ export function openApiToTools(document: OpenApiDocument, options: OpenApiImport
       warnings.push(`${where}: skipped (${issue?.path.join('.')}: ${issue?.message})`);
       continue;
     }
-    tools.push({ name: operation.name, description, http: parsed.data });
+    const imported = { name: operation.name, description, http: parsed.data };
+    const bytes = Buffer.byteLength(JSON.stringify(imported));
+    if (bytes > MAX_TOOL_BYTES) {
+      warnings.push(
+        `${where}: skipped (its manifest would be ${Math.ceil(bytes / 1024)} KB; at most ${MAX_TOOL_BYTES / 1024} KB is stored per tool)`,
+      );
+      continue;
+    }
+    tools.push(imported);
   }
   return { importedFrom, tools, allNames, warnings };
 }
@@ -459,7 +682,12 @@ interface InputMapping {
 }
 
 /** The tool's input schema and argument mapping, or undefined (with a warning) when the operation cannot be called. */
-function inputOf(operation: Operation, auth: HttpAuth | undefined, warnings: string[]): InputMapping | undefined {
+function inputOf(
+  operation: Operation,
+  auth: HttpAuth | undefined,
+  warnings: string[],
+  budget: SchemaBudget,
+): InputMapping | undefined {
   const where = `${operation.method} ${operation.path}`;
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
@@ -487,7 +715,7 @@ function inputOf(operation: Operation, auth: HttpAuth | undefined, warnings: str
     if (location === 'query' && wire === authQuery) continue;
     if (location !== 'path' && location !== 'query' && location !== 'header') continue;
     const name = argumentName(wire, location, properties);
-    const schema = parameterSchema(parameter);
+    const schema = parameterSchema(parameter, budget);
     properties[name] = schema;
     if (parameter.required === true || location === 'path') required.push(name);
     mapping[name] = { in: location, ...(name !== wire ? { name: wire } : {}) };
@@ -512,7 +740,7 @@ function inputOf(operation: Operation, auth: HttpAuth | undefined, warnings: str
       if (mediaType.toLowerCase() !== 'application/json') headers = { 'Content-Type': mediaType };
       const media = content[mediaType];
       const raw = isObject(media) && isObject(media.schema) ? media.schema : {};
-      const schema = cleanSchema(raw, 'input');
+      const schema = cleanSchema(raw, 'input', [], budget);
       if (typeof schema.description !== 'string' && text(body.description)) schema.description = text(body.description);
       const flat = flattenable(schema);
       const collides =
@@ -552,17 +780,19 @@ function argumentName(wire: string, location: string, taken: Record<string, unkn
   return name;
 }
 
-function parameterSchema(parameter: Json): Json {
+function parameterSchema(parameter: Json, budget: SchemaBudget): Json {
   let raw: Json = isObject(parameter.schema) ? parameter.schema : {};
   if (!isObject(parameter.schema) && isObject(parameter.content)) {
     const first = Object.values(parameter.content)[0];
     if (isObject(first) && isObject(first.schema)) raw = first.schema;
   }
-  const schema = cleanSchema(raw, 'input');
+  const schema = cleanSchema(raw, 'input', [], budget);
   if (typeof parameter.description === 'string' && parameter.description.trim()) {
     schema.description = parameter.description.trim();
   }
-  if (parameter.example !== undefined && schema.examples === undefined) schema.examples = [parameter.example];
+  if (parameter.example !== undefined && schema.examples === undefined) {
+    schema.examples = [cloneJson(parameter.example, budget)];
+  }
   if (parameter.deprecated === true) schema.deprecated = true;
   return schema;
 }
@@ -586,7 +816,7 @@ function flattenable(schema: Json): { properties: Record<string, unknown>; requi
   return { properties, required: [...new Set(required)] };
 }
 
-function outputSchemaOf(op: Json): { outputSchema?: Json } {
+function outputSchemaOf(op: Json, where: string, warnings: string[]): { outputSchema?: Json } {
   const responses = isObject(op.responses) ? op.responses : {};
   const status = Object.keys(responses)
     .filter((code) => /^2(\d\d|XX)$/i.test(code))
@@ -595,7 +825,14 @@ function outputSchemaOf(op: Json): { outputSchema?: Json } {
   if (!isObject(response) || !isObject(response.content)) return {};
   const media = Object.entries(response.content).find(([type]) => /^application\/([^;]*\+)?json\b/i.test(type))?.[1];
   if (!isObject(media) || !isObject(media.schema)) return {};
-  const schema = cleanSchema(media.schema, 'output');
+  let schema: Json;
+  try {
+    schema = cleanSchema(media.schema, 'output', [], new SchemaBudget());
+  } catch (error) {
+    if (!(error instanceof SchemaTooLargeError)) throw error;
+    warnings.push(`${where}: outputSchema left out (it is ${error.message})`);
+    return {};
+  }
   if (schema.type === undefined && flattenable(schema)) schema.type = 'object';
   if (schema.type !== 'object') return {};
   return { outputSchema: schema };
@@ -683,10 +920,48 @@ const SCHEMA_VALUES = new Set(['additionalProperties', 'contains', 'propertyName
 export const RECURSIVE_SCHEMA_NOTE = 'Recursive: the same shape as an enclosing value (not expanded further).';
 
 /**
- * An OpenAPI schema object (3.0 or 3.1), dereferenced, as a plain JSON Schema: a fresh, JSON-serializable tree.
- * For input, `readOnly` properties are dropped (the server sets them); for output, `writeOnly` ones.
+ * The most nodes (schemas and values inside them) one tool's input, or output, schema may have once its `$ref`s are
+ * expanded: a document that reuses one schema ten times at each of six levels expands to a million.
  */
-export function cleanSchema(schema: unknown, direction: 'input' | 'output', ancestors: unknown[] = []): Json {
+export const MAX_SCHEMA_NODES = 20_000;
+
+/** The most one tool's manifest (name, description, `http`) may be as JSON: well below DynamoDB's 400 KB item limit. */
+export const MAX_TOOL_BYTES = 256 * 1024;
+
+/** What `cleanSchema` may still expand for one schema; throws `SchemaTooLargeError` past it. */
+export class SchemaBudget {
+  constructor(private left = MAX_SCHEMA_NODES) {}
+  spend(): void {
+    if (--this.left < 0)
+      throw new SchemaTooLargeError(`larger than ${MAX_SCHEMA_NODES} nodes once its $refs are expanded`);
+  }
+}
+
+class SchemaTooLargeError extends Error {}
+
+/** A JSON value from the document as a fresh tree (values that contain themselves become null), within the budget. */
+function cloneJson(value: unknown, budget: SchemaBudget, ancestors: unknown[] = []): unknown {
+  budget.spend();
+  if (typeof value !== 'object' || value === null) return value;
+  if (ancestors.includes(value)) return null;
+  const path = [...ancestors, value];
+  if (Array.isArray(value)) return value.map((item) => cloneJson(item, budget, path));
+  if (!isObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneJson(item, budget, path)]));
+}
+
+/**
+ * An OpenAPI schema object (3.0 or 3.1), dereferenced, as a plain JSON Schema: a fresh, JSON-serializable tree.
+ * For input, `readOnly` properties are dropped (the server sets them); for output, `writeOnly` ones. Past `budget`
+ * (`MAX_SCHEMA_NODES` by default) it throws: shared subtrees are expanded where they are used.
+ */
+export function cleanSchema(
+  schema: unknown,
+  direction: 'input' | 'output',
+  ancestors: unknown[] = [],
+  budget: SchemaBudget = new SchemaBudget(),
+): Json {
+  budget.spend();
   if (schema === true || !isObject(schema)) return {};
   if (ancestors.includes(schema)) return { description: RECURSIVE_SCHEMA_NOTE };
   const path = [...ancestors, schema];
@@ -699,25 +974,25 @@ export function cleanSchema(schema: unknown, direction: 'input' | 'output', ance
       out[key] = Object.fromEntries(
         Object.entries(value)
           .filter(([name, property]) => !(isObject(property) && property[hidden] === true && dropped.add(name)))
-          .map(([name, property]) => [name, cleanSchema(property, direction, path)]),
+          .map(([name, property]) => [name, cleanSchema(property, direction, path, budget)]),
       );
     } else if (SCHEMA_LISTS.has(key) && Array.isArray(value)) {
-      out[key] = value.map((member) => cleanSchema(member, direction, path));
+      out[key] = value.map((member) => cleanSchema(member, direction, path, budget));
     } else if (SCHEMA_VALUES.has(key)) {
-      out[key] = typeof value === 'boolean' ? value : cleanSchema(value, direction, path);
+      out[key] = typeof value === 'boolean' ? value : cleanSchema(value, direction, path, budget);
     } else if (key === 'items') {
       out[key] = Array.isArray(value)
-        ? value.map((member) => cleanSchema(member, direction, path))
+        ? value.map((member) => cleanSchema(member, direction, path, budget))
         : typeof value === 'boolean'
           ? value
-          : cleanSchema(value, direction, path);
+          : cleanSchema(value, direction, path, budget);
     } else if (key === 'format') {
       if (typeof value === 'string' && KNOWN_FORMATS.has(value)) out[key] = value;
     } else if (key === 'exclusiveMaximum' || key === 'exclusiveMinimum') {
       // OpenAPI 3.0 (draft 4): a boolean beside maximum/minimum; JSON Schema since draft 6: the bound itself.
       if (typeof value === 'number') out[key] = value;
     } else {
-      out[key] = structuredClone(value);
+      out[key] = cloneJson(value, budget);
     }
   }
   for (const [flag, bound] of [
@@ -729,7 +1004,7 @@ export function cleanSchema(schema: unknown, direction: 'input' | 'output', ance
       delete out[bound];
     }
   }
-  if (schema.example !== undefined && out.examples === undefined) out.examples = [structuredClone(schema.example)];
+  if (schema.example !== undefined && out.examples === undefined) out.examples = [cloneJson(schema.example, budget)];
   if (schema.nullable === true) makeNullable(out);
   if (dropped.size && Array.isArray(out.required)) {
     const kept = (out.required as unknown[]).filter((name) => !dropped.has(String(name)));

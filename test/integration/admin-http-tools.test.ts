@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { toolModules } from '../../functions/tools/index.generated.js';
@@ -328,5 +330,149 @@ describe('admin: HTTP tools and OpenAPI imports (dynalite)', () => {
       );
       assert.equal((await getToolManifest(store, 'calculate')).source, 'code');
     });
+  });
+});
+
+/** A loopback HTTP server answering `routes` (404 otherwise), and the paths it was asked for. */
+async function serve(routes: Record<string, RequestListener>) {
+  const hits: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    const route = routes[req.url ?? ''];
+    if (route) route(req, res);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const json =
+  (body: unknown): RequestListener =>
+  (_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const redirect =
+  (location: () => string): RequestListener =>
+  (_req, res) =>
+    res.writeHead(302, { location: location() }).end();
+
+/** A document with one operation whose 200 response is `responseRef`, and whose summary is `summary`. */
+const refDocument = (responseRef: string, summary: unknown = 'Get x') => ({
+  openapi: '3.0.3',
+  info: { title: 'Refs', version: '1' },
+  servers: [{ url: '/api' }],
+  paths: { '/x': { get: { operationId: 'x', summary, responses: { 200: { $ref: responseRef } } } } },
+});
+
+describe('import-openapi: what a document read from a URL may pull in', () => {
+  const OK = { ok: { description: 'Fine' } };
+  let other: Awaited<ReturnType<typeof serve>>;
+  before(async () => {
+    other = await serve({ '/ok.json': json(OK) }); // another origin: loopback, so private
+  });
+  after(() => other.close());
+
+  /** Serves `document` at /spec.json on a fresh loopback origin (plus `routes`) and loads it from there. */
+  async function loadServed(document: (origin: string) => unknown, routes: Record<string, RequestListener> = {}) {
+    let origin = '';
+    const spec = await serve({ ...routes, '/spec.json': (req, res) => json(document(origin))(req, res) });
+    origin = spec.origin;
+    try {
+      return await loadOpenApi(`${origin}/spec.json`);
+    } finally {
+      await spec.close();
+    }
+  }
+
+  it('reads $refs on the document’s own origin, also through redirects that stay on it', async () => {
+    const routes = { '/parts/ok.json': json(OK), '/moved': redirect(() => '/parts/ok.json') };
+    for (const ref of ['/parts/ok.json#/ok', '/moved#/ok']) {
+      const { document } = await loadServed(() => refDocument(ref), routes);
+      const operation = document.paths?.['/x']?.get as { responses: Record<string, unknown> } | undefined;
+      assert.deepEqual(operation?.responses['200'], { description: 'Fine' });
+    }
+  });
+
+  it('never reads a local file, not even into a description', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-remote-'));
+    const secret = join(dir, 'fake-credentials');
+    writeFileSync(secret, 'aws_secret_access_key=hunter2');
+    try {
+      await assert.rejects(
+        loadServed(() => refDocument('/parts/ok.json#/ok', { $ref: `file://${secret}` }), {
+          '/parts/ok.json': json(OK),
+        }),
+        (error: unknown) => {
+          adminError(
+            'INVALID_SPEC',
+            /\$ref "file:\/\/\/.*fake-credentials" refused: a document read from a URL may not read local files/,
+          )(error);
+          assert.doesNotMatch((error as Error).message, /hunter2/);
+          return true;
+        },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a $ref to another private origin, by address or by a name that resolves to one', async () => {
+    const port = new URL(other.origin).port;
+    for (const target of [`${other.origin}/ok.json#/ok`, `http://localhost:${port}/ok.json#/ok`]) {
+      await assert.rejects(
+        loadServed(() => refDocument(target)),
+        adminError(
+          'INVALID_SPEC',
+          /\$ref "http:\/\/(127\.0\.0\.1|localhost):\d+\/ok\.json" refused: (127\.0\.0\.1 is|localhost resolves to \S+,) a private or loopback address/,
+        ),
+      );
+    }
+    assert.deepEqual(other.hits, [], 'nothing was sent to the other origin');
+  });
+
+  it('refuses a redirect from the document’s origin to another private origin or to the metadata address', async () => {
+    const routes = {
+      '/to-other': redirect(() => `${other.origin}/ok.json`),
+      '/to-metadata': redirect(() => 'http://169.254.169.254/latest/meta-data/iam/security-credentials/'),
+      '/hop': redirect(() => '/to-other'),
+    };
+    const cases: [string, RegExp][] = [
+      ['/to-other#/ok', /redirects to http:\/\/127\.0\.0\.1:\d+\/ok\.json, and 127\.0\.0\.1 is a private or loopback/],
+      ['/hop#/ok', /redirects to http:\/\/127\.0\.0\.1:\d+\/ok\.json, and 127\.0\.0\.1 is a private or loopback/],
+      [
+        '/to-metadata#/ok',
+        /redirects to http:\/\/169\.254\.169\.254\/.*, and 169\.254\.169\.254 is a link-local, metadata/,
+      ],
+    ];
+    for (const [ref, message] of cases) {
+      await assert.rejects(
+        loadServed(() => refDocument(ref), routes),
+        (error: unknown) => {
+          adminError('INVALID_SPEC', /\$ref "http:\/\/127\.0\.0\.1:\d+\/(to-other|hop|to-metadata)" refused: /)(error);
+          assert.match((error as Error).message, message);
+          return true;
+        },
+      );
+    }
+    assert.deepEqual(other.hits, [], 'nothing was sent to the other origin');
+  });
+
+  it('stops after 5 redirects and at 10 MB', async () => {
+    const routes: Record<string, RequestListener> = {
+      '/huge.json': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(Buffer.alloc(11 * 1024 * 1024, 0x20));
+      },
+    };
+    for (let i = 0; i < 6; i++) routes[`/loop${i}`] = redirect(() => `/loop${i + 1}`);
+    routes['/loop6'] = json(OK);
+    await assert.rejects(
+      loadServed(() => refDocument('/huge.json#/ok'), routes),
+      adminError('INVALID_SPEC', /\$ref "http:\/\/127\.0\.0\.1:\d+\/huge\.json": .*larger than 10 MB/),
+    );
+    await assert.rejects(
+      loadServed(() => refDocument('/loop0#/ok'), routes),
+      adminError('INVALID_SPEC', /more than 5 redirects/),
+    );
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import formatsModule from 'ajv-formats';
@@ -11,6 +11,8 @@ import { checkHttpTool } from '../../shared/admin/http-tools.js';
 import {
   type ImportedTool,
   loadOpenApi,
+  MAX_SCHEMA_NODES,
+  MAX_TOOL_BYTES,
   type OpenApiImportOptions,
   openApiToTools,
   RECURSIVE_SCHEMA_NOTE,
@@ -324,7 +326,184 @@ describe('OpenAPI import: other documents', () => {
     }
   });
 
+  describe('file $refs: only inside the document’s own directory', () => {
+    let base: string;
+    let specDir: string;
+
+    /** A document whose one operation takes its summary from `summaryRef`. */
+    const writeSpec = (summaryRef: string) => {
+      const file = join(specDir, 'spec.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          openapi: '3.0.3',
+          info: { title: 'Files', version: '1' },
+          servers: [{ url: 'https://api.example.com' }],
+          paths: {
+            '/x': {
+              get: {
+                operationId: 'x',
+                summary: { $ref: summaryRef },
+                responses: { 200: { $ref: './parts/responses.json#/ok' } },
+              },
+            },
+          },
+        }),
+      );
+      return file;
+    };
+
+    before(() => {
+      base = mkdtempSync(join(tmpdir(), 'openapi-files-'));
+      specDir = join(base, 'spec');
+      mkdirSync(join(specDir, 'parts'), { recursive: true });
+      writeFileSync(join(specDir, 'parts', 'responses.json'), JSON.stringify({ ok: { description: 'Fine' } }));
+      writeFileSync(join(specDir, 'parts', 'summary.txt'), 'Get the x');
+      writeFileSync(join(base, 'fake-credentials'), 'aws_secret_access_key=hunter2');
+      symlinkSync(join(base, 'fake-credentials'), join(specDir, 'parts', 'link.txt'));
+    });
+    after(() => rmSync(base, { recursive: true, force: true }));
+
+    it('reads $refs to files beside the document and under it', async () => {
+      const { document } = await loadOpenApi(writeSpec('./parts/summary.txt'));
+      assert.match(openApiToTools(document).tools[0]!.description, /^Get the x/);
+    });
+
+    for (const [label, ref] of [
+      ['a path with ..', '../fake-credentials'],
+      ['an absolute file: URL', 'FILE_URL'],
+      ['a symlink inside the directory to a file outside it', './parts/link.txt'],
+    ] as const) {
+      it(`refuses ${label}, naming the $ref`, async () => {
+        const target = ref === 'FILE_URL' ? `file://${join(base, 'fake-credentials')}` : ref;
+        await assert.rejects(loadOpenApi(writeSpec(target)), (error: unknown) => {
+          adminError(
+            'INVALID_SPEC',
+            /\$ref ".*(fake-credentials|link\.txt)" refused: only files inside the document's own directory/,
+          )(error);
+          assert.doesNotMatch((error as Error).message, /hunter2/);
+          return true;
+        });
+      });
+    }
+  });
+
   it('refuses a document that is not valid OpenAPI, saying where', async () => {
     await assert.rejects(loadOpenApi(fixture('does-not-exist.yaml')), adminError('INVALID_SPEC', /Cannot read/));
+  });
+});
+
+describe('OpenAPI import: size bounds', () => {
+  /** Six levels of schemas, each with ten properties that all $ref the next level: 10^6 nodes once expanded. */
+  function exponentialDocument(): Record<string, unknown> {
+    const schemas: Record<string, unknown> = { L6: { type: 'string' } };
+    for (let level = 5; level >= 0; level--) {
+      const properties: Record<string, unknown> = {};
+      for (let i = 0; i < 10; i++) properties[`p${i}`] = { $ref: `#/components/schemas/L${level + 1}` };
+      schemas[`L${level}`] = { type: 'object', properties };
+    }
+    return {
+      openapi: '3.0.3',
+      info: { title: 'Bomb', version: '1' },
+      servers: [{ url: 'https://api.example.com' }],
+      paths: {
+        '/bomb': {
+          post: {
+            operationId: 'bomb',
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/L0' } } },
+            },
+            responses: {
+              200: {
+                description: 'ok',
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/L0' } } },
+              },
+            },
+          },
+        },
+        '/fine': {
+          get: {
+            operationId: 'fine',
+            parameters: [{ name: 'q', in: 'query', schema: { $ref: '#/components/schemas/L5' } }],
+            responses: {
+              200: {
+                description: 'ok',
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/L4' } } },
+              },
+            },
+          },
+        },
+      },
+      components: { schemas },
+    };
+  }
+
+  async function load(document: Record<string, unknown>) {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-size-'));
+    try {
+      const file = join(dir, 'spec.json');
+      writeFileSync(file, JSON.stringify(document));
+      return (await loadOpenApi(file)).document;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('skips, with a warning naming it, an operation whose shared $refs expand past the node budget', async () => {
+    const document = await load(exponentialDocument());
+    const started = Date.now();
+    const { tools, warnings, allNames } = openApiToTools(document, { outputSchemas: true });
+    assert.ok(Date.now() - started < 2000, 'the budget stops the expansion early');
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['fine'],
+    );
+    assert.deepEqual(allNames, ['bomb', 'fine']);
+    assert.ok(
+      warnings.some((w) => w.startsWith('POST /bomb: skipped') && w.includes(`larger than ${MAX_SCHEMA_NODES} nodes`)),
+      warnings.join('\n'),
+    );
+    assert.ok(tool(tools, 'fine').http.outputSchema, 'a schema within the budget is kept whole');
+    for (const t of tools) assert.ok(Buffer.byteLength(JSON.stringify(t)) <= MAX_TOOL_BYTES);
+  });
+
+  it('leaves out only the output schema when that is what is too large', async () => {
+    const document = exponentialDocument();
+    const bomb = (document.paths as Record<string, Record<string, Record<string, unknown>>>)['/bomb']!.post!;
+    bomb.requestBody = { content: { 'application/json': { schema: { $ref: '#/components/schemas/L4' } } } };
+    const { tools, warnings } = openApiToTools(await load(document), { outputSchemas: true });
+    assert.equal(tool(tools, 'bomb').http.outputSchema, undefined);
+    assert.ok(
+      warnings.some((w) => w.startsWith('POST /bomb: outputSchema left out')),
+      warnings.join('\n'),
+    );
+  });
+
+  it('skips, with a warning, an operation whose manifest would not fit well within a DynamoDB item', async () => {
+    const document = await load({
+      openapi: '3.0.3',
+      info: { title: 'Wordy', version: '1' },
+      servers: [{ url: 'https://api.example.com' }],
+      paths: {
+        '/wordy': {
+          get: {
+            operationId: 'wordy',
+            parameters: [{ name: 'q', in: 'query', schema: { type: 'string', description: 'x'.repeat(300_000) } }],
+            responses: { 200: { description: 'ok' } },
+          },
+        },
+        '/short': { get: { operationId: 'short', responses: { 200: { description: 'ok' } } } },
+      },
+    });
+    const { tools, warnings } = openApiToTools(document);
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['short'],
+    );
+    assert.ok(
+      warnings.some((w) => /^GET \/wordy: skipped \(its manifest would be \d+ KB; at most 256 KB/.test(w)),
+      warnings.join('\n'),
+    );
   });
 });

@@ -230,6 +230,23 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
     assert.match(missing.stderr, /No tool named "weather_forecast_http"/);
   });
 
+  it('marks no HTTP tool in tools list as set by policy, and prints the footnote only beside a mark', async () => {
+    const { cli } = await registry();
+    writeFileSync(join(workDir, 'weather.yaml'), WEATHER_YAML);
+    assert.equal((await cli(['tools', 'add-http', 'weather.yaml'])).code, 0);
+    const listed = await cli(['tools', 'list']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const row = listed.stdout.split('\n').find((line) => line.startsWith('weather_forecast_http '));
+    assert.match(row ?? '', /weather:read +30\/min/);
+    assert.doesNotMatch(row ?? '', /\*/);
+    assert.doesNotMatch(listed.stdout, /set by policy/);
+
+    assert.equal((await cli(['tools', 'update', 'calculate', '--scopes', 'math'])).code, 0);
+    const marked = await cli(['tools', 'list']);
+    assert.match(marked.stdout, /\ncalculate +\S+ +math\* /);
+    assert.match(marked.stdout, /\* set by policy \(`tools update`\), not by the tool's code/);
+  });
+
   it('refuses to remove a code tool or to add an invalid file, saying why (exit 1)', async () => {
     const { cli } = await registry();
     const code = await cli(['tools', 'remove', 'calculate']);

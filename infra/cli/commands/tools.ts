@@ -56,7 +56,7 @@ const toolsList: Command = {
   synopsis: '[--json]',
   description:
     "Lists the tools in the registry with their effective policy: the manifest's overrides joined with the code's\n" +
-    'defaults. `*` marks a value set by policy rather than by the code.',
+    "defaults. `*` marks a code tool's value set by policy rather than by its code (an HTTP tool has no code).",
   options: {},
   examples: ['mcp-cluster tools list', 'mcp-cluster tools list --stack McpCluster-dev --json'],
   async run(ctx) {
@@ -69,21 +69,23 @@ const toolsList: Command = {
     if (tools.length === 0) {
       return ctx.print(`No tools in the registry of ${target.label} (the deploy, or npm start, registers them).`);
     }
-    const mark = (overridden: boolean) => (overridden ? '*' : '');
+    // Only a code tool has code defaults for policy to override: an HTTP tool's manifest is all it has.
+    const marked = (tool: ToolSummary, overridden: boolean) => overridden && tool.source === 'code';
+    const mark = (tool: ToolSummary, overridden: boolean) => (marked(tool, overridden) ? '*' : '');
     ctx.print(
       table(
         ['NAME', 'ENABLED', 'SCOPES', 'RATE LIMIT', 'VERSION', 'DESCRIPTION'],
         tools.map((tool) => [
           tool.name,
           tool.enabled ? 'yes' : 'no',
-          `${tool.scopes.join(',') || '(none)'}${mark(tool.scopesOverridden)}`,
+          `${tool.scopes.join(',') || '(none)'}${mark(tool, tool.scopesOverridden)}`,
           tool.rateLimit ? formatRateLimit(tool.rateLimit) : '-',
           String(tool.version),
-          `${truncate(tool.description ?? '-', 60)}${mark(tool.descriptionOverridden)}`,
+          `${truncate(tool.description ?? '-', 60)}${mark(tool, tool.descriptionOverridden)}`,
         ]),
       ),
     );
-    if (tools.some((tool) => tool.scopesOverridden || tool.descriptionOverridden)) {
+    if (tools.some((tool) => marked(tool, tool.scopesOverridden) || marked(tool, tool.descriptionOverridden))) {
       ctx.print("\n* set by policy (`tools update`), not by the tool's code");
     }
   },

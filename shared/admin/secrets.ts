@@ -1,5 +1,6 @@
 import {
   CreateSecretCommand,
+  DescribeSecretCommand,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
@@ -75,6 +76,23 @@ export async function putSecret(target: SecretsTarget, name: string, value: stri
         { cause: error },
       );
     }
+    throw error;
+  }
+}
+
+/**
+ * Whether `<prefix><name>` holds a value tools can read: `stored`, `missing` (no such secret, or one without a current
+ * value) or `deleting` (scheduled for deletion). Reads the secret's metadata only (DescribeSecret), never its value.
+ */
+export async function secretState(target: SecretsTarget, name: string): Promise<'stored' | 'missing' | 'deleting'> {
+  const id = secretId(target.prefix, name);
+  try {
+    const described = await target.client.send(new DescribeSecretCommand({ SecretId: id }));
+    if (described.DeletedDate) return 'deleting';
+    const stages = Object.values(described.VersionIdsToStages ?? {});
+    return stages.some((list) => list.includes('AWSCURRENT')) ? 'stored' : 'missing';
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return 'missing';
     throw error;
   }
 }

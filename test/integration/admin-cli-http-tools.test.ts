@@ -3,12 +3,13 @@
  * dynalite named with --registry-table, as an operator would type them.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { toolModules } from '../../functions/tools/index.generated.js';
 import { runCli } from '../../infra/cli/cli.js';
 import { readManifests } from '../../shared/admin/http-tools.js';
@@ -53,6 +54,7 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
       AWS_CONFIG_FILE: join(workDir, 'no-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-credentials'),
       AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoDbEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.secretsManagerEndpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
   });
@@ -228,6 +230,54 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
     const missing = await cli(['tools', 'show', 'weather_forecast_http']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No tool named "weather_forecast_http"/);
+  });
+
+  it('says to store the secret a tool authenticates with only while it is not stored, never printing its value', async () => {
+    const { cli } = await registry();
+    const prefix = `mcp-cluster/cli-http-${Date.now()}/`;
+    writeFileSync(join(workDir, 'weather.yaml'), WEATHER_YAML);
+    const before = await cli(['tools', 'add-http', 'weather.yaml', '--secrets-prefix', prefix]);
+    assert.equal(before.code, 0, before.stderr);
+    assert.match(
+      before.stdout,
+      /secret weather-api, which is not stored yet: store it with "mcp-cluster secrets put weather-api"/,
+    );
+    const imported = await cli([
+      'import-openapi',
+      SHOP,
+      '--prefix',
+      'shop_',
+      '--secret',
+      'shop-api',
+      '--secrets-prefix',
+      prefix,
+    ]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /The tools authenticate with the secret shop-api, which is not stored yet/);
+
+    for (const name of ['weather-api', 'shop-api']) {
+      await aws.secretsManager.send(
+        new CreateSecretCommand({ Name: `${prefix}${name}`, SecretString: 'sk-live-4242' }),
+      );
+    }
+    const after = await cli(['tools', 'add-http', 'weather.yaml', '--secrets-prefix', prefix]);
+    assert.equal(after.code, 0, after.stderr);
+    assert.match(after.stdout, /It authenticates with the secret weather-api, which is stored\./);
+    assert.doesNotMatch(after.stdout, /secrets put/);
+    writeFileSync(join(workDir, 'shop-v2.json'), readFileSync(SHOP, 'utf8').replace(/"summary": "/, '"summary": "v2 '));
+    const reimported = await cli([
+      'import-openapi',
+      'shop-v2.json',
+      '--prefix',
+      'shop_',
+      '--secret',
+      'shop-api',
+      '--secrets-prefix',
+      prefix,
+    ]);
+    assert.equal(reimported.code, 0, reimported.stderr);
+    assert.match(reimported.stdout, /The tools authenticate with the secret shop-api, which is stored\./);
+    assert.doesNotMatch(`${after.stdout}${after.stderr}${reimported.stdout}${reimported.stderr}`, /sk-live-4242/);
   });
 
   it('marks no HTTP tool in tools list as set by policy, and prints the footnote only beside a mark', async () => {

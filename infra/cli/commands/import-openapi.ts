@@ -3,6 +3,7 @@ import { applyImport, conflictError, type ImportPlan, planImport } from '../../.
 import { loadOpenApi, openApiToTools } from '../../../shared/admin/openapi-import.js';
 import { type Command, splitList, stringOption, UsageError } from '../args.js';
 import { table } from '../format.js';
+import { secretNote } from './secrets.js';
 import { codeTools, TTL_NOTE } from './tools.js';
 
 const importOpenApi: Command = {
@@ -104,8 +105,8 @@ const importOpenApi: Command = {
     if (dryRun) return ctx.print('Dry run: nothing was written.');
     const counts = `${plan.add.length} added, ${plan.change.length} changed, ${plan.remove.length} removed, ${plan.unchanged.length} unchanged`;
     ctx.print(`Imported ${plan.importedFrom}: ${counts}.`);
-    if (secret && (plan.add.length || plan.change.length)) {
-      ctx.print(`The tools authenticate with the secret ${secret}: store it with "mcp-cluster secrets put ${secret}".`);
+    if (secret && [...plan.add, ...plan.change.map(({ tool }) => tool)].some((tool) => tool.http.auth)) {
+      ctx.print(await secretNote(target, secret, 'The tools authenticate'));
     }
     ctx.print(TTL_NOTE);
   },

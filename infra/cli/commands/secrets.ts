@@ -1,6 +1,32 @@
-import { putSecret, secretId } from '../../../shared/admin/secrets.js';
+import { putSecret, secretId, secretState } from '../../../shared/admin/secrets.js';
 import type { Command } from '../args.js';
 import { readSecretValue } from '../stdin.js';
+import type { Target } from '../target.js';
+
+/**
+ * What to tell an operator about the secret tools authenticate with (`subject`: "It authenticates", "The tools
+ * authenticate"): to store it when it is not stored, that it is when it is. When the target names no secrets prefix or
+ * the secret's metadata cannot be read (no secretsmanager:DescribeSecret), the hint is given as a condition.
+ */
+export async function secretNote(target: Target, name: string, subject: string): Promise<string> {
+  const put = `"mcp-cluster secrets put ${name}"`;
+  let state: Awaited<ReturnType<typeof secretState>> | undefined;
+  try {
+    state = await secretState(target.secrets(), name);
+  } catch {
+    state = undefined;
+  }
+  switch (state) {
+    case 'stored':
+      return `${subject} with the secret ${name}, which is stored.`;
+    case 'missing':
+      return `${subject} with the secret ${name}, which is not stored yet: store it with ${put}.`;
+    case 'deleting':
+      return `${subject} with the secret ${name}, which is scheduled for deletion: restore it first (aws secretsmanager restore-secret).`;
+    default:
+      return `${subject} with the secret ${name}: store it with ${put} if it is not stored yet.`;
+  }
+}
 
 const secretsPut: Command = {
   name: 'secrets put',

@@ -15,6 +15,7 @@ import { formatRateLimit, type ToolManifest } from '../../../shared/registry/tab
 import { type Command, type CommandContext, splitList, stringOption, UsageError } from '../args.js';
 import { fields, table, truncate } from '../format.js';
 import { parseRateLimitFlag } from './keys.js';
+import { secretNote } from './secrets.js';
 
 /**
  * The code's tools in this checkout, for defaults a manifest lacks (manifests written by a sync carry the deployed
@@ -262,8 +263,7 @@ const toolsAddHttp: Command = {
         `version ${manifest.version}) on ${target.label}.`,
     );
     const secret = manifest.http?.auth?.secret;
-    if (secret)
-      ctx.print(`It authenticates with the secret ${secret}: store it with "mcp-cluster secrets put ${secret}".`);
+    if (secret) ctx.print(await secretNote(target, secret, 'It authenticates'));
     ctx.print(TTL_NOTE);
   },
 };

@@ -365,7 +365,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 export interface OpenApiImportOptions {
   /** Prepended to every tool name (`shop_`). */
   prefix?: string;
-  /** Only these operations (by `operationId`, or the `method_path` name of one without). */
+  /** Only these operations (by `operationId`, or the `method_path` name of one without; its method in any case). */
   include?: readonly string[];
   /** A secret name: requests authenticate as the document's security schemes say, with this secret's value. */
   secret?: string;
@@ -443,8 +443,15 @@ export function openApiToTools(document: OpenApiDocument, options: OpenApiImport
   const allNames = operations.map((operation) => operation.name);
   let selected = operations;
   if (options.include) {
-    const wanted = new Set(options.include);
     const known = new Set(operations.flatMap((operation) => [operation.id, operation.name]));
+    // `GET_orders_orderId` names `get_orders_orderId`: the method part of a method_path name in any case.
+    const wanted = new Set(
+      options.include.map((id) => {
+        if (known.has(id)) return id;
+        const lowered = id.replace(/^([A-Za-z]+)_/, (method: string) => method.toLowerCase());
+        return known.has(lowered) ? lowered : id;
+      }),
+    );
     const unknown = [...wanted].filter((id) => !known.has(id));
     if (unknown.length) {
       throw new AdminError(

@@ -97,6 +97,17 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
     assert.match(usage.stdout, /--dry-run/);
   });
 
+  it("shows every option of import-openapi in its usage line, and --include's method_path names as they are made", async () => {
+    const { cli } = await registry();
+    const help = (await cli(['import-openapi', '--help'])).stdout;
+    const usageLine = help.split('\n\n')[0] ?? '';
+    const options = (help.split('Options:\n')[1] ?? '').split('\n\n')[0] ?? '';
+    const flags = [...options.matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]!);
+    assert.ok(flags.length >= 9, options);
+    for (const flag of [...flags, '--json']) assert.ok(usageLine.includes(`[${flag}`), `${flag} in ${usageLine}`);
+    assert.match(help, /--include OP,OP +only these operations \(operationId, or method_path without one, e\.g\. get_/);
+  });
+
   it('prints the plan and writes nothing with --dry-run, then imports, then finds nothing to change', async () => {
     const { store, cli } = await registry();
     const dry = await cli(['import-openapi', SHOP, '--prefix', 'shop_', '--secret', 'shop-api', '--dry-run']);

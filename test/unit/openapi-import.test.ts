@@ -242,6 +242,18 @@ describe('OpenAPI import: a multi-operation 3.0 spec with $refs', () => {
     );
   });
 
+  it('takes the method of a method_path name in --include in any case', async () => {
+    const { tools } = await importShop({ include: ['DELETE_orders_orderId', 'getOrder'] });
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['getOrder', 'delete_orders_orderId'],
+    );
+    await assert.rejects(
+      importShop({ include: ['getorder'] }),
+      adminError('INVALID_INPUT', /Unknown operation getorder/),
+    );
+  });
+
   it('refuses an --include of operations the document does not have, listing the ones it has', async () => {
     await assert.rejects(
       importShop({ include: ['getPetById', 'feedPet'] }),

@@ -10,7 +10,8 @@ const importOpenApi: Command = {
   name: 'import-openapi',
   summary: 'make HTTP tools from an OpenAPI 3.x document (one per operation)',
   synopsis:
-    'SPEC [--include OP,OP] [--prefix NAME_] [--scopes A,B] [--secret NAME] [--base-url URL] [--prune] [--dry-run]',
+    'SPEC [--include OP,OP] [--prefix NAME_] [--scopes A,B] [--secret NAME] [--base-url URL] [--source ID]\n' +
+    '                                  [--output-schema] [--prune] [--dry-run] [--json]',
   description:
     'Reads an OpenAPI 3.0 or 3.1 document (JSON or YAML, a file or an http(s) URL), resolves its $refs and makes\n' +
     'one HTTP tool per operation: the name from operationId, the description from summary and description, the\n' +
@@ -24,7 +25,7 @@ const importOpenApi: Command = {
     include: {
       type: 'string',
       value: 'OP,OP',
-      help: 'only these operations (operationId, or METHOD_path without one)',
+      help: 'only these operations (operationId, or method_path without one, e.g. get_orders_orderId)',
     },
     prefix: { type: 'string', value: 'NAME_', help: 'prepended to every tool name, e.g. shop_' },
     scopes: {

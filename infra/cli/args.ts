@@ -1,19 +1,30 @@
 import type { Redactor } from '../../shared/logging/redactor.js';
 import type { Target } from './target.js';
 
-/** Bad usage: the message and the usage of the command it is about are printed, and the exit code is 2. */
+/**
+ * Bad usage, exit code 2. A command line of the wrong shape (an unknown flag, a missing argument, flags that do not go
+ * together) prints the message and the command's usage; a value the command refuses (`showUsage: false`: a time or a
+ * file it cannot read, an operation the document lacks) prints the message and a pointer to `--help`, so the one
+ * line that matters is not buried under the options.
+ */
 export class UsageError extends Error {
   readonly code = 'USAGE';
+  readonly showUsage: boolean;
 
   constructor(
     message: string,
     /** The command (`keys create`) whose usage to print; the overview when absent. */
     readonly command?: string,
+    options: { showUsage?: boolean } = {},
   ) {
     super(message);
     this.name = 'UsageError';
+    this.showUsage = options.showUsage ?? true;
   }
 }
+
+/** Bad usage about a value, not the command line's shape: the message and a pointer to the command's `--help`. */
+export const valueError = (message: string, command: string) => new UsageError(message, command, { showUsage: false });
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

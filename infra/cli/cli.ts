@@ -1,6 +1,7 @@
 /**
  * `mcp-cluster <group> <command> [options]`: the admin CLI. Exit codes: 0 done, 1 the operation failed, 2 bad usage
- * (the message and the command's usage are printed). No stack traces unless `--debug`.
+ * (the message, and the command's usage or, for a value it refuses, a pointer to its --help). No stack traces unless
+ * `--debug`.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { AdminError } from '../../shared/admin/admin-error.js';
@@ -18,6 +19,7 @@ import {
   stringOption,
   TARGET_OPTIONS,
   UsageError,
+  valueError,
 } from './args.js';
 import { auditCommands } from './commands/audit.js';
 import { importCommands } from './commands/import-openapi.js';
@@ -175,8 +177,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       await command.run(context);
     } catch (error) {
       // A value the data layer refuses (a bad agent id, scope or name) is bad usage of this command.
-      if (error instanceof AdminError && error.code === 'INVALID_INPUT')
-        throw new UsageError(error.message, command.name);
+      if (error instanceof AdminError && error.code === 'INVALID_INPUT') throw valueError(error.message, command.name);
       throw error;
     }
     return EXIT_OK;
@@ -197,6 +198,10 @@ async function report(
   const write = (text: string) => io.stderr.write(redactor.redact(text));
   if (error instanceof UsageError) {
     const command = COMMANDS.find((candidate) => candidate.name === error.command);
+    if (command && !error.showUsage) {
+      write(`mcp-cluster: ${error.message}\nRun "mcp-cluster ${command.name} --help" for the options.\n`);
+      return EXIT_USAGE;
+    }
     write(`mcp-cluster: ${error.message}\n\n`);
     write(command ? commandUsage(command) : overviewUsage(COMMANDS, error.command));
     return EXIT_USAGE;

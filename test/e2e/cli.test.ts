@@ -322,6 +322,7 @@ describe('the admin CLI against a running local cluster', () => {
     const badTime = await cli(['audit', 'query', '--since', 'last week']);
     assert.equal(badTime.code, 2);
     assert.match(badTime.stderr, /--since: "last week" is not a time/);
+    assert.match(badTime.stderr, /\nRun "mcp-cluster audit query --help" for the options\.\n$/);
 
     const unknownKey = await cli(['keys', 'revoke', 'key_0000000000000000']);
     assert.equal(unknownKey.code, 1);

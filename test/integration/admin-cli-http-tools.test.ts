@@ -145,6 +145,40 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
     assert.match(unknown.stderr, /Unknown operation feedPet; the document has: listPets, createPet/);
   });
 
+  it('answers a value it refuses with the message and a pointer to --help, not 40 lines of options (exit 2)', async () => {
+    const { cli } = await registry();
+    const relative = join(workDir, 'relative.json');
+    writeFileSync(
+      relative,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'Relative', version: '1' },
+        servers: [{ url: '/api' }],
+        paths: { '/x': { get: { operationId: 'x', responses: { 200: { description: 'ok' } } } } },
+      }),
+    );
+    const cases: [string[], RegExp, string][] = [
+      [
+        ['import-openapi', SHOP, '--include', 'bogusOp'],
+        /Unknown operation bogusOp; the document has: /,
+        'import-openapi',
+      ],
+      [['import-openapi', relative], /The server URL "\/api" is not absolute .*give --base-url/, 'import-openapi'],
+      [['import-openapi', SHOP, '--base-url', 'api.example.com'], /--base-url needs an absolute/, 'import-openapi'],
+      [['tools', 'add-http', 'missing.yaml'], /cannot read missing\.yaml: ENOENT/, 'tools add-http'],
+    ];
+    for (const [args, message, command] of cases) {
+      const run = await cli(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.ok(run.stderr.endsWith(`\nRun "mcp-cluster ${command} --help" for the options.\n`), run.stderr);
+      assert.doesNotMatch(run.stderr, /Usage:|Options:/);
+    }
+    const shape = await cli(['import-openapi', SHOP, '--colour', 'red']);
+    assert.equal(shape.code, 2);
+    assert.match(shape.stderr, /unknown option --colour\n\nUsage: mcp-cluster import-openapi SPEC/);
+  });
+
   it('refuses Swagger 2.0 and a conflict with a code tool, exit 1, writing nothing', async () => {
     const { store, cli } = await registry();
     const swagger = await cli(['import-openapi', SWAGGER]);

@@ -174,15 +174,8 @@ describe('admin CLI (in-process)', () => {
         [['keys'], /"keys" needs a command/],
         [['frobnicate'], /unknown command "frobnicate"/],
         [[], /no command given/],
-        [['keys', 'create', '--agent', 'a', '--scopes', 'b', '--expires', 'soon'], /--expires: "soon" is not a time/],
-        [
-          ['keys', 'create', '--agent', 'a', '--scopes', 'b', '--rate-limit', 'lots'],
-          /--rate-limit: Invalid rate limit/,
-        ],
         [['tools', 'update', 'calculate'], /nothing to update/],
         [['tools', 'update', 'calculate', '--description', 'x', '--reset-description'], /not both/],
-        [['audit', 'query', '--limit', 'ten'], /--limit "ten" is not a positive whole number/],
-        [['audit', 'query', '--since', '1h', '--until', '2h'], /must be before --until/],
         [['secrets', 'put', 'weather-api', 'the-value'], /read from stdin, never from an argument/],
         [['keys', 'list', '--stack', STACK, '--registry-table', 't'], /--stack reads the table names/],
         [['keys', 'list', '--region', 'eu-west-1'], /--region applies to a deployed target/],
@@ -193,6 +186,31 @@ describe('admin CLI (in-process)', () => {
         assert.match(run.stderr, message);
         assert.match(run.stderr, /Usage: mcp-cluster/);
         assert.doesNotMatch(run.stderr, /\n\s+at /, 'a stack trace');
+        assert.equal(run.stdout, '');
+      }
+    });
+
+    it("exits 2 with the message and a pointer to the command's --help, not its usage, for a value it refuses", async () => {
+      const cases: [string[], RegExp, string][] = [
+        [
+          ['keys', 'create', '--agent', 'a', '--scopes', 'b', '--expires', 'soon'],
+          /--expires: "soon" is not a time/,
+          'keys create',
+        ],
+        [
+          ['keys', 'create', '--agent', 'a', '--scopes', 'b', '--rate-limit', 'lots'],
+          /--rate-limit: Invalid rate limit/,
+          'keys create',
+        ],
+        [['audit', 'query', '--limit', 'ten'], /--limit "ten" is not a positive whole number/, 'audit query'],
+        [['audit', 'query', '--since', '1h', '--until', '2h'], /must be before --until/, 'audit query'],
+      ];
+      for (const [args, message, command] of cases) {
+        const run = await cli(args);
+        assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, message);
+        assert.ok(run.stderr.endsWith(`\nRun "mcp-cluster ${command} --help" for the options.\n`), run.stderr);
+        assert.equal(run.stderr.split('\n').length, 3, run.stderr);
         assert.equal(run.stdout, '');
       }
     });
@@ -353,7 +371,8 @@ describe('admin CLI (in-process)', () => {
       const badAgent = await cli(['keys', 'create', '--agent', 'bad agent', '--scopes', 'a', ...registry]);
       assert.equal(badAgent.code, 2);
       assert.match(badAgent.stderr, /Invalid agent id "bad agent"/);
-      assert.match(badAgent.stderr, /Usage: mcp-cluster keys create/);
+      assert.match(badAgent.stderr, /Run "mcp-cluster keys create --help" for the options\./);
+      assert.doesNotMatch(badAgent.stderr, /Usage:/);
       const badScope = await cli(['keys', 'create', '--agent', 'ok', '--scopes', 'a,"b"', ...registry]);
       assert.equal(badScope.code, 2);
       assert.match(badScope.stderr, /Invalid scope/);

@@ -1,6 +1,6 @@
 import { searchAudit } from '../../../shared/admin/audit.js';
 import type { AuditRecord } from '../../../shared/audit/audit.js';
-import { type Command, stringOption, UsageError } from '../args.js';
+import { type Command, stringOption, valueError } from '../args.js';
 import { formatTime, table } from '../format.js';
 import { parseTime, TIME_HELP } from '../time.js';
 
@@ -55,16 +55,16 @@ const auditQuery: Command = {
       try {
         return parseTime(stringOption(values, flag) ?? fallback, { now, direction: 'past' }).toISOString();
       } catch (error) {
-        throw new UsageError(`--${flag}: ${(error as Error).message}`, this.name);
+        throw valueError(`--${flag}: ${(error as Error).message}`, this.name);
       }
     };
     const since = time('since', DEFAULT_SINCE);
     const until = time('until', 'now');
-    if (since >= until) throw new UsageError(`--since (${since}) must be before --until (${until})`, this.name);
+    if (since >= until) throw valueError(`--since (${since}) must be before --until (${until})`, this.name);
     const limitText = stringOption(values, 'limit') ?? String(DEFAULT_LIMIT);
     const limit = Number(limitText);
     if (!/^\d+$/.test(limitText) || !Number.isSafeInteger(limit) || limit < 1) {
-      throw new UsageError(`--limit "${limitText}" is not a positive whole number`, this.name);
+      throw valueError(`--limit "${limitText}" is not a positive whole number`, this.name);
     }
     const agentId = stringOption(values, 'agent');
     const tool = stringOption(values, 'tool');

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { applyImport, conflictError, type ImportPlan, planImport } from '../../../shared/admin/http-tools.js';
 import { loadOpenApi, openApiToTools } from '../../../shared/admin/openapi-import.js';
-import { type Command, splitList, stringOption, UsageError } from '../args.js';
+import { type Command, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { table } from '../format.js';
 import { secretNote } from './secrets.js';
 import { codeTools, TTL_NOTE } from './tools.js';
@@ -70,7 +70,7 @@ const importOpenApi: Command = {
     const scopes = list('scopes');
     const baseUrl = stringOption(values, 'base-url');
     if (baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(baseUrl)) {
-      throw new UsageError('--base-url needs an absolute http(s) URL', this.name);
+      throw valueError('--base-url needs an absolute http(s) URL', this.name);
     }
     const dryRun = values['dry-run'] === true;
 

@@ -1,6 +1,6 @@
 import { type ApiKeySummary, issueApiKey, listApiKeys, revokeApiKey } from '../../../shared/admin/api-keys.js';
 import { formatRateLimit, parseRateLimit, type RateLimit } from '../../../shared/registry/table.js';
-import { type Command, requiredOption, splitList, stringOption, UsageError } from '../args.js';
+import { type Command, requiredOption, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { fields, formatTime, table } from '../format.js';
 import { parseTime, TIME_HELP } from '../time.js';
 
@@ -8,7 +8,7 @@ export function parseRateLimitFlag(text: string, command: string): RateLimit {
   try {
     return parseRateLimit(text);
   } catch (error) {
-    throw new UsageError(`--rate-limit: ${(error as Error).message}`, command);
+    throw valueError(`--rate-limit: ${(error as Error).message}`, command);
   }
 }
 
@@ -43,10 +43,10 @@ const keysCreate: Command = {
       try {
         expiresAt = parseTime(expires, { now, direction: 'future' });
       } catch (error) {
-        throw new UsageError(`--expires: ${(error as Error).message}`, this.name);
+        throw valueError(`--expires: ${(error as Error).message}`, this.name);
       }
       if (expiresAt.getTime() <= now.getTime()) {
-        throw new UsageError(`--expires: ${expiresAt.toISOString()} is not in the future`, this.name);
+        throw valueError(`--expires: ${expiresAt.toISOString()} is not in the future`, this.name);
       }
     }
     const rateLimitText = stringOption(values, 'rate-limit');

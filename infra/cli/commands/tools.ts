@@ -12,7 +12,7 @@ import {
   updatePolicy,
 } from '../../../shared/admin/tools.js';
 import { formatRateLimit, type ToolManifest } from '../../../shared/registry/table.js';
-import { type Command, type CommandContext, splitList, stringOption, UsageError } from '../args.js';
+import { type Command, type CommandContext, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { fields, table, truncate } from '../format.js';
 import { parseRateLimitFlag } from './keys.js';
 import { secretNote } from './secrets.js';
@@ -246,7 +246,7 @@ const toolsAddHttp: Command = {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new UsageError(
+      throw valueError(
         `cannot read ${ctx.positionals[0]}: ${(error as NodeJS.ErrnoException).code ?? error}`,
         this.name,
       );

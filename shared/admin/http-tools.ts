@@ -89,7 +89,7 @@ export function parseHttpToolFile(text: string, fileName = 'the file'): HttpTool
   } catch (error) {
     throw new AdminError(
       'INVALID_MANIFEST',
-      `${fileName} is not valid ${/\.json$/i.test(fileName) ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+      `${fileName} is not valid ${/\.json$/i.test(fileName) ? 'JSON' : 'YAML'}: ${syntaxProblem(error, text)}`,
       { cause: error },
     );
   }
@@ -134,6 +134,19 @@ export function parseHttpToolFile(text: string, fileName = 'the file'): HttpTool
     ...(enabled !== undefined ? { enabled } : {}),
   };
 }
+
+/**
+ * A parser's complaint in one sentence, and the line it is about: the YAML parser's message ends with `:` before a
+ * code frame, which is replaced by the line itself.
+ */
+function syntaxProblem(error: unknown, text: string): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/[\s:.]+$/, '');
+  const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+  const source = line === undefined ? undefined : text.split(/\r?\n/)[line - 1]?.trimEnd();
+  return source ? `${message}.\n  line ${line}: ${truncate(source, 120)}` : `${message}.`;
+}
+
+const truncate = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
 
 function invalid(fileName: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): AdminError {
   const lines = issues.slice(0, 5).map((issue) => {

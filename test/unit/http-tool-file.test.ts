@@ -85,6 +85,19 @@ describe('tool files for tools add-http', () => {
     assert.throws(() => parseHttpToolFile('{ "name": ', 'w.json'), refused(/not valid JSON/));
   });
 
+  it('says where a YAML or JSON file does not parse, ending with the line rather than a dangling colon', () => {
+    assert.throws(
+      () => parseHttpToolFile('name: [weather, forecast\ndescription: x\n', 'w.yaml'),
+      (error: Error) => {
+        refused(/^w\.yaml is not valid YAML: Flow sequence .* at line 2, column 1\.\n {2}line 2: description: x$/)(
+          error,
+        );
+        return true;
+      },
+    );
+    assert.throws(() => parseHttpToolFile('{ "name": ', 'w.json'), refused(/^w\.json is not valid JSON: .*[^:]$/));
+  });
+
   it('refuses a broken input schema with the validator’s reason', () => {
     const tool = parseHttpToolFile(WEATHER_YAML.replace('type: string,', 'type: text,'), 'w.yaml');
     assert.throws(() => checkHttpTool(tool), refused(/inputSchema: not a valid JSON Schema/));

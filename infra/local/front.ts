@@ -20,89 +20,125 @@ export interface WorkerPoolOptions {
   onLog?: (line: string, worker: number) => void;
 }
 
-interface Pending {
-  resolve(result: APIGatewayProxyResult): void;
-  timer: NodeJS.Timeout;
+interface Invocation {
+  id: number;
+  event: APIGatewayProxyEvent;
+  resolve(answer: { result: APIGatewayProxyResult; worker: number }): void;
+  /** API Gateway's own limit on the whole request, queueing included. */
+  gatewayTimer: NodeJS.Timeout;
 }
 
 interface Slot {
   index: number;
   child?: ChildProcess;
-  ready?: Promise<void>;
-  pending: Map<number, Pending>;
+  /** Set once the worker has loaded the handler and said so. */
+  ready: boolean;
+  /** The one invocation this worker is running, as a Lambda execution environment runs one at a time. */
+  current?: { invocation: Invocation; timer: NodeJS.Timeout };
 }
 
-/** Worker processes that each play one Lambda instance; invocations are spread round-robin. */
+/**
+ * Worker processes that each play one Lambda execution environment: a worker runs one invocation at a time (Lambda
+ * never hands an environment a second event before the first returns), so concurrency is the number of workers.
+ * Invocations wait in arrival order for the next free worker; free workers take them in turn, so consecutive requests
+ * land on different workers. An invocation that outlives the timeout is answered 504 and its worker replaced, as
+ * Lambda discards an environment whose invocation timed out.
+ */
 export class WorkerPool {
   readonly #options: WorkerPoolOptions;
   readonly #slots: Slot[];
+  readonly #queue: Invocation[] = [];
   #next = 0;
   #sequence = 0;
   #stopping = false;
   #env: NodeJS.ProcessEnv = {};
-  #markStarted!: () => void;
-  /** Requests that arrive before the workers are spawned wait for this. */
-  readonly #started = new Promise<void>((resolve) => {
-    this.#markStarted = resolve;
-  });
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
-    this.#slots = Array.from({ length: options.size }, (_, index) => ({ index, pending: new Map() }));
+    this.#slots = Array.from({ length: options.size }, (_, index) => ({ index, ready: false }));
   }
 
-  /** Starts the workers with the function's environment. */
+  /** Starts the workers with the function's environment; resolves once every worker has loaded the handler. */
   async start(env: NodeJS.ProcessEnv): Promise<void> {
     this.#env = env;
-    const spawned = this.#slots.map((slot) => this.#spawn(slot));
-    this.#markStarted();
-    await Promise.all(spawned);
+    await Promise.all(this.#slots.map((slot) => this.#spawn(slot)));
   }
 
   get pids(): number[] {
     return this.#slots.map((slot) => slot.child?.pid ?? 0);
   }
 
-  /** Sends one event to the next worker; resolves with its proxy result and the worker's number. */
-  async invoke(event: APIGatewayProxyEvent): Promise<{ result: APIGatewayProxyResult; worker: number }> {
-    await this.#started;
-    const slot = this.#slots[this.#next++ % this.#slots.length]!;
-    await slot.ready;
-    const id = ++this.#sequence;
-    const result = await new Promise<APIGatewayProxyResult>((resolve) => {
-      const timer = setTimeout(() => {
-        slot.pending.delete(id);
-        resolve(gatewayError(504, 'Endpoint request timed out'));
-      }, this.#options.timeoutMs + 1_000);
-      slot.pending.set(id, { resolve, timer });
-      // A worker that is gone (stopping, crashed) cannot take the event: answer as API Gateway does, 502.
-      const failed = () => {
-        const pending = slot.pending.get(id);
-        if (!pending) return;
-        clearTimeout(pending.timer);
-        slot.pending.delete(id);
-        pending.resolve(gatewayError(502, 'Internal server error'));
+  /** Invocations waiting for a free worker. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Runs one event on the next free worker; resolves with its proxy result and the worker's number. */
+  invoke(event: APIGatewayProxyEvent): Promise<{ result: APIGatewayProxyResult; worker: number }> {
+    return new Promise((resolve) => {
+      const invocation: Invocation = {
+        id: ++this.#sequence,
+        event,
+        resolve,
+        gatewayTimer: setTimeout(() => {
+          // Still waiting for a worker when API Gateway would have given up: answer as it does.
+          const queuedAt = this.#queue.indexOf(invocation);
+          if (queuedAt >= 0) this.#queue.splice(queuedAt, 1);
+          resolve({ result: gatewayError(504, 'Endpoint request timed out'), worker: -1 });
+        }, this.#options.timeoutMs + 1_000),
       };
-      if (!slot.child?.connected) return failed();
-      slot.child.send({ id, event, timeoutMs: this.#options.timeoutMs }, (error) => error && failed());
+      this.#queue.push(invocation);
+      this.#dispatch();
     });
-    return { result, worker: slot.index };
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    await Promise.all(
-      this.#slots.map(
-        (slot) =>
-          new Promise<void>((resolve) => {
-            const child = slot.child;
-            if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-          }),
-      ),
-    );
+    for (const invocation of this.#queue.splice(0)) this.#answer(invocation, gatewayError(502, 'Internal server error'), -1);
+    await Promise.all(this.#slots.map((slot) => killed(slot.child)));
+  }
+
+  /** Hands queued invocations to free workers, taking the workers in turn from the one after the last used. */
+  #dispatch(): void {
+    const size = this.#slots.length;
+    while (this.#queue.length > 0) {
+      let slot: Slot | undefined;
+      for (let i = 0; i < size && !slot; i++) {
+        const candidate = this.#slots[(this.#next + i) % size]!;
+        if (candidate.ready && !candidate.current) slot = candidate;
+      }
+      if (!slot) return;
+      this.#next = (slot.index + 1) % size;
+      this.#run(slot, this.#queue.shift()!);
+    }
+  }
+
+  #run(slot: Slot, invocation: Invocation): void {
+    const timer = setTimeout(() => {
+      // Lambda's "Task timed out": the caller gets API Gateway's 504 and the environment is not reused.
+      this.#finish(slot, gatewayError(504, 'Endpoint request timed out'));
+      slot.child?.kill('SIGKILL');
+    }, this.#options.timeoutMs);
+    slot.current = { invocation, timer };
+    slot.child!.send({ id: invocation.id, event: invocation.event, timeoutMs: this.#options.timeoutMs }, (error) => {
+      // A worker that is gone (stopping, crashed) cannot take the event: answer as API Gateway does, 502.
+      if (error && slot.current?.invocation === invocation) this.#finish(slot, gatewayError(502, 'Internal server error'));
+    });
+  }
+
+  /** Ends the slot's current invocation with `result` and frees the worker for the next one. */
+  #finish(slot: Slot, result: APIGatewayProxyResult): void {
+    const current = slot.current;
+    if (!current) return;
+    clearTimeout(current.timer);
+    slot.current = undefined;
+    this.#answer(current.invocation, result, slot.index);
+    this.#dispatch();
+  }
+
+  #answer(invocation: Invocation, result: APIGatewayProxyResult, worker: number): void {
+    clearTimeout(invocation.gatewayTimer);
+    invocation.resolve({ result, worker });
   }
 
   #spawn(slot: Slot): Promise<void> {
@@ -112,6 +148,7 @@ export class WorkerPool {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     slot.child = child;
+    slot.ready = false;
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';
       stream?.setEncoding('utf8');
@@ -125,37 +162,43 @@ export class WorkerPool {
         }
       });
     }
-    slot.ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (message: { ready?: boolean; id?: number; result?: APIGatewayProxyResult }) => {
-        if (message.ready) return resolve();
-        const pending = message.id === undefined ? undefined : slot.pending.get(message.id);
-        if (pending && message.result) {
-          clearTimeout(pending.timer);
-          slot.pending.delete(message.id!);
-          pending.resolve(message.result);
+    return new Promise<void>((resolve, reject) => {
+      child.on('message', (message: { ready?: boolean; id?: number; result?: APIGatewayProxyResult }) => {
+        if (message.ready) {
+          slot.ready = true;
+          resolve();
+          this.#dispatch();
+        } else if (message.result && message.id === slot.current?.invocation.id) {
+          this.#finish(slot, message.result);
         }
-      };
-      child.on('message', onMessage);
+      });
       // Sends to a worker that just exited fail through their callback; the channel's error needs no more.
       child.on('error', () => undefined);
       child.once('exit', (code, signal) => {
+        if (slot.child !== child) return;
+        slot.ready = false;
         reject(new Error(`worker ${slot.index} exited during start (code ${code}, signal ${signal})`));
-        for (const [id, pending] of slot.pending) {
-          clearTimeout(pending.timer);
-          pending.resolve(gatewayError(502, 'Internal server error'));
-          slot.pending.delete(id);
-        }
-        if (!this.#stopping) {
-          this.#options.onLog?.(
-            JSON.stringify({ level: 'warn', message: 'worker exited; restarting', code, signal }),
-            slot.index,
-          );
-          void this.#spawn(slot).catch(() => undefined);
-        }
+        // Lambda answers an invocation whose environment died with a 502 from API Gateway.
+        this.#finish(slot, gatewayError(502, 'Internal server error'));
+        if (this.#stopping) return;
+        this.#options.onLog?.(
+          JSON.stringify({ level: 'warn', message: 'worker exited; restarting', code, signal }),
+          slot.index,
+        );
+        void this.#spawn(slot).catch(() => undefined);
       });
     });
-    return slot.ready;
   }
+}
+
+/** Stops a worker: SIGTERM, then SIGKILL if it has not exited after 3 s. */
+function killed(child: ChildProcess | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+  });
 }
 
 function gatewayError(statusCode: number, message: string): APIGatewayProxyResult {

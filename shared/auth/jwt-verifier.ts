@@ -1,34 +1,8 @@
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { AuthError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
+import type { JwtVerifier, JwtVerifierOptions } from './jwt.js';
 import type { Principal } from './principal.js';
-
-export interface JwtVerifierOptions {
-  /** The issuer (`iss`) tokens must carry. */
-  issuer: string;
-  /** JWKS URL; by default discovered from the issuer's metadata. */
-  jwksUri?: string;
-  /** The audience tokens must name: this resource (RFC 8707). */
-  audience: string;
-  /** Accepted algorithms: asymmetric only, so a public key can never be used as an HMAC secret. */
-  algorithms: readonly string[];
-  /** Claim that names the tenant. */
-  tenantClaim: string;
-  logger: Logger;
-  /** Leeway for `exp`/`nbf`, in seconds. */
-  clockToleranceSeconds?: number;
-  fetch?: typeof fetch;
-}
-
-export interface JwtVerifier {
-  verify(token: string): Promise<Principal>;
-}
-
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-export function looksLikeJwt(token: string): boolean {
-  return JWT_SHAPE.test(token);
-}
 
 /** Finds the JWKS URL in the issuer's OpenID Connect or OAuth 2.0 authorization server metadata. */
 async function discoverJwksUri(issuer: string, fetchImpl: typeof fetch): Promise<string> {
@@ -93,8 +67,11 @@ export function principalFromClaims(payload: JWTPayload, tenantClaim: string): P
   };
 }
 
-/** Verifies OAuth 2.1 bearer JWTs: signature (JWKS, cached), `iss`, `aud`, `exp`/`nbf`, asymmetric algorithms only. */
-export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+/**
+ * Verifies OAuth 2.1 bearer JWTs with jose: signature (JWKS, cached), `iss`, `aud`, `exp`/`nbf`, asymmetric
+ * algorithms only. Loaded by `createJwtVerifier` (./jwt.ts) with the first token.
+ */
+export function createJoseJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const fetchImpl = options.fetch ?? fetch;
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const keySet = () => {

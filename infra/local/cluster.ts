@@ -16,7 +16,7 @@ import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
 import { LocalAuditIngester } from './audit-ingester.js';
 import { startDemoUpstreams } from './demo-upstreams.js';
-import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from './dynamodb.js';
+import { ensureAuditTable, ensureRegistryTable, startDynamoDbProcess } from './dynamodb.js';
 import { startFront, WorkerPool } from './front.js';
 import { startSecretsManagerServer } from './secrets-manager-server.js';
 
@@ -65,6 +65,8 @@ export interface LocalCluster {
   secretsManager: SecretsManagerClient;
   sync: SyncResult;
   workerPids: number[];
+  /** The process that serves the local DynamoDB (dynalite runs on its own, as DynamoDB is a service of its own). */
+  dynamodbPid: number;
   /** Writes the audit lines received so far to the audit table (they are written every 50 ms anyway). */
   flushAudit(): Promise<void>;
   stop(): Promise<void>;
@@ -91,7 +93,8 @@ interface DevFile {
 
 /**
  * The deployed architecture on one machine: a front that plays API Gateway, worker processes that play Lambda
- * instances running the bundled handler, dynalite for DynamoDB, a Secrets Manager endpoint, and loopback stand-ins
+ * execution environments running the bundled handler, dynalite for DynamoDB (in a process of its own, so its work
+ * never stalls the front), a Secrets Manager endpoint, and loopback stand-ins
  * for the example tools' upstream APIs. State persists in `stateDir` across restarts.
  */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -107,7 +110,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const { toolModules } = await import('../../functions/tools/index.generated.js');
     const codeTools = loadCodeTools(toolModules);
 
-    const dynamo = await startDynamoDb({ path: join(stateDir, 'dynamodb') });
+    const dynamo = await startDynamoDbProcess({ path: join(stateDir, 'dynamodb') });
     stops.push(dynamo.close);
     const secretsServer = await startSecretsManagerServer({ file: join(stateDir, 'secrets.json') });
     stops.push(secretsServer.close);
@@ -202,6 +205,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       secretsManager,
       sync,
       workerPids: pool.pids,
+      dynamodbPid: dynamo.pid ?? process.pid,
       flushAudit: () => ingester.flush(),
       stop,
     };

@@ -1,5 +1,8 @@
+import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -11,6 +14,8 @@ import { AUDIT_BY_TOOL_INDEX } from '../../shared/audit/audit-table.js';
 
 export interface LocalDynamoDb {
   endpoint: string;
+  /** The process serving it, when it has one of its own (`startDynamoDbProcess`). */
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,44 @@ export async function startDynamoDb(
   return {
     endpoint: `http://${host}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const SERVER_FILE = join(dirname(fileURLToPath(import.meta.url)), 'dynamodb-server.ts');
+
+/**
+ * dynalite in a process of its own, as DynamoDB is a service of its own: its work (request validation, LevelDB) then
+ * never stalls the caller's event loop. The local cluster runs it so, beside the front and the workers. The process
+ * exits with its parent.
+ */
+export async function startDynamoDbProcess(options: { path?: string; host?: string } = {}): Promise<LocalDynamoDb> {
+  const host = options.host ?? '127.0.0.1';
+  const child = fork(SERVER_FILE, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, DYNAMODB_PATH: options.path ?? '', DYNAMODB_HOST: host },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4_000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port?: number }) =>
+      message.port ? resolve(message.port) : reject(new Error('dynalite did not report its port')),
+    );
+    child.once('exit', (code) => reject(new Error(`dynalite exited during start (code ${code}): ${stderr.trim()}`)));
+  });
+  return {
+    endpoint: `http://${host}:${port}`,
+    pid: child.pid,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        // Closing the channel asks it to close the server (LevelDB flushes) and exit.
+        child.disconnect();
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      }),
   };
 }
 

@@ -94,7 +94,8 @@ export class WorkerPool {
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    for (const invocation of this.#queue.splice(0)) this.#answer(invocation, gatewayError(502, 'Internal server error'), -1);
+    for (const invocation of this.#queue.splice(0))
+      this.#answer(invocation, gatewayError(502, 'Internal server error'), -1);
     await Promise.all(this.#slots.map((slot) => killed(slot.child)));
   }
 
@@ -122,7 +123,8 @@ export class WorkerPool {
     slot.current = { invocation, timer };
     slot.child!.send({ id: invocation.id, event: invocation.event, timeoutMs: this.#options.timeoutMs }, (error) => {
       // A worker that is gone (stopping, crashed) cannot take the event: answer as API Gateway does, 502.
-      if (error && slot.current?.invocation === invocation) this.#finish(slot, gatewayError(502, 'Internal server error'));
+      if (error && slot.current?.invocation === invocation)
+        this.#finish(slot, gatewayError(502, 'Internal server error'));
     });
   }
 

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { bundleFunctions } from '../infra/build/bundle.js';
+import { bundleFunctions, codeToolJsonSchemas } from '../infra/build/bundle.js';
 import { startLocalCluster } from '../infra/local/cluster.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from '../infra/local/dynamodb.js';
 import { startSecretsManagerServer } from '../infra/local/secrets-manager-server.js';
@@ -90,7 +90,10 @@ async function main(): Promise<void> {
     const real = await bundleFunctions({ outdir: join(work, 'functions'), minify });
     const realBundle = join(real.dirs.mcp, 'index.mjs');
     // Guard against drift: the bench's build of the real handler must be byte-identical in size to the product's.
-    const mirror = await bundleHandler('functions/mcp/handler.ts', join(work, 'mirror/index.mjs'), { minify });
+    const mirror = await bundleHandler('functions/mcp/handler.ts', join(work, 'mirror/index.mjs'), {
+      minify,
+      codeToolJsonSchemas: await codeToolJsonSchemas(),
+    });
     const buildInSync = mirror.bytes === real.bytes.mcp;
     if (!buildInSync) {
       log(

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { lambdaBuildOptions } from '../../infra/build/bundle.js';
+import type { ToolJsonSchemas } from '../../shared/tools/define-tool.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -26,9 +27,14 @@ const syntheticToolIndex: Plugin = {
 export async function bundleHandler(
   entry: string,
   outfile: string,
-  options: { minify: boolean; syntheticTools?: boolean; sdkAjv?: boolean },
+  options: {
+    minify: boolean;
+    syntheticTools?: boolean;
+    sdkAjv?: boolean;
+    codeToolJsonSchemas?: Readonly<Record<string, ToolJsonSchemas>>;
+  },
 ): Promise<{ file: string; bytes: number }> {
-  const product = lambdaBuildOptions({ minify: options.minify });
+  const product = lambdaBuildOptions({ minify: options.minify, codeToolJsonSchemas: options.codeToolJsonSchemas });
   await build({
     ...product,
     entryPoints: [join(ROOT, entry)],

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { deriveJsonSchemas, type ToolJsonSchemas } from '../../shared/tools/define-tool.js';
 import { writeToolIndex } from './tool-index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,7 +56,9 @@ const sdkAjvProviderStub: Plugin = {
  * ones, and code loaded only on demand (the AWS SDK's credential providers, Ajv for HTTP tools) goes into chunks
  * beside `index.mjs` that a cold start never reads (`splitting`).
  */
-export function lambdaBuildOptions(options: { minify?: boolean } = {}): BuildOptions {
+export function lambdaBuildOptions(
+  options: { minify?: boolean; codeToolJsonSchemas?: Readonly<Record<string, ToolJsonSchemas>> } = {},
+): BuildOptions {
   return {
     bundle: true,
     platform: 'node',
@@ -72,9 +75,27 @@ export function lambdaBuildOptions(options: { minify?: boolean } = {}): BuildOpt
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [zodEnglishOnly, sdkAjvProviderStub],
+    // The folder tools' JSON Schemas, derived once here instead of at every cold start (shared/tools/define-tool.ts).
+    ...(options.codeToolJsonSchemas
+      ? { define: { __MCP_CODE_TOOL_JSON_SCHEMAS__: JSON.stringify(options.codeToolJsonSchemas) } }
+      : {}),
     // Some dependencies still call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
+}
+
+/**
+ * The JSON Schemas of every tool in `functions/tools/`, by tool name, as `defineTool` derives them from the zod
+ * schemas: what the bundles advertise without deriving them again at cold start. Regenerates the tool index first.
+ */
+export async function codeToolJsonSchemas(): Promise<Record<string, ToolJsonSchemas>> {
+  writeToolIndex();
+  const { toolModules } = await import('../../functions/tools/index.generated.js');
+  const schemas: Record<string, ToolJsonSchemas> = {};
+  for (const { tool } of toolModules) {
+    if (tool.kind === 'code') schemas[tool.name] = deriveJsonSchemas(tool.input, tool.output);
+  }
+  return schemas;
 }
 
 /** sha256 over every file of a bundle folder (entry and chunks, in name order): changes whenever the code does. */
@@ -97,17 +118,22 @@ export interface BundleResult {
 
 /**
  * Bundles every Lambda function for Node 22: ESM, minified, with linked source maps, tree-shaken to what each
- * handler imports. Regenerates the tool index first, so a new tool folder is always included.
+ * handler imports. Regenerates the tool index first, so a new tool folder is always included, and builds the tools'
+ * JSON Schemas in.
  */
 export async function bundleFunctions(options: { outdir?: string; minify?: boolean } = {}): Promise<BundleResult> {
-  writeToolIndex();
+  const codeToolSchemas = await codeToolJsonSchemas();
   const outdir = resolve(options.outdir ?? join(ROOT, 'dist/functions'));
   const dirs = {} as Record<FunctionName, string>;
   const bytes = {} as Record<FunctionName, number>;
   for (const [name, entry] of Object.entries(FUNCTION_ENTRIES) as [FunctionName, string][]) {
     const dir = join(outdir, name);
     rmSync(dir, { recursive: true, force: true }); // no chunk of an earlier build may linger in the asset
-    await build({ ...lambdaBuildOptions(options), entryPoints: [join(ROOT, entry)], outdir: dir });
+    await build({
+      ...lambdaBuildOptions({ ...options, codeToolJsonSchemas: codeToolSchemas }),
+      entryPoints: [join(ROOT, entry)],
+      outdir: dir,
+    });
     dirs[name] = dir;
     bytes[name] = statSync(join(dir, 'index.mjs')).size;
   }

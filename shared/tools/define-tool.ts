@@ -131,6 +131,25 @@ function codeToolResult(name: string, output: AnyObjectSchema | undefined, value
   return { content: [{ type: 'text', text: JSON.stringify(value) }] };
 }
 
+/** A tool's JSON Schemas, as `tools/list` advertises them. */
+export interface ToolJsonSchemas {
+  input: Record<string, unknown>;
+  output?: Record<string, unknown>;
+}
+
+/**
+ * The folder tools' JSON Schemas, derived from their zod schemas when the Lambda bundles are built
+ * (`infra/build/bundle.ts` defines this), so a cold start does not derive them again. Unset outside bundles.
+ */
+declare const __MCP_CODE_TOOL_JSON_SCHEMAS__: Readonly<Record<string, ToolJsonSchemas>> | undefined;
+const builtJsonSchemas: Readonly<Record<string, ToolJsonSchemas>> =
+  typeof __MCP_CODE_TOOL_JSON_SCHEMAS__ === 'undefined' ? {} : __MCP_CODE_TOOL_JSON_SCHEMAS__;
+
+/** The JSON Schemas of a tool's zod schemas. */
+export function deriveJsonSchemas(input: AnyObjectSchema, output?: AnyObjectSchema): ToolJsonSchemas {
+  return { input: jsonSchemaOf(input, 'input'), ...(output ? { output: jsonSchemaOf(output, 'output') } : {}) };
+}
+
 function jsonSchemaOf(schema: AnyObjectSchema, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
@@ -141,7 +160,8 @@ function jsonSchemaOf(schema: AnyObjectSchema, io: 'input' | 'output'): Record<s
 
 /**
  * Declares a tool. Put `export default defineTool({...})` in `functions/tools/<tool-name>/tool.ts`; the folder is
- * all it takes for the tool to be served. JSON Schemas are derived here, once per cold start.
+ * all it takes for the tool to be served. JSON Schemas come from the build in a Lambda bundle and are derived here
+ * otherwise (tests, scripts).
  */
 export function defineTool<
   Input extends AnyObjectSchema,
@@ -155,6 +175,7 @@ export function defineTool<
   if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) {
     throw new Error(`Tool "${spec.name}": timeoutMs must be positive`);
   }
+  const jsonSchemas = builtJsonSchemas[spec.name] ?? deriveJsonSchemas(spec.input, spec.output);
   return Object.freeze({
     kind: 'code' as const,
     name: spec.name,
@@ -162,8 +183,8 @@ export function defineTool<
     description: spec.description.trim(),
     input: spec.input,
     output: spec.output,
-    inputJsonSchema: jsonSchemaOf(spec.input, 'input'),
-    outputJsonSchema: spec.output ? jsonSchemaOf(spec.output, 'output') : undefined,
+    inputJsonSchema: jsonSchemas.input,
+    outputJsonSchema: jsonSchemas.output,
     annotations: spec.annotations,
     scopes: Object.freeze([...(spec.scopes ?? [])]),
     secrets: Object.freeze({ ...(spec.secrets ?? {}) }) as Readonly<Record<string, string>>,

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { toolModules } from '../../functions/tools/index.generated.js';
 import { discoverToolFolders } from '../../infra/build/tool-index.js';
+import { deriveJsonSchemas } from '../../shared/tools/define-tool.js';
+import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { toolNameForFolder } from '../../shared/tools/naming.js';
 import {
   type ConnectedClient,
@@ -75,6 +78,16 @@ describe('the local cluster, through the MCP SDK client', () => {
     }
     const destructive = tools.find((tool) => tool.name === 'delete_user_account');
     assert.equal(destructive?.annotations?.destructiveHint, true);
+  });
+
+  it("advertises each tool's JSON Schemas exactly as its zod schemas give them (built into the bundle)", async () => {
+    const { tools } = await dev.client.listTools();
+    for (const code of loadCodeTools(toolModules)) {
+      const served = tools.find((tool) => tool.name === code.name);
+      const derived = deriveJsonSchemas(code.input, code.output);
+      assert.deepEqual(served?.inputSchema, derived.input, `${code.name} input`);
+      assert.deepEqual(served?.outputSchema, derived.output, `${code.name} output`);
+    }
   });
 
   it('answers a pure tool with structured content', async () => {

@@ -155,7 +155,8 @@ export type Config = z.infer<typeof configSchema>;
 
 /** Parses the environment once; every problem is reported in one error. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = configSchema.safeParse(env);
+  // Parsed once per container: zod's compiled fast path would cost more to generate than it saves here.
+  const result = configSchema.safeParse(env, { jitless: true });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -17,10 +17,15 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { classifyAddress } from '../http-tools/address-policy.js';
-import { compileHttpTool } from '../http-tools/compile-http-tool.js';
-import { compileSchema } from '../http-tools/json-schema.js';
+import { compileHttpTool, httpToolProblems } from '../http-tools/compile-http-tool.js';
 import type { OutboundClient } from '../http-tools/outbound-client.js';
-import { type HttpToolSpec, httpToolSpecSchema } from '../registry/http-tool-spec.js';
+import {
+  argumentMappingSchema,
+  type HttpToolSpec,
+  httpAuthSchema,
+  httpRequestSchema,
+  httpToolSpecSchema,
+} from '../registry/http-tool-spec.js';
 import {
   parseRateLimit,
   type RateLimit,
@@ -81,7 +86,11 @@ const toolFileSchema = z.strictObject({
   ...Object.fromEntries(HTTP_FIELDS.map((field) => [field, z.unknown().optional()])),
 });
 
-/** Reads a tool file (JSON, or YAML for anything else) into a validated `HttpToolInput`. */
+/**
+ * Reads a tool file (JSON, or YAML for anything else) into a validated `HttpToolInput`. Every problem is reported at
+ * once: each field's shape, and what `checkHttpTool` checks (URL, placeholders, schemas, headers) on the parts whose
+ * shape is right.
+ */
 export function parseHttpToolFile(text: string, fileName = 'the file'): HttpToolInput {
   let data: unknown;
   try {
@@ -94,37 +103,34 @@ export function parseHttpToolFile(text: string, fileName = 'the file'): HttpTool
     );
   }
   const file = toolFileSchema.safeParse(data);
-  if (!file.success) throw invalid(fileName, file.error.issues);
-  const {
-    name,
-    description,
-    scopes,
-    rateLimit,
-    enabled,
-    http: nested,
-    source: _source,
-    version: _version,
-    updatedAt: _updatedAt,
-    secrets: _secrets,
-    ...flat
-  } = file.data;
-  const spread = Object.fromEntries(Object.entries(flat).filter(([, value]) => value !== undefined));
-  if (nested && Object.keys(spread).length) {
-    throw new AdminError(
-      'INVALID_MANIFEST',
-      `${fileName}: give the HTTP fields (${Object.keys(spread).join(', ')}) either under \`http\` or at the top level, not both.`,
+  if (!isRecord(data)) throw invalid(fileName, file.error ? issueLines(file.error.issues) : []);
+  const problems = file.success ? [] : issueLines(file.error.issues);
+  const nested = data.http !== undefined;
+  const flat = HTTP_FIELDS.filter((field) => data[field] !== undefined);
+  if (nested && flat.length) {
+    problems.push(
+      `(top level): give the HTTP fields (${flat.join(', ')}) either under \`http\` or at the top level, not both`,
     );
   }
+  const specInput = nested ? data.http : Object.fromEntries(flat.map((field) => [field, data[field]]));
   let limit: RateLimit | undefined;
-  if (typeof rateLimit === 'string') {
+  if (typeof data.rateLimit === 'string') {
     try {
-      limit = parseRateLimit(rateLimit);
+      limit = parseRateLimit(data.rateLimit);
     } catch (error) {
-      throw new AdminError('INVALID_MANIFEST', `${fileName}: rateLimit: ${(error as Error).message}`);
+      problems.push(`rateLimit: ${(error as Error).message}`);
     }
-  } else limit = rateLimit;
-  const spec = httpToolSpecSchema.safeParse(nested ?? spread);
-  if (!spec.success) throw invalid(fileName, spec.error.issues, nested ? ['http'] : []);
+  } else if (file.success) limit = file.data.rateLimit as RateLimit | undefined;
+  const spec = httpToolSpecSchema.safeParse(specInput);
+  if (!spec.success) problems.push(...issueLines(spec.error.issues, nested ? ['http'] : []));
+  const http = spec.success ? spec.data : salvage(specInput);
+  if (http) {
+    const name = typeof data.name === 'string' ? data.name : '';
+    const semantic = manifestProblems({ name, description: '', http }, { checkName: false });
+    problems.push(...semantic.map((problem) => (nested ? `http.${problem}` : problem)));
+  }
+  if (problems.length || !file.success || !spec.success) throw invalid(fileName, problems);
+  const { name, description, scopes, enabled } = file.data;
   return {
     name,
     description,
@@ -132,6 +138,46 @@ export function parseHttpToolFile(text: string, fileName = 'the file'): HttpTool
     ...(scopes ? { scopes } : {}),
     ...(limit ? { rateLimit: limit } : {}),
     ...(enabled !== undefined ? { enabled } : {}),
+  };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The parts of an HTTP spec whose shape is right, as a spec the semantic checks can read (arguments, headers, hosts or
+ * auth of the wrong shape are left out); undefined without an input schema and a URL to check.
+ */
+function salvage(raw: unknown): HttpToolSpec | undefined {
+  if (!isRecord(raw) || !isRecord(raw.inputSchema) || !isRecord(raw.request)) return undefined;
+  const request = raw.request;
+  if (typeof request.url !== 'string') return undefined;
+  const fields = httpRequestSchema.shape;
+  const method = fields.method.safeParse(request.method);
+  const args = isRecord(request.arguments)
+    ? Object.entries(request.arguments).flatMap(([argument, mapping]) => {
+        const parsed = argumentMappingSchema.safeParse(mapping);
+        return parsed.success ? [[argument, parsed.data] as const] : [];
+      })
+    : [];
+  const headers = isRecord(request.headers)
+    ? Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    : [];
+  const hosts = Array.isArray(request.allowedHosts)
+    ? request.allowedHosts.flatMap((host) => fields.allowedHosts.safeParse([host]).data ?? [])
+    : [];
+  const auth = httpAuthSchema.safeParse(raw.auth);
+  return {
+    inputSchema: raw.inputSchema,
+    ...(isRecord(raw.outputSchema) ? { outputSchema: raw.outputSchema } : {}),
+    request: {
+      method: method.success ? method.data : 'GET',
+      url: request.url,
+      ...(args.length ? { arguments: Object.fromEntries(args) } : {}),
+      ...(headers.length ? { headers: Object.fromEntries(headers) } : {}),
+      ...(hosts.length ? { allowedHosts: hosts } : {}),
+    },
+    ...(auth.success ? { auth: auth.data } : {}),
   };
 }
 
@@ -148,31 +194,53 @@ function syntaxProblem(error: unknown, text: string): string {
 
 const truncate = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
 
-function invalid(fileName: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): AdminError {
-  const lines = issues.slice(0, 5).map((issue) => {
+/** Zod issues as `field: message` lines. */
+function issueLines(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
+  return issues.map((issue) => {
     const path = [...prefix, ...issue.path].map(String).join('.');
     return `${path || '(top level)'}: ${issue.message}`;
   });
-  return new AdminError('INVALID_MANIFEST', `${fileName} is not a valid HTTP tool:\n  ${lines.join('\n  ')}`);
+}
+
+/** The most problems one error lists. */
+const MAX_PROBLEMS = 25;
+
+function invalid(subject: string, problems: string[]): AdminError {
+  const shown = problems.slice(0, MAX_PROBLEMS);
+  if (problems.length > shown.length) shown.push(`… and ${problems.length - shown.length} more`);
+  return new AdminError('INVALID_MANIFEST', `${subject} is not a valid HTTP tool:\n  ${shown.join('\n  ')}`);
 }
 
 /**
  * What the runtime relies on beyond the schema: an absolute http(s) URL, a placeholder for every path argument and an
- * argument for every placeholder, arguments that the input schema declares, and schemas a validator compiles.
+ * argument for every placeholder, arguments that the input schema declares, headers the platform does not own, and
+ * schemas a validator compiles. Every problem is named at once.
  */
 export function checkHttpTool(tool: HttpToolInput): void {
+  const problems = manifestProblems(tool);
+  if (problems.length === 0) {
+    // Everything else the function checks when it loads the manifest: what it would skip is refused here instead.
+    try {
+      compileHttpTool(tool.name, tool.http, tool.description, { outbound: noOutbound });
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length) throw invalid(tool.name, problems);
+}
+
+/** The problems `checkHttpTool` names: the admin's own checks, then everything the function refuses to compile. */
+function manifestProblems(tool: HttpToolInput, options: { checkName?: boolean } = {}): string[] {
   const problems: string[] = [];
   const { http } = tool;
-  if (!TOOL_NAME_PATTERN.test(tool.name)) problems.push(`name: ${JSON.stringify(tool.name)} is not a tool name`);
-  const url = http.request.url;
+  if (options.checkName !== false && !TOOL_NAME_PATTERN.test(tool.name)) {
+    problems.push(`name: ${JSON.stringify(tool.name)} is not a tool name`);
+  }
   let parsed: URL | undefined;
   try {
-    parsed = new URL(url.replace(/\{[^}]*\}/g, 'x'));
+    parsed = new URL(http.request.url.replace(/\{[^}]*\}/g, 'x'));
   } catch {
-    problems.push(`request.url: ${JSON.stringify(url)} is not an absolute URL`);
-  }
-  if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    problems.push(`request.url: only http and https URLs are called`);
+    parsed = undefined; // named by httpToolProblems
   }
   // Literal addresses no HTTP tool may ever reach are refused now, not only at call time (where names are checked).
   const forbiddenLiteral = (host: string) => {
@@ -188,52 +256,16 @@ export function checkHttpTool(tool: HttpToolInput): void {
     if (literal)
       problems.push(`request.allowedHosts.${index}: ${literal} is a link-local, metadata or reserved address`);
   }
-  if (http.inputSchema.type !== 'object') problems.push('inputSchema.type: must be "object"');
   const properties =
     typeof http.inputSchema.properties === 'object' && http.inputSchema.properties !== null
       ? (http.inputSchema.properties as Record<string, unknown>)
       : {};
-  const placeholders = new Set([...url.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!));
-  const mapped = http.request.arguments ?? {};
-  const pathWires = new Set<string>();
-  for (const [argument, mapping] of Object.entries(mapped)) {
-    if (!(argument in properties)) {
-      problems.push(`request.arguments.${argument}: not a property of inputSchema`);
-    }
-    const wire = mapping.name ?? argument;
-    if (mapping.in === 'path') {
-      pathWires.add(wire);
-      if (!placeholders.has(wire)) problems.push(`request.arguments.${argument}: the URL has no {${wire}}`);
-    }
-  }
-  for (const placeholder of placeholders) {
-    if (pathWires.has(placeholder)) continue;
-    if (!(placeholder in mapped) && placeholder in properties) continue;
-    problems.push(`request.url: no argument fills {${placeholder}}`);
-  }
-  const wholeBodies = Object.values(mapped).filter((mapping) => mapping.in === 'whole-body').length;
-  if (wholeBodies > 1) problems.push('request.arguments: at most one argument can be the whole body');
-  for (const field of ['inputSchema', 'outputSchema'] as const) {
-    const schema = http[field];
-    if (!schema) continue;
-    try {
-      compileSchema(schema); // the validator the function uses at call time
-    } catch (error) {
-      problems.push(`${field}: not a valid JSON Schema (${(error as Error).message})`);
-    }
+  for (const argument of Object.keys(http.request.arguments ?? {})) {
+    if (!(argument in properties)) problems.push(`request.arguments.${argument}: not a property of inputSchema`);
   }
   if (http.outputSchema && http.outputSchema.type !== 'object') problems.push('outputSchema.type: must be "object"');
-  if (problems.length === 0) {
-    // Everything else the function checks when it loads the manifest: what it would skip is refused here instead.
-    try {
-      compileHttpTool(tool.name, http, tool.description, { outbound: noOutbound });
-    } catch (error) {
-      problems.push((error as Error).message);
-    }
-  }
-  if (problems.length) {
-    throw new AdminError('INVALID_MANIFEST', `${tool.name} is not a valid HTTP tool:\n  ${problems.join('\n  ')}`);
-  }
+  problems.push(...httpToolProblems(http));
+  return problems;
 }
 
 /** Every manifest in the registry, by name, as stored (malformed items are skipped). */
@@ -483,7 +515,7 @@ function buildManifest(
     updatedAt: (options.now ?? new Date()).toISOString(),
   };
   const parsed = toolManifestSchema.safeParse(candidate);
-  if (!parsed.success) throw invalid(input.name, parsed.error.issues);
+  if (!parsed.success) throw invalid(input.name, issueLines(parsed.error.issues));
   return parsed.data;
 }
 

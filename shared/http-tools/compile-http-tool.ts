@@ -8,9 +8,9 @@ import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AUTH_SECRET_BINDING, injectAuth } from './auth-injection.js';
 import { createHostAllowlist } from './host-allowlist.js';
-import { compileSchema } from './json-schema.js';
+import { compileSchema, type Validate } from './json-schema.js';
 import { createOutboundClient, type OutboundClient, type OutboundOptions } from './outbound-client.js';
-import { mapRequest, missingPathArguments, planRequest } from './request-mapping.js';
+import { analyseRequest, mapRequest, missingPathArguments, type RequestPlan } from './request-mapping.js';
 import { DEFAULT_MAX_BYTES, mapResponse } from './response-mapping.js';
 
 /** Extra attempts of an idempotent request unless the manifest says otherwise. */
@@ -45,16 +45,9 @@ export function compileHttpTool(
   options: CompileOptions,
 ): HttpToolDefinition {
   if (!TOOL_NAME_PATTERN.test(name)) throw new Error(`tool name must match ${TOOL_NAME_PATTERN}`);
-  if (spec.inputSchema.type !== 'object') throw new Error('inputSchema must be a JSON Schema of type "object"');
-  const validateInput = compileSchema(spec.inputSchema);
-  const validateOutput = spec.outputSchema ? compileSchema(spec.outputSchema) : undefined;
-  const properties = Object.keys((spec.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
-  const authHeader = spec.auth?.type === 'header' ? spec.auth.name : undefined;
-  const plan = planRequest(spec.request, properties, authHeader);
-  const queryAuth = spec.auth?.type === 'query' ? spec.auth.name : undefined;
-  if (queryAuth && [...plan.locations.values()].some((l) => l.in === 'query' && l.name === queryAuth)) {
-    throw new Error(`an argument goes to the query parameter "${queryAuth}", which carries the credential`);
-  }
+  const { problems, validateInput, validateOutput, plan: analysed } = analyse(spec);
+  if (problems.length || !validateInput || !analysed) throw new Error(problems.join('; '));
+  const plan: RequestPlan = analysed;
   const allowedHosts = createHostAllowlist(
     spec.request.allowedHosts ?? [new URL(plan.template.replace(/\{[^{}]+\}/g, 'x')).host],
   );
@@ -117,6 +110,56 @@ export function compileHttpTool(
     run,
     toResult: (value: unknown) => value as CallToolResult,
   });
+}
+
+/**
+ * Every reason a manifest's spec would not compile (none: it compiles), each naming its field: the schemas, the URL
+ * template, where each argument goes, the fixed headers. What `compileHttpTool` refuses, all at once.
+ */
+export function httpToolProblems(spec: HttpToolSpec): string[] {
+  return analyse(spec).problems;
+}
+
+function analyse(spec: HttpToolSpec): {
+  problems: string[];
+  validateInput?: Validate;
+  validateOutput?: Validate;
+  plan?: RequestPlan;
+} {
+  const problems: string[] = [];
+  if (spec.inputSchema.type !== 'object') problems.push('inputSchema.type: must be "object"');
+  const compiled = (field: 'inputSchema' | 'outputSchema'): Validate | undefined => {
+    const schema = spec[field];
+    if (!schema) return undefined;
+    try {
+      return compileSchema(schema);
+    } catch (error) {
+      problems.push(`${field}: not a valid JSON Schema (${(error as Error).message})`);
+      return undefined;
+    }
+  };
+  const validateInput = compiled('inputSchema');
+  const validateOutput = compiled('outputSchema');
+  const declared = spec.inputSchema.properties;
+  const properties = declared && typeof declared === 'object' ? Object.keys(declared) : [];
+  const authHeader = spec.auth?.type === 'header' ? spec.auth.name : undefined;
+  const request = analyseRequest(spec.request, properties, authHeader);
+  problems.push(...request.problems);
+  const queryAuth = spec.auth?.type === 'query' ? spec.auth.name : undefined;
+  for (const [argument, location] of request.plan.locations) {
+    if (queryAuth && location.in === 'query' && location.name === queryAuth) {
+      problems.push(
+        `request.arguments.${argument}: goes to the query parameter "${queryAuth}", which carries the credential`,
+      );
+    }
+  }
+  const plan = request.problems.length ? undefined : request.plan;
+  return {
+    problems,
+    ...(validateInput ? { validateInput } : {}),
+    ...(validateOutput ? { validateOutput } : {}),
+    ...(plan ? { plan } : {}),
+  };
 }
 
 /** JSON with sorted keys: the same spec digests the same whatever order DynamoDB returns its map's keys in. */

@@ -42,21 +42,49 @@ export const RESERVED_HEADERS = new Set([
   'keep-alive',
 ]);
 
-/** Checks a spec's request against its input schema's properties; throws naming the problem. */
+/** Checks a spec's request against its input schema's properties; throws naming every problem. */
 export function planRequest(
   spec: HttpRequestSpec,
   properties: readonly string[],
   reservedHeader?: string,
 ): RequestPlan {
+  const { problems, plan } = analyseRequest(spec, properties, reservedHeader);
+  if (problems.length) throw new Error(problems.join('; '));
+  return plan;
+}
+
+/**
+ * Every reason a spec's request cannot work with these input schema properties (none: it can), each naming its field
+ * (`request.url: …`, `request.arguments.id: …`): what `planRequest` refuses, all at once.
+ */
+export function requestProblems(
+  spec: HttpRequestSpec,
+  properties: readonly string[],
+  reservedHeader?: string,
+): string[] {
+  return analyseRequest(spec, properties, reservedHeader).problems;
+}
+
+/** The plan for a request and every problem with it (the plan is usable only without problems). */
+export function analyseRequest(
+  spec: HttpRequestSpec,
+  properties: readonly string[],
+  reservedHeader: string | undefined,
+): { problems: string[]; plan: RequestPlan } {
+  const problems: string[] = [];
   const placeholders = [...spec.url.matchAll(PLACEHOLDER)].map((match) => match[1]!);
-  let probe: URL;
+  let probe: URL | undefined;
   try {
     probe = new URL(spec.url.replace(PLACEHOLDER, 'x'));
   } catch {
-    throw new Error(`request.url "${spec.url}" is not an absolute URL`);
+    problems.push(`request.url: ${JSON.stringify(spec.url)} is not an absolute URL`);
   }
-  if (probe.protocol !== 'http:' && probe.protocol !== 'https:') throw new Error('request.url must be http(s)');
-  if (probe.username || probe.password) throw new Error('request.url must not carry credentials (use auth)');
+  if (probe && probe.protocol !== 'http:' && probe.protocol !== 'https:') {
+    problems.push('request.url: only http and https URLs are called');
+  }
+  if (probe && (probe.username || probe.password)) {
+    problems.push('request.url: must not carry credentials (use auth)');
+  }
   if (
     spec.url
       .split('?')[0]!
@@ -64,7 +92,7 @@ export function planRequest(
       .split('/')[0]!
       .includes('{')
   ) {
-    throw new Error('request.url must not have placeholders in its host');
+    problems.push('request.url: must not have placeholders in its host');
   }
 
   const reserved = new Set(RESERVED_HEADERS);
@@ -74,19 +102,19 @@ export function planRequest(
   for (const [argument, mapping] of Object.entries(spec.arguments ?? {})) {
     const name = mapping.name ?? argument;
     if (mapping.in === 'path') {
-      if (!placeholders.includes(name))
-        throw new Error(`argument "${argument}" goes to {${name}}, which the URL lacks`);
+      if (!placeholders.includes(name)) problems.push(`request.arguments.${argument}: the URL has no {${name}}`);
       placeholderArgs.add(name);
     }
     if (mapping.in === 'header' && reserved.has(name.toLowerCase())) {
-      throw new Error(`argument "${argument}" may not set the ${name} header`);
+      problems.push(`request.arguments.${argument}: may not set the ${name} header`);
     }
     locations.set(argument, { in: mapping.in, name });
   }
-  for (const placeholder of placeholders) {
+  for (const placeholder of new Set(placeholders)) {
     if (placeholderArgs.has(placeholder)) continue;
     if (locations.has(placeholder) || !properties.includes(placeholder)) {
-      throw new Error(`the URL's {${placeholder}} has no argument (add it to inputSchema.properties)`);
+      problems.push(`request.url: no argument fills {${placeholder}} (add it to inputSchema.properties)`);
+      continue;
     }
     locations.set(placeholder, { in: 'path', name: placeholder });
   }
@@ -95,20 +123,25 @@ export function planRequest(
     if (!locations.has(property)) locations.set(property, { in: defaultLocation, name: property });
   }
   const wholeBody = [...locations.values()].filter((l) => l.in === 'whole-body').length;
-  if (wholeBody > 1) throw new Error('only one argument can be the whole body');
+  if (wholeBody > 1) problems.push('request.arguments: at most one argument can be the whole body');
   if (wholeBody === 1 && [...locations.values()].some((l) => l.in === 'body')) {
-    throw new Error('an argument is the whole body, so no other can be a body property');
+    problems.push('request.arguments: an argument is the whole body, so no other can be a body property');
   }
   for (const name of Object.keys(spec.headers ?? {})) {
-    if (reserved.has(name.toLowerCase())) throw new Error(`request.headers may not set ${name}`);
+    if (reserved.has(name.toLowerCase())) {
+      problems.push(`request.headers.${name}: set by the platform or by auth, never as a fixed header`);
+    }
   }
   return {
-    method: spec.method,
-    template: spec.url,
-    placeholders,
-    locations,
-    defaultLocation,
-    staticHeaders: { ...(spec.headers ?? {}) },
+    problems,
+    plan: {
+      method: spec.method,
+      template: spec.url,
+      placeholders,
+      locations,
+      defaultLocation,
+      staticHeaders: { ...(spec.headers ?? {}) },
+    },
   };
 }
 

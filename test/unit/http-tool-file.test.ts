@@ -99,8 +99,61 @@ describe('tool files for tools add-http', () => {
   });
 
   it('refuses a broken input schema with the validator’s reason', () => {
-    const tool = parseHttpToolFile(WEATHER_YAML.replace('type: string,', 'type: text,'), 'w.yaml');
-    assert.throws(() => checkHttpTool(tool), refused(/inputSchema: not a valid JSON Schema/));
+    const broken = WEATHER_YAML.replace('type: string,', 'type: text,');
+    assert.throws(() => parseHttpToolFile(broken, 'w.yaml'), refused(/inputSchema: not a valid JSON Schema/));
+    const tool = parseHttpToolFile(WEATHER_YAML, 'w.yaml');
+    const properties = { city: { type: 'text' } };
+    assert.throws(
+      () => checkHttpTool({ ...tool, http: { ...tool.http, inputSchema: { type: 'object', properties } } }),
+      refused(/inputSchema: not a valid JSON Schema/),
+    );
+  });
+
+  it('names every problem of a manifest in one run: the shape of each field, then the URL, placeholders, schema and headers', () => {
+    const manifest = `
+name: get stock
+inputSchema:
+  type: object
+  properties:
+    warehouse: { type: strin }
+    session: { type: string }
+request:
+  method: FETCH
+  url: ftp://stock.example/v1/{warehouse}/{sku}
+  arguments:
+    warehouse: { in: path }
+    session: { in: cookie }
+  headers:
+    Authorization: Bearer hard-coded
+auth: { type: header, secret: stock-api }
+`;
+    assert.throws(
+      () => parseHttpToolFile(manifest, 'stock.yaml'),
+      (error: Error) => {
+        refused(/^stock\.yaml is not a valid HTTP tool:\n/)(error);
+        const lines = error.message
+          .split('\n')
+          .slice(1)
+          .map((line) => line.trim());
+        for (const field of [
+          /^name: /,
+          /^description: /,
+          /^request\.method: /,
+          /^request\.arguments\.session\.in: /,
+          /^auth\.name: /,
+          /^request\.url: only http and https/,
+          /^request\.url: no argument fills \{sku\}/,
+          /^inputSchema: not a valid JSON Schema/,
+          /^request\.headers\.Authorization: /,
+        ]) {
+          assert.ok(
+            lines.some((line) => field.test(line)),
+            `${field} among:\n${lines.join('\n')}`,
+          );
+        }
+        return true;
+      },
+    );
   });
 
   it('refuses placeholders without an argument, path arguments without a placeholder, and unknown arguments', () => {

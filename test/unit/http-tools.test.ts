@@ -154,7 +154,7 @@ describe('argument mapping', () => {
   });
 
   it('refuses manifests whose mapping cannot work', () => {
-    assert.throws(() => plan({ method: 'GET', url: 'https://api.example.com/{id}' }, []), /\{id\} has no argument/);
+    assert.throws(() => plan({ method: 'GET', url: 'https://api.example.com/{id}' }, []), /no argument fills \{id\}/);
     assert.throws(
       () =>
         plan(
@@ -165,6 +165,28 @@ describe('argument mapping', () => {
     );
     assert.throws(() => plan({ method: 'GET', url: 'https://{host}/x' }, ['host']), /host/);
     assert.throws(() => plan({ method: 'GET', url: 'ftp://x.example.com/' }, []), /http/);
+  });
+
+  it('names every problem of a request mapping at once, each with its field', () => {
+    assert.throws(
+      () =>
+        plan(
+          {
+            method: 'GET',
+            url: 'ftp://x.example.com/{sku}',
+            arguments: { a: { in: 'header', name: 'Authorization' } },
+            headers: { Host: 'elsewhere.example' },
+          },
+          ['a'],
+        ),
+      (error: Error) => {
+        assert.match(error.message, /request\.url: only http and https/);
+        assert.match(error.message, /request\.url: no argument fills \{sku\}/);
+        assert.match(error.message, /request\.arguments\.a: may not set the Authorization header/);
+        assert.match(error.message, /request\.headers\.Host: /);
+        return true;
+      },
+    );
   });
 
   it('refuses a path argument that would climb out of its segment', () => {

@@ -47,6 +47,8 @@ export interface LoadedOpenApi {
   source: string;
   /** The URL it came from, if it did (relative server URLs resolve against it). */
   specUrl?: string;
+  /** What was read leniently (a numeric `info.version`), for the operator. */
+  warnings: string[];
 }
 
 const isUrl = (text: string) => /^https?:\/\//i.test(text);
@@ -301,23 +303,30 @@ const safePath = (url: string) => {
 export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
   const parser = new SwaggerParser();
   const { resolve, refusals } = refResolvers(source);
+  const warnings: string[] = [];
   let parsed: Json;
   try {
     parsed = (await parser.parse(source, { resolve } as never)) as unknown as Json;
   } catch (error) {
-    throw (
-      refProblemError(source, refusals, error) ??
-      new AdminError('INVALID_SPEC', `Cannot read the OpenAPI document ${source}: ${messageOf(error)}`, {
-        cause: error,
-      })
-    );
+    // swagger-parser checks details (a numeric `info.version`) before saying which format the document is in; the
+    // document it read is kept on the parser, so the format is decided first here.
+    const read = (parser as unknown as { schema?: unknown }).schema;
+    if (isObject(read) && read.swagger !== undefined) throw swaggerError(source, read.swagger);
+    if (isObject(read) && typeof read.openapi === 'string' && isObject(read.info) && numericVersion(read.info)) {
+      // The import never uses the API's version: a YAML `version: 1` is read as the string it was meant to be.
+      warnings.push(`info.version is the number ${read.info.version}, read as "${read.info.version}"`);
+      read.info.version = String(read.info.version);
+      parsed = read;
+    } else {
+      throw (
+        refProblemError(source, refusals, error) ??
+        new AdminError('INVALID_SPEC', `Cannot read the OpenAPI document ${source}: ${messageOf(error)}`, {
+          cause: error,
+        })
+      );
+    }
   }
-  if (typeof parsed.swagger === 'string') {
-    throw new AdminError(
-      'INVALID_SPEC',
-      `${source} is Swagger ${parsed.swagger}: only OpenAPI 3.x is imported (convert it first, e.g. with swagger2openapi).`,
-    );
-  }
+  if (parsed.swagger !== undefined) throw swaggerError(source, parsed.swagger);
   try {
     const document = (await new SwaggerParser().validate(
       source,
@@ -325,7 +334,7 @@ export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
       { dereference: { circular: true }, resolve } as never,
     )) as unknown as OpenApiDocument;
     if (isUrl(source)) restorePorts(document, new URL(source));
-    return { document, source, ...(isUrl(source) ? { specUrl: source } : {}) };
+    return { document, source, ...(isUrl(source) ? { specUrl: source } : {}), warnings };
   } catch (error) {
     throw (
       refProblemError(source, refusals, error) ??
@@ -334,6 +343,17 @@ export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
       })
     );
   }
+}
+
+const numericVersion = (info: Json) => typeof info.version === 'number';
+
+/** Swagger 2.0 (`swagger: "2.0"`, or `2.0` unquoted in YAML, a number) is refused before anything else is checked. */
+function swaggerError(source: string, version: unknown): AdminError {
+  const shown = typeof version === 'number' && Number.isInteger(version) ? version.toFixed(1) : String(version);
+  return new AdminError(
+    'INVALID_SPEC',
+    `${source} is Swagger ${shown}: only OpenAPI 3.x is imported (convert it first, e.g. with swagger2openapi).`,
+  );
 }
 
 /**

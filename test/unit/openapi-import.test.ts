@@ -312,6 +312,35 @@ describe('OpenAPI import: other documents', () => {
     );
   });
 
+  it('says a Swagger 2.0 document is Swagger 2.0 before any detail of it, and reads a numeric info.version of OpenAPI 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-versions-'));
+    const paths = 'paths:\n  /x:\n    get:\n      operationId: x\n      responses: { 200: { description: ok } }\n';
+    try {
+      for (const swagger of ['"2.0"', '2.0']) {
+        const file = join(dir, 'swagger.yaml');
+        writeFileSync(file, `swagger: ${swagger}\ninfo: { title: Old, version: 1 }\nhost: old.example\n${paths}`);
+        await assert.rejects(
+          loadOpenApi(file),
+          adminError('INVALID_SPEC', /swagger\.yaml is Swagger 2\.0: only OpenAPI 3\.x is imported/),
+        );
+      }
+      const file = join(dir, 'openapi.yaml');
+      writeFileSync(
+        file,
+        `openapi: 3.0.3\ninfo: { title: Numbered, version: 2 }\nservers: [{ url: 'https://n.example' }]\n${paths}`,
+      );
+      const loaded = await loadOpenApi(file);
+      assert.equal(loaded.document.info.version, '2');
+      assert.deepEqual(loaded.warnings, ['info.version is the number 2, read as "2"']);
+      assert.deepEqual(
+        openApiToTools(loaded.document).tools.map((t) => t.name),
+        ['x'],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('does not let a $ref read an internal address such as the metadata endpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
     const file = join(dir, 'spec.json');

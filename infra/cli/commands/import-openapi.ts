@@ -94,6 +94,7 @@ const importOpenApi: Command = {
       prune: values.prune === true,
       codeToolNames: (await codeTools())?.map((tool) => tool.name),
     });
+    plan.warnings.unshift(...loaded.warnings);
     for (const warning of plan.warnings) ctx.warn(`warning: ${warning}`);
 
     const written = plan.conflicts.length === 0 && !dryRun;

@@ -13,6 +13,8 @@ export type AdminErrorCode =
   | 'SECRET_NOT_WRITABLE'
   /** An OpenAPI document that cannot be read, is not OpenAPI 3.x, or does not validate. */
   | 'INVALID_SPEC'
+  /** An OpenAPI document without operations, or with none that can be an HTTP tool: nothing to import. */
+  | 'NO_OPERATIONS'
   /** An HTTP tool manifest (a file for `tools add-http`) that does not validate. */
   | 'INVALID_MANIFEST'
   /** A write would replace a tool it does not own: a code tool, or an HTTP tool of another import. */

@@ -441,7 +441,10 @@ const RESERVED_HEADERS = new Set([
 
 const MAX_DESCRIPTION = 2000;
 
-/** Converts a dereferenced OpenAPI 3.x document to HTTP tools, one per operation. */
+/**
+ * Converts a dereferenced OpenAPI 3.x document to HTTP tools, one per operation. A document without operations is
+ * refused (`NO_OPERATIONS`): it is a wrong file far more often than an API without any.
+ */
 export function openApiToTools(document: OpenApiDocument, options: OpenApiImportOptions = {}): OpenApiImport {
   const warnings: string[] = [];
   const importedFrom = options.importedFrom ?? `openapi:${document.info.title}`;
@@ -460,6 +463,12 @@ export function openApiToTools(document: OpenApiDocument, options: OpenApiImport
   }
 
   const operations = collectOperations(document, prefix, warnings);
+  if (operations.length === 0) {
+    throw new AdminError(
+      'NO_OPERATIONS',
+      `The document "${document.info.title}" has no operations (nothing under paths): nothing imported.`,
+    );
+  }
   const allNames = operations.map((operation) => operation.name);
   let selected = operations;
   if (options.include) {

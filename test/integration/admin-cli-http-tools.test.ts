@@ -179,6 +179,44 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
     assert.match(shape.stderr, /unknown option --colour\n\nUsage: mcp-cluster import-openapi SPEC/);
   });
 
+  it('refuses a document without operations, or none that can be a tool, exit 1, writing nothing', async () => {
+    const { store, cli } = await registry();
+    const before = [...(await readManifests(store)).keys()];
+    const empty = join(workDir, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ openapi: '3.0.3', info: { title: 'Empty', version: '1' }, paths: {} }));
+    const none = await cli(['import-openapi', empty, '--prune']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /The document "Empty" has no operations \(nothing under paths\): nothing imported\./);
+    assert.doesNotMatch(none.stdout, /Imported/);
+
+    const upload = join(workDir, 'upload.json');
+    writeFileSync(
+      upload,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'Upload', version: '1' },
+        servers: [{ url: 'https://upload.example' }],
+        paths: {
+          '/files': {
+            post: {
+              operationId: 'upload',
+              requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object' } } } },
+              responses: { 201: { description: 'created' } },
+            },
+          },
+        },
+      }),
+    );
+    const skipped = await cli(['import-openapi', upload]);
+    assert.equal(skipped.code, 1);
+    assert.match(skipped.stderr, /warning: POST \/files: skipped \(its request body is multipart\/form-data/);
+    assert.match(
+      skipped.stderr,
+      /No operation of .*upload\.json can be a tool \(the warnings say why\): nothing imported\./,
+    );
+    assert.deepEqual([...(await readManifests(store)).keys()], before);
+  });
+
   it('refuses Swagger 2.0 and a conflict with a code tool, exit 1, writing nothing', async () => {
     const { store, cli } = await registry();
     const swagger = await cli(['import-openapi', SWAGGER]);

@@ -254,6 +254,14 @@ describe('OpenAPI import: a multi-operation 3.0 spec with $refs', () => {
     );
   });
 
+  it('refuses a document without operations rather than importing nothing', async () => {
+    const { document } = await loadOpenApi(SHOP);
+    assert.throws(
+      () => openApiToTools({ ...document, paths: {} }),
+      adminError('NO_OPERATIONS', /The document "Pet Shop" has no operations/),
+    );
+  });
+
   it('refuses an --include of operations the document does not have, listing the ones it has', async () => {
     await assert.rejects(
       importShop({ include: ['getPetById', 'feedPet'] }),

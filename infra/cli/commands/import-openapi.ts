@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { AdminError } from '../../../shared/admin/admin-error.js';
 import { applyImport, conflictError, type ImportPlan, planImport } from '../../../shared/admin/http-tools.js';
 import { loadOpenApi, openApiToTools } from '../../../shared/admin/openapi-import.js';
 import { type Command, splitList, stringOption, UsageError, valueError } from '../args.js';
@@ -87,6 +88,13 @@ const importOpenApi: Command = {
       ...(importedFrom !== undefined ? { importedFrom } : {}),
       outputSchemas: values['output-schema'] === true,
     });
+    if (imported.tools.length === 0) {
+      for (const warning of [...loaded.warnings, ...imported.warnings]) ctx.warn(`warning: ${warning}`);
+      throw new AdminError(
+        'NO_OPERATIONS',
+        `No operation of ${spec}${include ? ' that --include names' : ''} can be a tool (the warnings say why): nothing imported.`,
+      );
+    }
     const target = await ctx.target();
     const store = target.registry();
     const plan = await planImport(store, imported, {

@@ -360,6 +360,8 @@ export interface ImportPlan {
   unchanged: string[];
   /** With `prune`: this import's tools whose operation is gone from the document. */
   remove: ToolManifest[];
+  /** Without `prune`: this import's tools whose operation is gone from the document, kept as they are. */
+  gone: ToolManifest[];
   /** Tools of the same name the import does not own: code tools, HTTP tools added by hand or another import. */
   conflicts: { name: string; reason: string }[];
   /** Scopes every tool of the import gets (`--scopes`); absent: unchanged (none on a new tool). */
@@ -381,6 +383,7 @@ export async function planImport(
     change: [],
     unchanged: [],
     remove: [],
+    gone: [],
     conflicts: [],
     ...(scopes ? { scopes } : {}),
     warnings: [...imported.warnings],
@@ -411,12 +414,10 @@ export async function planImport(
     if (fields.length) plan.change.push({ tool, fields, existing });
     else plan.unchanged.push(tool.name);
   }
-  if (options.prune) {
-    const present = new Set(imported.allNames);
-    for (const manifest of manifests.values()) {
-      if (manifest.source !== 'http' || manifest.http?.importedFrom !== imported.importedFrom) continue;
-      if (!present.has(manifest.SK)) plan.remove.push(manifest);
-    }
+  const present = new Set(imported.allNames);
+  for (const manifest of manifests.values()) {
+    if (manifest.source !== 'http' || manifest.http?.importedFrom !== imported.importedFrom) continue;
+    if (!present.has(manifest.SK)) (options.prune ? plan.remove : plan.gone).push(manifest);
   }
   return plan;
 }

@@ -179,6 +179,23 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
     assert.match(shape.stderr, /unknown option --colour\n\nUsage: mcp-cluster import-openapi SPEC/);
   });
 
+  it('names the tools of a re-import whose operation is gone, kept without --prune', async () => {
+    const { store, cli } = await registry();
+    assert.equal((await cli(['import-openapi', SHOP, '--prefix', 'shop_'])).code, 0);
+    const smaller = JSON.parse(readFileSync(SHOP, 'utf8')) as { paths: Record<string, unknown> };
+    delete smaller.paths['/store/inventory'];
+    writeFileSync(join(workDir, 'smaller.json'), JSON.stringify(smaller));
+    const run = await cli(['import-openapi', 'smaller.json', '--prefix', 'shop_']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /\n1 tool of this import is gone from the document: shop_getInventory \(kept; --prune removes it\)\.\n/,
+    );
+    assert.ok((await readManifests(store)).has('shop_getInventory'));
+    const json = await cli(['import-openapi', 'smaller.json', '--prefix', 'shop_', '--dry-run', '--json']);
+    assert.deepEqual((JSON.parse(json.stdout) as { gone: string[] }).gone, ['shop_getInventory']);
+  });
+
   it('refuses a document without operations, or none that can be a tool, exit 1, writing nothing', async () => {
     const { store, cli } = await registry();
     const before = [...(await readManifests(store)).keys()];

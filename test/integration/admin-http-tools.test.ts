@@ -181,6 +181,11 @@ describe('admin: HTTP tools and OpenAPI imports (dynalite)', () => {
       delete smaller.paths!['/orders/{orderId}'];
       const kept = await importDocument(store, smaller);
       assert.deepEqual(kept.plan.remove, [], 'nothing is removed without --prune');
+      assert.deepEqual(
+        kept.plan.gone.map((manifest) => manifest.SK).sort(),
+        ['delete_orders_orderId', 'getOrder'],
+        'but the plan names the tools it keeps whose operation is gone',
+      );
       assert.ok((await readManifests(store)).has('getOrder'));
 
       const { plan, result } = await importDocument(store, smaller, { prune: true });

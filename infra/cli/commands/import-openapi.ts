@@ -129,6 +129,7 @@ function planView(plan: ImportPlan) {
     change: plan.change.map(({ tool, fields }) => ({ name: tool.name, fields })),
     unchanged: plan.unchanged,
     remove: plan.remove.map((manifest) => manifest.SK),
+    gone: plan.gone.map((manifest) => manifest.SK),
     conflicts: plan.conflicts,
     warnings: plan.warnings,
   };
@@ -156,6 +157,13 @@ function printPlan(print: (text?: string) => void, plan: ImportPlan, where: stri
       (plan.conflicts.length ? `, ${plan.conflicts.length} in conflict` : '') +
       '.',
   );
+  if (plan.gone.length) {
+    const tools = plan.gone.length === 1 ? '1 tool of this import is' : `${plan.gone.length} tools of this import are`;
+    const names = plan.gone.map((manifest) => manifest.SK).join(', ');
+    print(
+      `${tools} gone from the document: ${names} (kept; --prune removes ${plan.gone.length === 1 ? 'it' : 'them'}).`,
+    );
+  }
 }
 
 export const importCommands: Command[] = [importOpenApi];

@@ -528,6 +528,7 @@ export function openApiToTools(document: OpenApiDocument, options: OpenApiImport
         url,
         ...(Object.keys(input.arguments).length ? { arguments: input.arguments } : {}),
         ...(input.headers ? { headers: input.headers } : {}),
+        ...(input.bodyRequired ? { bodyRequired: true } : {}),
       },
       ...(auth ? { auth } : {}),
       importedFrom,
@@ -715,6 +716,8 @@ interface InputMapping {
   schema: Json;
   arguments: Record<string, ArgumentMapping>;
   headers?: Record<string, string>;
+  /** The body is required but no argument of it is: `{}` is sent when none is given. */
+  bodyRequired?: boolean;
 }
 
 /** The tool's input schema and argument mapping, or undefined (with a warning) when the operation cannot be called. */
@@ -758,6 +761,7 @@ function inputOf(
   }
 
   let headers: Record<string, string> | undefined;
+  let emptyBodyNeeded = false;
   const body = operation.op.requestBody;
   if (isObject(body)) {
     const content = isObject(body.content) ? body.content : {};
@@ -786,7 +790,9 @@ function inputOf(
           properties[key] = value;
           mapping[key] = { in: 'body' };
         }
-        if (bodyRequired) required.push(...flat.required.filter((key) => key in flat.properties));
+        const requiredKeys = flat.required.filter((key) => key in flat.properties);
+        if (bodyRequired) required.push(...requiredKeys);
+        emptyBodyNeeded = bodyRequired && requiredKeys.length === 0;
       } else {
         const name = 'body' in properties ? 'request_body' : 'body';
         properties[name] = schema;
@@ -798,7 +804,12 @@ function inputOf(
 
   const schema: Json = { type: 'object', properties, additionalProperties: false };
   if (required.length) schema.required = [...new Set(required)];
-  return { schema, arguments: mapping, ...(headers ? { headers } : {}) };
+  return {
+    schema,
+    arguments: mapping,
+    ...(headers ? { headers } : {}),
+    ...(emptyBodyNeeded ? { bodyRequired: true } : {}),
+  };
 }
 
 /** The argument name for a parameter: its own when usable and free, else a safe one. */

@@ -17,6 +17,8 @@ export interface RequestPlan {
   /** Where arguments not named in the input schema's properties go. */
   defaultLocation: 'query' | 'body';
   staticHeaders: Readonly<Record<string, string>>;
+  /** Send `{}` when no argument goes to the body (`request.bodyRequired`). */
+  bodyRequired: boolean;
 }
 
 export interface MappedRequest {
@@ -141,6 +143,7 @@ export function analyseRequest(
       locations,
       defaultLocation,
       staticHeaders: { ...(spec.headers ?? {}) },
+      bodyRequired: spec.bodyRequired === true,
     },
   };
 }
@@ -173,7 +176,10 @@ function headerValue(argument: string, value: unknown): string {
   return text;
 }
 
-/** The request for one call. Values are percent-encoded for the path and query; `undefined` arguments are left out. */
+/**
+ * The request for one call. Values are percent-encoded for the path and query; `undefined` arguments are left out, and
+ * a call whose arguments fill no part of the body sends none (unless the manifest says `bodyRequired`: then `{}`).
+ */
 export function mapRequest(plan: RequestPlan, args: Record<string, unknown>): MappedRequest {
   const pathValues = new Map<string, string>();
   const query: [string, string][] = [];
@@ -222,7 +228,7 @@ export function mapRequest(plan: RequestPlan, args: Record<string, unknown>): Ma
   let body: string | undefined;
   if (wholeBody) body = JSON.stringify(wholeBody.value);
   else if (Object.keys(bodyFields).length > 0) body = JSON.stringify(bodyFields);
-  else if (plan.defaultLocation === 'body' && plan.method !== 'DELETE') body = '{}';
+  else if (plan.bodyRequired) body = '{}';
   return {
     url,
     headers: {

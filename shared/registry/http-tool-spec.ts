@@ -86,6 +86,11 @@ export const httpRequestSchema = z.strictObject({
   /** Fixed headers sent with every request (no credentials here: those come from `auth`). */
   headers: z.record(z.string().min(1), z.string()).optional(),
   /**
+   * The API wants a JSON body on every call: when no argument goes to the body, `{}` is sent. By default a call whose
+   * arguments fill no part of the body sends no body (and no `Content-Type`).
+   */
+  bodyRequired: z.boolean().optional(),
+  /**
    * Hosts the tool may reach (`api.example.com`, `*.example.com`, `host:8443`); by default only the URL's own host.
    * Redirects are followed only within these hosts.
    */

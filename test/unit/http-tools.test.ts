@@ -167,6 +167,25 @@ describe('argument mapping', () => {
     assert.throws(() => plan({ method: 'GET', url: 'ftp://x.example.com/' }, []), /http/);
   });
 
+  it('sends no body and no content type when no argument goes to the body, unless the manifest says bodyRequired', () => {
+    const put = plan(
+      { method: 'PUT', url: 'https://api.example.com/list', arguments: { payload: { in: 'whole-body' } } },
+      ['payload'],
+    );
+    for (const request of [
+      mapRequest(put, {}),
+      mapRequest(put, { payload: undefined }),
+      mapRequest(plan({ method: 'POST', url: 'https://api.example.com/jobs' }, ['note']), {}),
+    ]) {
+      assert.equal(request.body, undefined);
+      assert.ok(!Object.keys(request.headers).some((name) => name.toLowerCase() === 'content-type'), 'a content type');
+    }
+    const required = plan({ method: 'POST', url: 'https://api.example.com/jobs', bodyRequired: true }, ['note']);
+    assert.equal(mapRequest(required, {}).body, '{}');
+    assert.equal(mapRequest(required, {}).headers['content-type'], 'application/json');
+    assert.equal(mapRequest(required, { note: 'n' }).body, '{"note":"n"}');
+  });
+
   it('names every problem of a request mapping at once, each with its field', () => {
     assert.throws(
       () =>

@@ -254,6 +254,33 @@ describe('OpenAPI import: a multi-operation 3.0 spec with $refs', () => {
     );
   });
 
+  it('asks for an empty JSON body only where the document requires a body none of whose properties is required', () => {
+    const operation = (required: string[] | undefined, bodyRequired = true) => ({
+      post: {
+        operationId: `op${required?.length ?? 'none'}${bodyRequired}`,
+        requestBody: {
+          required: bodyRequired,
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { note: { type: 'string' } }, ...(required ? { required } : {}) },
+            },
+          },
+        },
+        responses: { 200: { description: 'ok' } },
+      },
+    });
+    const { tools } = openApiToTools({
+      openapi: '3.0.3',
+      info: { title: 'Bodies', version: '1' },
+      servers: [{ url: 'https://api.example.com' }],
+      paths: { '/a': operation(undefined), '/b': operation(['note']), '/c': operation(undefined, false) },
+    });
+    assert.deepEqual(
+      tools.map((t) => t.http.request.bodyRequired),
+      [true, undefined, undefined],
+    );
+  });
+
   it('refuses a document without operations rather than importing nothing', async () => {
     const { document } = await loadOpenApi(SHOP);
     assert.throws(

@@ -414,12 +414,32 @@ export async function planImport(
     if (fields.length) plan.change.push({ tool, fields, existing });
     else plan.unchanged.push(tool.name);
   }
+  const open = [
+    ...plan.add.filter((tool) => tool.http.auth && !scopes?.length),
+    ...plan.change
+      .filter(({ tool, existing }) => tool.http.auth && !(scopes ?? existing.scopes ?? []).length)
+      .map(({ tool }) => tool),
+  ].map((tool) => tool.name);
+  if (open.length) plan.warnings.push(unscopedCredentialWarning(open, '--scopes A,B'));
   const present = new Set(imported.allNames);
   for (const manifest of manifests.values()) {
     if (manifest.source !== 'http' || manifest.http?.importedFrom !== imported.importedFrom) continue;
     if (!present.has(manifest.SK)) (options.prune ? plan.remove : plan.gone).push(manifest);
   }
   return plan;
+}
+
+/**
+ * The warning for tools that send a credential and need no scope: every key sees and may call them, so whoever holds
+ * any key uses the credential. `fix` says how to give them scopes.
+ */
+export function unscopedCredentialWarning(names: readonly string[], fix: string): string {
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, … (${names.length} tools)` : names.join(', ');
+  const verb = names.length === 1 ? 'authenticates with a secret and needs' : 'authenticate with a secret and need';
+  return (
+    `${shown} ${verb} no scope: visible to and callable by every key. ` +
+    `Give ${names.length === 1 ? 'it' : 'them'} scopes (${fix}, or "mcp-cluster tools update NAME --scopes A,B").`
+  );
 }
 
 export interface ImportResult {

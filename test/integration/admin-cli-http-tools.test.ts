@@ -179,6 +179,46 @@ describe('admin CLI: HTTP tools and OpenAPI import (in-process)', () => {
     assert.match(shape.stderr, /unknown option --colour\n\nUsage: mcp-cluster import-openapi SPEC/);
   });
 
+  it('warns that tools with a credential and no scope are visible to and callable by every key', async () => {
+    const { cli } = await registry();
+    const open = /no scope: visible to and callable by every key/;
+    writeFileSync(join(workDir, 'scoped.yaml'), WEATHER_YAML);
+    const scoped = await cli(['tools', 'add-http', 'scoped.yaml']);
+    assert.equal(scoped.code, 0, scoped.stderr);
+    assert.doesNotMatch(scoped.stderr, open);
+    writeFileSync(
+      join(workDir, 'open.yaml'),
+      WEATHER_YAML.replace('weather_forecast_http', 'open_forecast').replace('scopes: [weather:read]\n', ''),
+    );
+    const added = await cli(['tools', 'add-http', 'open.yaml']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(
+      added.stderr,
+      /warning: open_forecast authenticates with a secret and needs no scope: visible to and callable by every key\. Give it scopes \(scopes: \[A, B\] in the file/,
+    );
+
+    const imported = await cli(['import-openapi', SHOP, '--prefix', 'shop_', '--secret', 'shop-api', '--dry-run']);
+    assert.match(
+      imported.stderr,
+      /warning: shop_\w+, .*\(\d+ tools\) authenticate with a secret and need no scope: visible to and callable by every key\. Give them scopes \(--scopes A,B/,
+    );
+    const withScopes = await cli([
+      'import-openapi',
+      SHOP,
+      '--prefix',
+      'shop_',
+      '--secret',
+      'shop-api',
+      '--scopes',
+      'shop:read',
+      '--json',
+    ]);
+    assert.equal(withScopes.code, 0, withScopes.stderr);
+    assert.doesNotMatch(withScopes.stderr, open);
+    const noSecret = await cli(['import-openapi', SHOP, '--prefix', 'free_', '--dry-run']);
+    assert.doesNotMatch(noSecret.stderr, open, 'tools without a credential may be open');
+  });
+
   it('names the tools of a re-import whose operation is gone, kept without --prune', async () => {
     const { store, cli } = await registry();
     assert.equal((await cli(['import-openapi', SHOP, '--prefix', 'shop_'])).code, 0);

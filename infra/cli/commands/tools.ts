@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { getToolManifest, parseHttpToolFile, putHttpTool, removeHttpTool } from '../../../shared/admin/http-tools.js';
+import {
+  getToolManifest,
+  parseHttpToolFile,
+  putHttpTool,
+  removeHttpTool,
+  unscopedCredentialWarning,
+} from '../../../shared/admin/http-tools.js';
 import {
   type CodeDefaults,
   listToolManifests,
@@ -257,6 +263,9 @@ const toolsAddHttp: Command = {
       now: ctx.io.now(),
       codeToolNames: (await codeTools())?.map((tool) => tool.name),
     });
+    if (manifest.http?.auth && !manifest.scopes?.length) {
+      ctx.warn(`warning: ${unscopedCredentialWarning([manifest.SK], 'scopes: [A, B] in the file')}`);
+    }
     if (ctx.json) return ctx.printJson({ created, manifest: manifestView(manifest) });
     ctx.print(
       `${created ? 'Added' : 'Updated'} ${manifest.SK} (${manifest.http?.request.method} ${manifest.http?.request.url}, ` +

@@ -21,6 +21,7 @@ import { compileHttpTool, httpToolProblems } from '../http-tools/compile-http-to
 import type { OutboundClient } from '../http-tools/outbound-client.js';
 import {
   argumentMappingSchema,
+  checkedToolManifestSchema,
   type HttpToolSpec,
   httpAuthSchema,
   httpRequestSchema,
@@ -32,7 +33,6 @@ import {
   rateLimitSchema,
   TOOL_PARTITION,
   type ToolManifest,
-  toolManifestSchema,
 } from '../registry/table.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
@@ -283,7 +283,7 @@ export async function readManifests(store: TableStore): Promise<Map<string, Tool
       }),
     );
     for (const raw of page.Items ?? []) {
-      const parsed = toolManifestSchema.safeParse(unmarshall(raw));
+      const parsed = checkedToolManifestSchema.safeParse(unmarshall(raw));
       if (parsed.success) manifests.set(parsed.data.SK, parsed.data);
     }
     startKey = page.LastEvaluatedKey;
@@ -302,7 +302,7 @@ export async function getToolManifest(store: TableStore, name: string): Promise<
     }),
   );
   if (!output.Item) throw notFound(name);
-  return toolManifestSchema.parse(unmarshall(output.Item));
+  return checkedToolManifestSchema.parse(unmarshall(output.Item));
 }
 
 export interface PutHttpToolResult {
@@ -535,7 +535,7 @@ function buildManifest(
     version: (existing?.version ?? 0) + 1,
     updatedAt: (options.now ?? new Date()).toISOString(),
   };
-  const parsed = toolManifestSchema.safeParse(candidate);
+  const parsed = checkedToolManifestSchema.safeParse(candidate);
   if (!parsed.success) throw invalid(input.name, issueLines(parsed.error.issues));
   return parsed.data;
 }

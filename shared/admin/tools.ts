@@ -5,13 +5,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  type RateLimit,
-  rateLimitSchema,
-  TOOL_PARTITION,
-  type ToolManifest,
-  toolManifestSchema,
-} from '../registry/table.js';
+import { checkedToolManifestSchema } from '../registry/http-tool-spec.js';
+import { type RateLimit, rateLimitSchema, TOOL_PARTITION, type ToolManifest } from '../registry/table.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
 import { checkScopes, type MalformedItemHandler, type TableStore } from './store.js';
@@ -89,7 +84,7 @@ export async function listToolManifests(
       }),
     );
     for (const raw of page.Items ?? []) {
-      const parsed = toolManifestSchema.safeParse(unmarshall(raw));
+      const parsed = checkedToolManifestSchema.safeParse(unmarshall(raw));
       if (parsed.success) tools.push(summarizeTool(parsed.data, code.get(parsed.data.SK)));
       else options.onMalformed?.(String(raw.SK?.S), parsed.error.issues[0]?.message ?? 'invalid');
     }
@@ -192,7 +187,7 @@ async function updateManifest(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const manifest = toolManifestSchema.parse(unmarshall(output.Attributes ?? {}));
+    const manifest = checkedToolManifestSchema.parse(unmarshall(output.Attributes ?? {}));
     return summarizeTool(
       manifest,
       options.codeTools?.find((tool) => tool.name === name),

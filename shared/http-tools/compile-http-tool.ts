@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logging/logger.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
-import { type HttpMethod, type HttpToolSpec, IDEMPOTENT_METHODS } from '../registry/http-tool-spec.js';
+import {
+  type HttpMethod,
+  type HttpToolSpec,
+  httpToolSpecSchema,
+  IDEMPOTENT_METHODS,
+} from '../registry/http-tool-spec.js';
 import type { ToolManifest } from '../registry/table.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
@@ -183,6 +188,11 @@ export interface HttpToolCompiler {
  * nothing compiles nothing (ajv compilation is the expensive part). A manifest that does not compile is skipped with
  * one warning, never breaking the registry.
  */
+/** A spec's problems in one line, each naming its field: `http.request.url: Invalid input; ...`. */
+function specProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((issue) => `${['http', ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ');
+}
+
 export function createHttpToolCompiler(options: {
   outbound: OutboundOptions | OutboundClient;
   logger: Logger;
@@ -203,7 +213,10 @@ export function createHttpToolCompiler(options: {
         let compiled = cache.get(key);
         if (compiled === undefined) {
           try {
-            compiled = compileHttpTool(manifest.SK, manifest.http, description, {
+            // The registry checked only that `http` is an object; the spec itself is checked here.
+            const spec = httpToolSpecSchema.safeParse(manifest.http);
+            if (!spec.success) throw new Error(specProblems(spec.error.issues));
+            compiled = compileHttpTool(manifest.SK, spec.data, description, {
               outbound,
               ...(options.redactor ? { redactor: options.redactor } : {}),
             });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toolManifestSchema } from './table.js';
 
 /**
  * What a manifest-only HTTP tool (`source: 'http'`) declares: its schema for the model, the request it turns a call
@@ -136,3 +137,6 @@ export const httpToolSpecSchema = z.strictObject({
   operationId: z.string().min(1).optional(),
 });
 export type HttpToolSpec = z.infer<typeof httpToolSpecSchema>;
+
+/** A tool manifest with an HTTP tool's spec checked (and normalized) too: what the admin reads and writes. */
+export const checkedToolManifestSchema = toolManifestSchema.safeExtend({ http: httpToolSpecSchema.optional() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpToolSpecSchema } from './http-tool-spec.js';
+import type { HttpToolSpec } from './http-tool-spec.js';
 
 /**
  * The registry table (single-table design, on-demand):
@@ -75,8 +75,17 @@ export const toolManifestSchema = z
      * `http`: a manifest-only tool wrapping an HTTP API (`http` holds its schema and request); written by operators.
      */
     source: z.enum(['code', 'http']),
-    /** For `source: 'http'`: the tool's schema, request, auth and response handling. */
-    http: httpToolSpecSchema.optional(),
+    /**
+     * For `source: 'http'`: the tool's schema, request, auth and response handling. Only its shape (an object) is
+     * checked here; `checkedToolManifestSchema` (http-tool-spec.ts) checks the spec itself, and so does the HTTP-tool
+     * runtime, which is loaded only when the registry holds an HTTP tool: an instance serving code tools never builds
+     * the spec's schemas.
+     */
+    http: z
+      .custom<HttpToolSpec>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+        message: 'must be an object',
+      })
+      .optional(),
     /** Policy, owned by operators: absent means enabled. */
     enabled: z.boolean().default(true),
     /** Policy: scopes a caller needs (all of them). Absent means the code's `scopes`. */

@@ -278,6 +278,39 @@ describe('registry (dynalite)', () => {
       );
     });
 
+    it('skips an HTTP tool whose spec is malformed, naming the field, and serves the other tools', async () => {
+      const tableName = await aws.createTable();
+      await putManifest(tableName, 'echo');
+      const http = (url: string) => ({
+        inputSchema: { type: 'object', properties: {} },
+        request: { method: 'GET', url },
+      });
+      await putManifest(tableName, 'good_http', {
+        source: 'http',
+        description: 'Reads the status page.',
+        http: http('https://status.example.com/now'),
+      });
+      await putManifest(tableName, 'bad_http', {
+        source: 'http',
+        description: 'Has a method no HTTP tool may use.',
+        http: { ...http('https://api.example.com/x'), request: { method: 'FETCH', url: 'https://api.example.com/x' } },
+      });
+      const logs = captureLogs();
+      const registry = createRegistry({
+        store: createManifestStore({ client: aws.dynamodb, tableName, logger: logs.logger }),
+        codeTools,
+        ttlMs: 1_000,
+        logger: logs.logger,
+      });
+      const snapshot = await registry.snapshot();
+      assert.ok(snapshot.callable('good_http', nobody));
+      assert.ok(snapshot.callable('echo', nobody));
+      assert.equal(snapshot.callable('bad_http', admin), undefined);
+      const warning = logs.entries().find((entry) => entry.level === 'warn' && entry.tool === 'bad_http');
+      assert.equal(warning?.message, 'skipping HTTP tool whose manifest does not compile');
+      assert.match(String(warning?.problem), /http\.request\.method/);
+    });
+
     it('throws RegistryUnavailableError when DynamoDB fails and nothing is cached', async () => {
       const unreachable = dynamoDbClient(await closedPortUrl(), { failFast: true });
       try {

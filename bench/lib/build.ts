@@ -3,8 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
-import { lambdaBuildOptions } from '../../infra/build/bundle.js';
-import type { ToolJsonSchemas } from '../../shared/tools/define-tool.js';
+import { type CodeToolCatalog, lambdaBuildOptions } from '../../infra/build/bundle.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,10 +30,10 @@ export async function bundleHandler(
     minify: boolean;
     syntheticTools?: boolean;
     sdkAjv?: boolean;
-    codeToolJsonSchemas?: Readonly<Record<string, ToolJsonSchemas>>;
+    codeTools?: CodeToolCatalog;
   },
 ): Promise<{ file: string; bytes: number }> {
-  const product = lambdaBuildOptions({ minify: options.minify, codeToolJsonSchemas: options.codeToolJsonSchemas });
+  const product = lambdaBuildOptions({ minify: options.minify, codeTools: options.codeTools });
   await build({
     ...product,
     entryPoints: [join(ROOT, entry)],

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
-import { deriveJsonSchemas, type ToolJsonSchemas } from '../../shared/tools/define-tool.js';
-import { writeToolIndex } from './tool-index.js';
+import { type CodeToolMetadata, codeToolMetadata } from '../../shared/tools/lazy-tool.js';
+import { TOOL_INDEX_FILE, TOOLS_DIR, writeToolIndex } from './tool-index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -51,14 +51,59 @@ const sdkAjvProviderStub: Plugin = {
 };
 
 /**
+ * A Lambda function's credentials are always in its environment: the bundles take the SDK's environment provider for
+ * its whole default chain (shared/aws/lambda-credential-provider.ts), so the chain's other providers, and the chunks
+ * they would split the bundle into, are left out.
+ */
+const lambdaCredentials: Plugin = {
+  name: 'lambda-credentials',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: join(ROOT, 'shared/aws/lambda-credential-provider.ts'),
+    }));
+  },
+};
+
+/** The folder tools' metadata, by folder, as the build reads it from their modules (`codeToolMetadataByFolder`). */
+export type CodeToolCatalog = Readonly<Record<string, CodeToolMetadata>>;
+
+/**
+ * In a Lambda bundle, the tool index serves every folder tool from its metadata, read here at build time, and
+ * imports its module only on the tool's first call (shared/tools/lazy-tool.ts): each tool's module is a chunk of its
+ * own, and a cold start evaluates none of them (nor derives their JSON Schemas), however many tools there are.
+ */
+function lazyToolIndex(catalog: CodeToolCatalog): Plugin {
+  return {
+    name: 'lazy-tool-index',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /[\\/]functions[\\/]tools[\\/]index\.generated\.ts$/ }, (args) => {
+        if (resolve(args.path) !== TOOL_INDEX_FILE) return undefined;
+        const entries = Object.entries(catalog).map(
+          ([folder, metadata]) =>
+            `  { folder: ${JSON.stringify(folder)}, tool: lazyCodeTool(${JSON.stringify(metadata)}, () => import(${JSON.stringify(`./${folder}/tool.js`)})) },`,
+        );
+        return {
+          contents: [
+            `import { lazyCodeTool } from ${JSON.stringify(join(ROOT, 'shared/tools/lazy-tool.ts'))};`,
+            'export const toolModules = [',
+            ...entries,
+            '];',
+          ].join('\n'),
+          loader: 'ts',
+          resolveDir: TOOLS_DIR,
+        };
+      });
+    },
+  };
+}
+
+/**
  * esbuild options shared by every Lambda bundle (and the benchmarks, which build ours and the baseline alike):
  * Node 22, ESM, minified, tree-shaken. ESM builds of dependencies (`mainFields`) tree-shake better than their CJS
  * ones, and code loaded only on demand (the AWS SDK's credential providers, Ajv for HTTP tools) goes into chunks
  * beside `index.mjs` that a cold start never reads (`splitting`).
  */
-export function lambdaBuildOptions(
-  options: { minify?: boolean; codeToolJsonSchemas?: Readonly<Record<string, ToolJsonSchemas>> } = {},
-): BuildOptions {
+export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: CodeToolCatalog } = {}): BuildOptions {
   return {
     bundle: true,
     platform: 'node',
@@ -74,28 +119,25 @@ export function lambdaBuildOptions(
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [zodEnglishOnly, sdkAjvProviderStub],
-    // The folder tools' JSON Schemas, derived once here instead of at every cold start (shared/tools/define-tool.ts).
-    ...(options.codeToolJsonSchemas
-      ? { define: { __MCP_CODE_TOOL_JSON_SCHEMAS__: JSON.stringify(options.codeToolJsonSchemas) } }
-      : {}),
+    plugins: [
+      zodEnglishOnly,
+      sdkAjvProviderStub,
+      lambdaCredentials,
+      ...(options.codeTools ? [lazyToolIndex(options.codeTools)] : []),
+    ],
     // Some dependencies still call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
 }
 
 /**
- * The JSON Schemas of every tool in `functions/tools/`, by tool name, as `defineTool` derives them from the zod
- * schemas: what the bundles advertise without deriving them again at cold start. Regenerates the tool index first.
+ * Every folder tool's metadata, by folder, read from its module as `defineTool` made it (JSON Schemas included): what
+ * the bundles serve the tools from. Regenerates the tool index first.
  */
-export async function codeToolJsonSchemas(): Promise<Record<string, ToolJsonSchemas>> {
+export async function codeToolMetadataByFolder(): Promise<Record<string, CodeToolMetadata>> {
   writeToolIndex();
   const { toolModules } = await import('../../functions/tools/index.generated.js');
-  const schemas: Record<string, ToolJsonSchemas> = {};
-  for (const { tool } of toolModules) {
-    if (tool.kind === 'code') schemas[tool.name] = deriveJsonSchemas(tool.input, tool.output);
-  }
-  return schemas;
+  return Object.fromEntries(toolModules.map(({ folder, tool }) => [folder, codeToolMetadata(tool)]));
 }
 
 /** sha256 over every file of a bundle folder (entry and chunks, in name order): changes whenever the code does. */
@@ -118,11 +160,11 @@ export interface BundleResult {
 
 /**
  * Bundles every Lambda function for Node 22: ESM, minified, with linked source maps, tree-shaken to what each
- * handler imports. Regenerates the tool index first, so a new tool folder is always included, and builds the tools'
- * JSON Schemas in.
+ * handler imports. Regenerates the tool index first, so a new tool folder is always included, and serves the tools
+ * from their metadata, each tool's module loaded on its first call.
  */
 export async function bundleFunctions(options: { outdir?: string; minify?: boolean } = {}): Promise<BundleResult> {
-  const codeToolSchemas = await codeToolJsonSchemas();
+  const codeTools = await codeToolMetadataByFolder();
   const outdir = resolve(options.outdir ?? join(ROOT, 'dist/functions'));
   const dirs = {} as Record<FunctionName, string>;
   const bytes = {} as Record<FunctionName, number>;
@@ -130,7 +172,7 @@ export async function bundleFunctions(options: { outdir?: string; minify?: boole
     const dir = join(outdir, name);
     rmSync(dir, { recursive: true, force: true }); // no chunk of an earlier build may linger in the asset
     await build({
-      ...lambdaBuildOptions({ ...options, codeToolJsonSchemas: codeToolSchemas }),
+      ...lambdaBuildOptions({ ...options, codeTools }),
       entryPoints: [join(ROOT, entry)],
       outdir: dir,
     });

@@ -157,6 +157,16 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     return errorResult(tool, limited);
   }
 
+  if (tool.definition.ready) {
+    try {
+      await tool.definition.ready();
+    } catch (error) {
+      logger.error('tool could not be loaded', { error: error as Error });
+      await audit('tool_error', 'TOOL_FAILED');
+      return errorResult(tool, classifyFailure(error, 0, deps.requestId));
+    }
+  }
+
   const parsed = tool.definition.validate(args);
   if (!parsed.success) {
     await audit('invalid_arguments', 'INVALID_ARGUMENTS');

@@ -94,6 +94,11 @@ interface ToolDefinitionBase {
   run(args: unknown, ctx: ToolContext): Promise<unknown>;
   /** Turns what `run` returned into the call's result. Throws when the value breaks the tool's promise. */
   toResult(value: unknown): CallToolResult;
+  /**
+   * Loads what `validate`, `run` and `toResult` need, when the definition does not hold it yet (a folder tool in a
+   * Lambda bundle is loaded on its first call); absent when there is nothing to load.
+   */
+  ready?(): Promise<void>;
 }
 
 /** A tool from a folder: the author's spec plus everything derived from it once, at load time. */
@@ -103,13 +108,25 @@ export interface CodeToolDefinition extends ToolDefinitionBase {
   readonly output?: AnyObjectSchema;
 }
 
+/**
+ * A folder tool whose module is loaded on its first call (shared/tools/lazy-tool.ts): everything `tools/list` and the
+ * registry need is known without it.
+ */
+export interface LazyCodeToolDefinition extends ToolDefinitionBase {
+  readonly kind: 'code';
+  ready(): Promise<void>;
+}
+
 /** A manifest-only tool wrapping an HTTP API (compiled from its manifest by shared/http-tools). */
 export interface HttpToolDefinition extends ToolDefinitionBase {
   readonly kind: 'http';
 }
 
 /** A tool as the platform holds it. */
-export type ToolDefinition = CodeToolDefinition | HttpToolDefinition;
+export type ToolDefinition = CodeToolDefinition | LazyCodeToolDefinition | HttpToolDefinition;
+
+/** A tool of a folder under functions/tools, with its module or (in a Lambda bundle) loaded on its first call. */
+export type FolderToolDefinition = CodeToolDefinition | LazyCodeToolDefinition;
 
 /** Zod issues as argument issues: `city: Invalid input: expected string, received number`. */
 export function zodIssues(issues: readonly z.core.$ZodIssue[]): ArgumentIssue[] {
@@ -137,14 +154,6 @@ export interface ToolJsonSchemas {
   output?: Record<string, unknown>;
 }
 
-/**
- * The folder tools' JSON Schemas, derived from their zod schemas when the Lambda bundles are built
- * (`infra/build/bundle.ts` defines this), so a cold start does not derive them again. Unset outside bundles.
- */
-declare const __MCP_CODE_TOOL_JSON_SCHEMAS__: Readonly<Record<string, ToolJsonSchemas>> | undefined;
-const builtJsonSchemas: Readonly<Record<string, ToolJsonSchemas>> =
-  typeof __MCP_CODE_TOOL_JSON_SCHEMAS__ === 'undefined' ? {} : __MCP_CODE_TOOL_JSON_SCHEMAS__;
-
 /** The JSON Schemas of a tool's zod schemas. */
 export function deriveJsonSchemas(input: AnyObjectSchema, output?: AnyObjectSchema): ToolJsonSchemas {
   return { input: jsonSchemaOf(input, 'input'), ...(output ? { output: jsonSchemaOf(output, 'output') } : {}) };
@@ -160,8 +169,8 @@ function jsonSchemaOf(schema: AnyObjectSchema, io: 'input' | 'output'): Record<s
 
 /**
  * Declares a tool. Put `export default defineTool({...})` in `functions/tools/<tool-name>/tool.ts`; the folder is
- * all it takes for the tool to be served. JSON Schemas come from the build in a Lambda bundle and are derived here
- * otherwise (tests, scripts).
+ * all it takes for the tool to be served. The JSON Schemas are derived from the zod schemas when first read (a Lambda
+ * bundle carries them from the build and never derives them).
  */
 export function defineTool<
   Input extends AnyObjectSchema,
@@ -175,7 +184,11 @@ export function defineTool<
   if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) {
     throw new Error(`Tool "${spec.name}": timeoutMs must be positive`);
   }
-  const jsonSchemas = builtJsonSchemas[spec.name] ?? deriveJsonSchemas(spec.input, spec.output);
+  let jsonSchemas: ToolJsonSchemas | undefined;
+  const derived = () => {
+    jsonSchemas ??= deriveJsonSchemas(spec.input, spec.output);
+    return jsonSchemas;
+  };
   return Object.freeze({
     kind: 'code' as const,
     name: spec.name,
@@ -183,8 +196,12 @@ export function defineTool<
     description: spec.description.trim(),
     input: spec.input,
     output: spec.output,
-    inputJsonSchema: jsonSchemas.input,
-    outputJsonSchema: jsonSchemas.output,
+    get inputJsonSchema() {
+      return derived().input;
+    },
+    get outputJsonSchema() {
+      return derived().output;
+    },
     annotations: spec.annotations,
     scopes: Object.freeze([...(spec.scopes ?? [])]),
     secrets: Object.freeze({ ...(spec.secrets ?? {}) }) as Readonly<Record<string, string>>,

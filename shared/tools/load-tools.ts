@@ -1,8 +1,8 @@
-import type { CodeToolDefinition, ToolDefinition } from './define-tool.js';
+import type { FolderToolDefinition, ToolDefinition } from './define-tool.js';
 import { toolNameForFolder } from './naming.js';
 
 /** Checks the discovered modules once at cold start: each folder exports a tool whose name follows the folder. */
-export function loadCodeTools(modules: readonly { folder: string; tool: ToolDefinition }[]): CodeToolDefinition[] {
+export function loadCodeTools(modules: readonly { folder: string; tool: ToolDefinition }[]): FolderToolDefinition[] {
   const problems: string[] = [];
   for (const { folder, tool } of modules) {
     if (tool?.kind !== 'code')
@@ -14,5 +14,5 @@ export function loadCodeTools(modules: readonly { folder: string; tool: ToolDefi
     }
   }
   if (problems.length) throw new Error(`Invalid tools:\n  ${problems.join('\n  ')}`);
-  return modules.map((m) => m.tool as CodeToolDefinition);
+  return modules.map((m) => m.tool as FolderToolDefinition);
 }

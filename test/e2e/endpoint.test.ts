@@ -80,10 +80,14 @@ describe('the local cluster, through the MCP SDK client', () => {
     assert.equal(destructive?.annotations?.destructiveHint, true);
   });
 
-  it("advertises each tool's JSON Schemas exactly as its zod schemas give them (built into the bundle)", async () => {
+  it('advertises each tool as its module declares it, JSON Schemas exactly as zod derives them (bundle metadata)', async () => {
     const { tools } = await dev.client.listTools();
     for (const code of loadCodeTools(toolModules)) {
+      assert.ok('input' in code, `${code.name} is the module's own definition here`);
       const served = tools.find((tool) => tool.name === code.name);
+      assert.equal(served?.description, code.description);
+      assert.equal(served?.title, code.title);
+      assert.deepEqual(served?.annotations, code.annotations);
       const derived = deriveJsonSchemas(code.input, code.output);
       assert.deepEqual(served?.inputSchema, derived.input, `${code.name} input`);
       assert.deepEqual(served?.outputSchema, derived.output, `${code.name} output`);

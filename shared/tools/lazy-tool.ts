@@ -1,0 +1,80 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  ArgumentValidation,
+  CodeToolDefinition,
+  LazyCodeToolDefinition,
+  ToolAnnotations,
+  ToolContext,
+  ToolDefinition,
+} from './define-tool.js';
+
+/** What the platform knows of a folder tool without its module: everything `tools/list` and the registry use. */
+export interface CodeToolMetadata {
+  name: string;
+  title?: string;
+  description: string;
+  inputJsonSchema: Record<string, unknown>;
+  outputJsonSchema?: Record<string, unknown>;
+  annotations?: ToolAnnotations;
+  scopes: readonly string[];
+  secrets: Readonly<Record<string, string>>;
+  timeoutMs?: number;
+  auditArguments: boolean;
+}
+
+/** A tool's metadata as plain data (what the Lambda bundles carry from the build). */
+export function codeToolMetadata(tool: ToolDefinition): CodeToolMetadata {
+  return JSON.parse(
+    JSON.stringify({
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputJsonSchema: tool.inputJsonSchema,
+      outputJsonSchema: tool.outputJsonSchema,
+      annotations: tool.annotations,
+      scopes: tool.scopes,
+      secrets: tool.secrets,
+      timeoutMs: tool.timeoutMs,
+      auditArguments: tool.auditArguments,
+    }),
+  ) as CodeToolMetadata;
+}
+
+/**
+ * A folder tool served from its metadata, its module loaded on the first call (`ready`). A Lambda bundle serves its
+ * tools so (infra/build/bundle.ts), each module in a chunk of its own: a cold start evaluates none of them, whatever
+ * their number, and a call loads only its own tool.
+ */
+export function lazyCodeTool(
+  metadata: CodeToolMetadata,
+  load: () => Promise<{ default: ToolDefinition }>,
+): LazyCodeToolDefinition {
+  let loaded: CodeToolDefinition | undefined;
+  let loading: Promise<void> | undefined;
+  const tool = (): CodeToolDefinition => {
+    if (!loaded) throw new Error(`tool ${metadata.name} is used before its module is loaded (call ready() first)`);
+    return loaded;
+  };
+  return Object.freeze({
+    kind: 'code' as const,
+    ...metadata,
+    ready() {
+      loading ??= load().then(
+        ({ default: definition }) => {
+          if (definition?.kind !== 'code' || !('input' in definition) || definition.name !== metadata.name) {
+            throw new Error(`the module of tool ${metadata.name} does not export its defineTool({...})`);
+          }
+          loaded = definition;
+        },
+        (error: unknown) => {
+          loading = undefined; // a failed load is tried again on the next call
+          throw error;
+        },
+      );
+      return loading;
+    },
+    validate: (args: unknown): ArgumentValidation => tool().validate(args),
+    run: (args: unknown, ctx: ToolContext): Promise<unknown> => tool().run(args, ctx),
+    toResult: (value: unknown): CallToolResult => tool().toResult(value),
+  });
+}

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { decodeSubscriptionData, ingestAuditLines } from '../../shared/audit/ingest.js';
+import { sdkLogger } from '../../shared/aws/sdk-logger.js';
 import { ConfigError } from '../../shared/errors/errors.js';
 import { createLogger } from '../../shared/logging/logger.js';
 
@@ -19,7 +20,7 @@ if (!env.success)
   throw new ConfigError(`Invalid configuration: ${env.error.issues.map((i) => i.path.join('.')).join(', ')}`);
 
 const logger = createLogger();
-const client = new DynamoDBClient({ maxAttempts: 5 });
+const client = new DynamoDBClient({ maxAttempts: 5, logger: sdkLogger(logger) });
 
 export async function handler(event: CloudWatchLogsEvent): Promise<{ written: number }> {
   const lines = decodeSubscriptionData(event.awslogs.data);

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { sdkLogger } from '../../shared/aws/sdk-logger.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/mcp/api-gateway.js';
@@ -12,7 +13,11 @@ const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 
 // Short timeouts and few retries: a slow dependency should fall back to cached data, not eat the function's deadline.
-const clientOptions = { maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } };
+const clientOptions = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  logger: sdkLogger(logger),
+};
 const endpoint = createMcpApp({
   config,
   dynamodb: new DynamoDBClient(clientOptions),

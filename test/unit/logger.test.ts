@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sdkLogger } from '../../shared/aws/sdk-logger.js';
 import { McpClusterError } from '../../shared/errors/errors.js';
 import { Redactor } from '../../shared/logging/redactor.js';
 import { captureLogs } from '../helpers/aws.js';
@@ -109,5 +110,22 @@ describe('createLogger', () => {
     const { logger, lines } = captureLogs({ redactor });
     logger.error('upstream refused', { error: new Error('401 for token tok_abcdef123456') });
     assert.doesNotMatch(lines[0]!, /tok_abcdef123456/);
+  });
+
+  it("gives the AWS SDK a logger for its warnings and errors, without the info the SDK would build every call's record for", () => {
+    const { logger, entries } = captureLogs({ level: 'warn' });
+    const sdk = sdkLogger(logger);
+    assert.equal('info' in sdk, false);
+    sdk.debug('@aws-sdk/credential-provider-env - fromEnv');
+    sdk.warn('socket usage at capacity', { sockets: 50 });
+    sdk.error(new Error('request failed'));
+    assert.deepEqual(
+      entries().map((entry) => [entry.level, entry.message]),
+      [
+        ['warn', 'AWS SDK'],
+        ['error', 'AWS SDK'],
+      ],
+    );
+    assert.deepEqual(entries()[0]?.sdk, ['socket usage at capacity', { sockets: 50 }]);
   });
 });

@@ -20,11 +20,15 @@ function isDnsServer(value: string): boolean {
   return isIP(host) === 4 && /^\d{1,5}$/.test(port ?? '');
 }
 
-/** An empty variable counts as unset (a shell's `VAR=` must not silently become 0). */
-const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
-const integer = (fallback: number, min: number) =>
-  z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).default(fallback));
+const integer = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
 const milliseconds = (fallback: number) => integer(fallback, 0);
+
+/** A comma-separated list (`separator`), items trimmed, empty items dropped; unset is the empty list. */
+const list = (separator: string | RegExp = ',', clean: (item: string) => string = (item) => item.trim()) =>
+  z
+    .string()
+    .default('')
+    .transform((value) => value.split(separator).map(clean).filter(Boolean));
 
 /**
  * Every environment variable the MCP function reads. Each is set by the construct that grants the matching access
@@ -53,9 +57,9 @@ export const configSchema = z.object({
    * Public base URL of the endpoint (the MCP endpoint is `${PUBLIC_BASE_URL}/mcp`), used in the protected-resource
    * metadata and `WWW-Authenticate`. Never taken from forwarded headers; without it, API Gateway's own domain and stage.
    */
-  PUBLIC_BASE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+  PUBLIC_BASE_URL: z.url().optional(),
   /** Audit table; one record per tools/call, plus the rate-limit counters. Without it, audit goes to the logs only. */
-  AUDIT_TABLE_NAME: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
+  AUDIT_TABLE_NAME: z.string().min(1).optional(),
   /**
    * How audit records reach the audit table: `log` (default) writes one structured line per call and a log
    * subscription writes the table within seconds, so a call pays no DynamoDB write; `table` also writes it during the
@@ -65,86 +69,46 @@ export const configSchema = z.object({
   /** How long audit records are kept (DynamoDB TTL). */
   AUDIT_RETENTION_DAYS: integer(90, 1),
   /** OAuth 2.1 / OIDC issuer whose JWTs are accepted as bearer tokens (besides API keys). */
-  OAUTH_ISSUER: z.preprocess(unsetIfEmpty, z.url().optional()),
+  OAUTH_ISSUER: z.url().optional(),
   /** JWKS URL; by default read from the issuer's OpenID/OAuth discovery document. */
-  OAUTH_JWKS_URI: z.preprocess(unsetIfEmpty, z.url().optional()),
+  OAUTH_JWKS_URI: z.url().optional(),
   /** Audience a JWT must name (RFC 8707); by default the MCP endpoint's URL. */
-  OAUTH_AUDIENCE: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
+  OAUTH_AUDIENCE: z.string().min(1).optional(),
   /** Asymmetric algorithms accepted for JWTs (`none` and HMAC are never accepted). */
-  OAUTH_ALGORITHMS: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .default('RS256,ES256,PS256,EdDSA')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((alg) => alg.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z
-          .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
-          .min(1),
-      ),
-  ),
+  OAUTH_ALGORITHMS: z
+    .string()
+    .default('RS256,ES256,PS256,EdDSA')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((alg) => alg.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+        .min(1),
+    ),
   /** JWT claim naming the caller's tenant. */
   OAUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
   /**
    * Browser origins allowed to call the endpoint (comma separated, `*` for any). A request with an `Origin` header not
    * listed gets 403, as MCP requires against DNS rebinding; requests without `Origin` (agents, servers) are unaffected.
    */
-  ALLOWED_ORIGINS: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((origin) => origin.trim().replace(/\/+$/, ''))
-          .filter(Boolean),
-      ),
-  ),
+  ALLOWED_ORIGINS: list(',', (origin) => origin.trim().replace(/\/+$/, '')),
   /** Scopes every caller needs to use the endpoint at all (space or comma separated); missing ones answer 403. */
-  REQUIRED_SCOPES: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .default('')
-      .transform((value) => value.split(/[\s,]+/).filter(Boolean)),
-  ),
+  REQUIRED_SCOPES: list(/[\s,]+/),
   /**
    * Private ranges manifest-only HTTP tools may reach (comma-separated CIDRs such as `10.1.0.0/16,fd12::/16`); by
    * default none: loopback, RFC 1918, CGNAT and unique-local addresses are refused. Link-local and cloud metadata
    * addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are refused whatever this says.
    */
-  OUTBOUND_ALLOWED_CIDRS: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((cidr) => cidr.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().refine(isCidr, 'must be CIDRs such as 10.0.0.0/8 or fd12::/16'))),
+  OUTBOUND_ALLOWED_CIDRS: list().pipe(
+    z.array(z.string().refine(isCidr, 'must be CIDRs such as 10.0.0.0/8 or fd12::/16')),
   ),
   /** DNS servers (`ip:port`, comma separated) that resolve HTTP tools' hosts; by default the system resolver. */
-  OUTBOUND_DNS_SERVERS: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((server) => server.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().refine(isDnsServer, 'must be DNS servers such as 10.0.0.2 or 127.0.0.1:5353'))),
+  OUTBOUND_DNS_SERVERS: list().pipe(
+    z.array(z.string().refine(isDnsServer, 'must be DNS servers such as 10.0.0.2 or 127.0.0.1:5353')),
   ),
   /** Name the server reports in `initialize`. */
   SERVER_NAME: z.string().min(1).default('mcp-cluster'),
@@ -153,10 +117,31 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/**
+ * Variables for which an empty value counts as unset: a shell's `VAR=` must not silently become 0, and an empty list
+ * or optional URL is no list or URL. The others (names, prefixes, levels) must not be empty.
+ */
+const EMPTY_MEANS_UNSET = Object.keys(configSchema.shape).filter(
+  (name) =>
+    ![
+      'REGISTRY_TABLE_NAME',
+      'SECRETS_PREFIX',
+      'OAUTH_TENANT_CLAIM',
+      'SERVER_NAME',
+      'LOG_LEVEL',
+      'AUDIT_WRITE',
+    ].includes(name),
+);
+
 /** Parses the environment once; every problem is reported in one error. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Parsed once per container: zod's compiled fast path would cost more to generate than it saves here.
-  const result = configSchema.safeParse(env, { jitless: true });
+  const given: Record<string, string> = {};
+  for (const name of Object.keys(configSchema.shape)) {
+    const value = env[name];
+    if (value !== undefined && !(value === '' && EMPTY_MEANS_UNSET.includes(name))) given[name] = value;
+  }
+  const result = configSchema.safeParse(given, { jitless: true });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

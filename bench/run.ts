@@ -5,17 +5,18 @@
  * bundles and runs the in-process, cache-miss and cold-start children with `--cpu-prof` into bench/profiles/.
  * Loopback only; every section is bounded in time.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { bundleFunctions, codeToolJsonSchemas } from '../infra/build/bundle.js';
-import { startLocalCluster } from '../infra/local/cluster.js';
+import { bundleFunctions, codeToolMetadataByFolder } from '../infra/build/bundle.js';
+import { type LocalCluster, startLocalCluster } from '../infra/local/cluster.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from '../infra/local/dynamodb.js';
 import { startSecretsManagerServer } from '../infra/local/secrets-manager-server.js';
+import { putHttpTool } from '../shared/admin/http-tools.js';
 import { createApiKey, hashApiKey } from '../shared/auth/api-keys.js';
 import { syncCodeManifests } from '../shared/registry/sync.js';
 import { apiKeyPartition } from '../shared/registry/table.js';
@@ -40,18 +41,20 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const TOOL_COUNTS = [10, 100, 1000] as const;
 const LONG_TTL = '600000';
+/** How long section 4's upstream API takes to answer, as a fast API in the same region would. */
+const UPSTREAM_DELAY_MS = 20;
 
 /** Durations and sample counts; the quick plan keeps the whole run around a minute. */
 const plan = QUICK
   ? {
       inProcess: { rounds: 2, roundMs: 250, warmupMs: 150, minPerRound: 3 },
-      coldStarts: 5,
+      coldStarts: 8,
       cacheMiss: { samples: 50, tools: [100], pauseMs: 3 },
       load: { connections: 32, rounds: 1, roundSec: 3, warmupSec: 1 },
     }
   : {
       inProcess: { rounds: 5, roundMs: 1000, warmupMs: 750, minPerRound: 5 },
-      coldStarts: 12,
+      coldStarts: 30,
       cacheMiss: { samples: 100, tools: [100, 1000], pauseMs: 3 },
       load: { connections: 32, rounds: 2, roundSec: 5, warmupSec: 2 },
     };
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
     // Guard against drift: the bench's build of the real handler must be byte-identical in size to the product's.
     const mirror = await bundleHandler('functions/mcp/handler.ts', join(work, 'mirror/index.mjs'), {
       minify,
-      codeToolJsonSchemas: await codeToolJsonSchemas(),
+      codeTools: await codeToolMetadataByFolder(),
     });
     const buildInSync = mirror.bytes === real.bytes.mcp;
     if (!buildInSync) {
@@ -251,7 +254,7 @@ async function main(): Promise<void> {
         tools: 10,
       },
     ];
-    const coldSamples = new Map<string, { importMs: number; firstRequestMs: number; bootMs: number }[]>();
+    const coldSamples = new Map<string, ColdSample[]>();
     let coldCpuMs = 0;
     endCpu = cpuWindow();
     for (let i = 0; i < plan.coldStarts; i++) {
@@ -267,9 +270,13 @@ async function main(): Promise<void> {
       }
     }
     cpu.coldStart = endCpu(coldCpuMs);
+    const totalOf = (sample: ColdSample) => sample.importMs + sample.firstRequestMs;
+    const baselineSamples = coldSamples.get('baseline') ?? [];
     const coldStartRows = coldTargets.map((target) => {
       const samples = coldSamples.get(target.id) ?? [];
       const sizes = bundleSizes(target.bundle);
+      // Round i ran every handler back to back: its ratio is measured on the machine in one state.
+      const ratios = samples.map((sample, i) => totalOf(sample) / totalOf(baselineSamples[i] ?? sample));
       return {
         id: target.id,
         label: target.label,
@@ -279,8 +286,11 @@ async function main(): Promise<void> {
         processes: samples.length,
         importMs: median(samples.map((s) => s.importMs)),
         firstRequestMs: median(samples.map((s) => s.firstRequestMs)),
-        totalMs: median(samples.map((s) => s.importMs + s.firstRequestMs)),
+        totalMs: median(samples.map(totalOf)),
+        cpuMs: median(samples.map((s) => s.importCpuMs + s.firstRequestCpuMs)),
         bootMs: median(samples.map((s) => s.bootMs)),
+        pairedRatio: median(ratios),
+        rssBytes: median(samples.map((s) => s.rssBytes)),
       };
     });
 
@@ -311,7 +321,7 @@ async function main(): Promise<void> {
     cpu.cacheMiss = endCpu(cacheMissRun.cpuMs);
 
     // ---- 4. local cluster under load ----------------------------------------------------------------------------
-    log('4/4 local cluster under load: starting 1-worker and 2-worker clusters');
+    log(`4/4 local cluster under load: 1-worker and 2-worker clusters, ${LOAD_SCENARIOS.length} scenarios`);
     const loadRows = await loadSection(stops);
 
     // ---- results ------------------------------------------------------------------------------------------------
@@ -376,13 +386,19 @@ function writeJson(file: string, value: unknown): void {
   if (biome.status !== 0) log(`note: biome could not format ${relative(ROOT, file)}`);
 }
 
+/** What `runners/cold-start.ts` reports of one fresh process (times in ms since its start or between its marks). */
+interface ColdSample {
+  bootMs: number;
+  importMs: number;
+  firstRequestMs: number;
+  importCpuMs: number;
+  firstRequestCpuMs: number;
+  rssBytes: number;
+  cpuMs: number;
+}
+
 /** One cold start: `node cold-start.mjs` in a fresh process with only the function's environment. */
-function runColdStart(
-  runner: string,
-  id: string,
-  bundle: string,
-  env: Record<string, string>,
-): Promise<{ importMs: number; firstRequestMs: number; bootMs: number; cpuMs: number }> {
+function runColdStart(runner: string, id: string, bundle: string, env: Record<string, string>): Promise<ColdSample> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...profileArgs(`cold-start-${id}`), runner], {
       env: cleanEnv({ ...env, BENCH_BUNDLE: bundle }),
@@ -401,21 +417,56 @@ function runColdStart(
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
       if (!line) return reject(new Error(`cold start of ${bundle} failed (exit ${code}):\n${err}${out.slice(-2000)}`));
-      const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as {
-        importMs: number;
-        firstRequestMs: number;
-        bootMs: number;
-        cpuMs: number;
-        problem?: string;
-      };
+      const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as ColdSample & { problem?: string };
       if (result.problem) return reject(new Error(`cold start of ${bundle}: ${result.problem}`));
       resolve(result);
     });
   });
 }
 
-/** Section 4: a 1-worker and a 2-worker local cluster, both up, loaded in alternating rounds. */
+/** What section 4 loads the clusters with: one `tools/call`, the same on both clusters. */
+interface LoadScenario {
+  id: string;
+  label: string;
+  call: { name: string; arguments: Record<string, unknown> };
+  expected: unknown;
+}
+
+const ITEM_TOOL = 'get_inventory_item';
+const expression = '(1250 * 0.2) + 3^2';
+const LOAD_SCENARIOS: LoadScenario[] = [
+  {
+    id: 'upstream',
+    label: `\`${ITEM_TOOL}\`: an HTTP tool whose API answers in ${UPSTREAM_DELAY_MS} ms`,
+    call: { name: ITEM_TOOL, arguments: { id: 'sku-42' } },
+    expected: { id: 'sku-42', name: 'Item sku-42', inStock: true },
+  },
+  {
+    id: 'calculate',
+    label: '`calculate`: a code tool that does no I/O',
+    call: { name: 'calculate', arguments: { expression } },
+    expected: { expression, result: 259 },
+  },
+];
+
+/**
+ * Section 4: a 1-worker and a 2-worker local cluster, both up, loaded in alternating rounds, once per scenario. The
+ * HTTP tool's upstream API runs in a process of its own (`runners/upstream.ts`).
+ */
 async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
+  const upstream = fork(join(ROOT, 'bench/runners/upstream.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: cleanEnv({ BENCH_UPSTREAM_DELAY_MS: String(UPSTREAM_DELAY_MS) }),
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  stops.push(async () => {
+    upstream.kill();
+  });
+  const upstreamPort = await new Promise<number>((resolve, reject) => {
+    upstream.once('message', (message: { port: number }) => resolve(message.port));
+    upstream.once('exit', (code) => reject(new Error(`the upstream API exited (code ${code})`)));
+  });
+
   const clusters = [];
   for (const workers of [1, 2]) {
     const stateDir = mkdtempSync(join(tmpdir(), `mcp-cluster-bench-load-${workers}-`));
@@ -438,16 +489,32 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
       await cluster.stop();
       if (!PROFILE) rmSync(stateDir, { recursive: true, force: true });
     });
+    await putHttpTool(
+      { client: cluster.dynamodb, tableName: cluster.tableName },
+      {
+        name: ITEM_TOOL,
+        description: 'Looks up an inventory item by its id.',
+        http: {
+          inputSchema: {
+            type: 'object',
+            properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
+            required: ['id'],
+            additionalProperties: false,
+          },
+          request: { method: 'GET', url: `http://127.0.0.1:${upstreamPort}/items/{id}` },
+        },
+      },
+    );
     clusters.push({ workers, cluster });
   }
-  const expression = '(1250 * 0.2) + 3^2';
-  const loadConfig = (url: string, apiKey: string, durationSec: number): LoadConfig => ({
+  // The HTTP tool reaches every worker within one registry TTL; the warm-up calls below wait for it.
+  const loadConfig = (url: string, apiKey: string, scenario: LoadScenario, durationSec: number): LoadConfig => ({
     url,
     apiKey,
     connections: plan.load.connections,
     durationSec,
-    call: { name: 'calculate', arguments: { expression } },
-    expected: { expression, result: 259 },
+    call: scenario.call,
+    expected: scenario.expected,
   });
   const runLoad = async (config: LoadConfig, onStart?: () => void) =>
     (
@@ -460,91 +527,152 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
         },
       })
     ).result;
-
-  for (const { cluster } of clusters) await runLoad(loadConfig(cluster.url, cluster.apiKey, plan.load.warmupSec));
+  await waitForTool(
+    clusters.map((c) => c.cluster),
+    ITEM_TOOL,
+  );
 
   interface Round extends LoadResult {
     wallMs: number;
     frontCpuMs: number;
     workerCpuMs: number;
+    dynamodbCpuMs: number;
+    upstreamCpuMs: number;
     machineCpuMs: number;
   }
-  const rounds = new Map<number, Round[]>();
-  for (let round = 0; round < plan.load.rounds; round++) {
-    const order = round % 2 === 0 ? clusters : [...clusters].reverse();
-    for (const { workers, cluster } of order) {
-      const stopProfile = PROFILE ? await startSelfProfile() : undefined;
-      // CPU counters are read when the load generator starts its timed run and right after it ends.
-      let before = { wall: 0, front: process.cpuUsage(), workers: [] as number[], machine: 0 };
-      const result = await runLoad(loadConfig(cluster.url, cluster.apiKey, plan.load.roundSec), () => {
-        before = {
+  const rows: LoadRow[] = [];
+  for (const scenario of LOAD_SCENARIOS) {
+    for (const { cluster } of clusters) {
+      await runLoad(loadConfig(cluster.url, cluster.apiKey, scenario, plan.load.warmupSec));
+    }
+    const rounds = new Map<number, Round[]>();
+    for (let round = 0; round < plan.load.rounds; round++) {
+      const order = round % 2 === 0 ? clusters : [...clusters].reverse();
+      for (const { workers, cluster } of order) {
+        const stopProfile = PROFILE ? await startSelfProfile() : undefined;
+        // CPU counters are read when the load generator starts its timed run and right after it ends.
+        const counters = () => ({
           wall: performance.now(),
           front: process.cpuUsage(),
           workers: cluster.workerPids.map(processCpuMs),
+          dynamodb: processCpuMs(cluster.dynamodbPid),
+          upstream: processCpuMs(upstream.pid ?? 0),
           machine: machineCpuMs().busy,
-        };
-      });
-      const wallMs = performance.now() - before.wall;
-      const frontUsed = process.cpuUsage(before.front);
-      const workersAfter = cluster.workerPids.map(processCpuMs);
-      const machineAfter = machineCpuMs().busy;
-      if (stopProfile) {
-        mkdirSync(join(PROFILES, `cluster-front-${workers}w`), { recursive: true });
-        await stopProfile(join(PROFILES, `cluster-front-${workers}w`, `front-round-${round}.cpuprofile`));
+        });
+        let before = counters();
+        const result = await runLoad(loadConfig(cluster.url, cluster.apiKey, scenario, plan.load.roundSec), () => {
+          before = counters();
+        });
+        const after = counters();
+        const frontUsed = process.cpuUsage(before.front);
+        if (stopProfile) {
+          const dir = join(PROFILES, `cluster-front-${scenario.id}-${workers}w`);
+          mkdirSync(dir, { recursive: true });
+          await stopProfile(join(dir, `front-round-${round}.cpuprofile`));
+        }
+        rounds.set(workers, [
+          ...(rounds.get(workers) ?? []),
+          {
+            ...result,
+            wallMs: after.wall - before.wall,
+            frontCpuMs: (frontUsed.user + frontUsed.system) / 1000,
+            workerCpuMs: after.workers.reduce((sum, value, i) => sum + value - (before.workers[i] ?? 0), 0),
+            dynamodbCpuMs: after.dynamodb - before.dynamodb,
+            upstreamCpuMs: after.upstream - before.upstream,
+            machineCpuMs: after.machine - before.machine,
+          },
+        ]);
       }
-      rounds.set(workers, [
-        ...(rounds.get(workers) ?? []),
-        {
-          ...result,
-          wallMs,
-          frontCpuMs: (frontUsed.user + frontUsed.system) / 1000,
-          workerCpuMs: workersAfter.reduce((sum, after, i) => sum + after - (before.workers[i] ?? 0), 0),
-          machineCpuMs: machineAfter - before.machine,
+    }
+    for (const { workers } of clusters) {
+      const results = rounds.get(workers) ?? [];
+      const sum = (pick: (r: Round) => number) => results.reduce((total, r) => total + pick(r), 0);
+      const requests = sum((r) => r.requests);
+      const seconds = sum((r) => r.durationSec);
+      const wallMs = Math.max(
+        1,
+        sum((r) => r.wallMs),
+      );
+      const weighted = (pick: (r: Round) => number) => sum((r) => pick(r) * r.requests) / Math.max(1, requests);
+      const percentOfCore = (pick: (r: Round) => number) => (sum(pick) / wallMs) * 100;
+      const perRequest = (pick: (r: Round) => number) => sum(pick) / Math.max(1, requests);
+      const firstError = results.find((r) => r.firstError)?.firstError;
+      const cpuPercent = {
+        front: percentOfCore((r) => r.frontCpuMs),
+        workers: percentOfCore((r) => r.workerCpuMs),
+        dynamodb: percentOfCore((r) => r.dynamodbCpuMs),
+        upstream: percentOfCore((r) => r.upstreamCpuMs),
+        loadGenerator: percentOfCore((r) => r.cpuMs),
+        machine: percentOfCore((r) => r.machineCpuMs),
+      };
+      rows.push({
+        scenario: scenario.id,
+        scenarioLabel: scenario.label,
+        workers,
+        connections: plan.load.connections,
+        seconds,
+        requests,
+        throughput: requests / Math.max(1, seconds),
+        roundThroughput: results.map((r) => r.throughput),
+        p50: weighted((r) => r.p50),
+        p99: weighted((r) => r.p99),
+        errors: sum((r) => r.errors),
+        ...(firstError ? { firstError } : {}),
+        cpuPercent: {
+          ...cpuPercent,
+          other: Math.max(
+            0,
+            cpuPercent.machine -
+              cpuPercent.front -
+              cpuPercent.workers -
+              cpuPercent.dynamodb -
+              cpuPercent.upstream -
+              cpuPercent.loadGenerator,
+          ),
         },
-      ]);
+        cpuMsPerRequest: {
+          front: perRequest((r) => r.frontCpuMs),
+          workers: perRequest((r) => r.workerCpuMs),
+          dynamodb: perRequest((r) => r.dynamodbCpuMs),
+          upstream: perRequest((r) => r.upstreamCpuMs),
+          loadGenerator: perRequest((r) => r.cpuMs),
+          machine: perRequest((r) => r.machineCpuMs),
+        },
+      });
     }
   }
+  return rows;
+}
 
-  return clusters.map(({ workers }): LoadRow => {
-    const results = rounds.get(workers) ?? [];
-    const sum = (pick: (r: Round) => number) => results.reduce((total, r) => total + pick(r), 0);
-    const requests = sum((r) => r.requests);
-    const seconds = sum((r) => r.durationSec);
-    const wallMs = Math.max(
-      1,
-      sum((r) => r.wallMs),
-    );
-    const weighted = (pick: (r: Round) => number) => sum((r) => pick(r) * r.requests) / Math.max(1, requests);
-    const percentOfCore = (pick: (r: Round) => number) => (sum(pick) / wallMs) * 100;
-    const firstError = results.find((r) => r.firstError)?.firstError;
-    const front = percentOfCore((r) => r.frontCpuMs);
-    const workerPct = percentOfCore((r) => r.workerCpuMs);
-    const loadGenerator = percentOfCore((r) => r.cpuMs);
-    const machine = percentOfCore((r) => r.machineCpuMs);
-    return {
-      workers,
-      connections: plan.load.connections,
-      seconds,
-      requests,
-      throughput: requests / Math.max(1, seconds),
-      roundThroughput: results.map((r) => r.throughput),
-      p50: weighted((r) => r.p50),
-      p99: weighted((r) => r.p99),
-      errors: sum((r) => r.errors),
-      ...(firstError ? { firstError } : {}),
-      cpuPercent: {
-        front,
-        workers: workerPct,
-        loadGenerator,
-        machine,
-        other: Math.max(0, machine - front - workerPct - loadGenerator),
-      },
-      cpuMsPerRequest: {
-        front: sum((r) => r.frontCpuMs) / Math.max(1, requests),
-        workers: sum((r) => r.workerCpuMs) / Math.max(1, requests),
-      },
-    };
-  });
+/** Calls `tool` on every worker of every cluster until each has served it once (HTTP tools arrive within a TTL). */
+async function waitForTool(clusters: readonly LocalCluster[], tool: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (const cluster of clusters) {
+    const served = new Set<string>();
+    while (served.size < cluster.workerPids.length) {
+      if (Date.now() > deadline) throw new Error(`${tool} was not served by every worker within 60 s`);
+      const response = await fetch(cluster.url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${cluster.apiKey}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: tool, arguments: { id: 'warm-up' } },
+        }),
+      });
+      const body = (await response.json()) as { result?: { isError?: boolean } };
+      if (response.ok && body.result && !body.result.isError) {
+        served.add(response.headers.get('x-mcp-cluster-worker') ?? '?');
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
 }
 
 if (PROFILE) {

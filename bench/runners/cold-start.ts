@@ -16,15 +16,18 @@ const cpuMs = () => {
 };
 
 const t0 = performance.now();
+const c0 = cpuMs();
 const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: ProxyHandler };
 const t1 = performance.now();
+const c1 = cpuMs();
 const response = await handler(proxyEvent(rpcBody('tools/list', 1), { apiKey, method: 'tools/list' }), lambdaContext());
 const t2 = performance.now();
+const c2 = cpuMs();
 const problem = responseProblem('tools/list', response, {
   deep: true,
   ...(Number.isInteger(expectedTools) ? { expectedTools } : {}),
 });
 process.stdout.write(
-  `\nBENCH_RESULT ${JSON.stringify({ bootMs: t0, importMs: t1 - t0, firstRequestMs: t2 - t1, problem, cpuMs: cpuMs() })}\n`,
+  `\nBENCH_RESULT ${JSON.stringify({ bootMs: t0, importMs: t1 - t0, firstRequestMs: t2 - t1, importCpuMs: c1 - c0, firstRequestCpuMs: c2 - c1, rssBytes: process.memoryUsage().rss, problem, cpuMs: cpuMs() })}\n`,
   () => process.exit(0),
 );

@@ -1,10 +1,4 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  type JSONRPCMessage,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { hasScopes, type Principal } from '../auth/principal.js';
@@ -25,7 +19,8 @@ import {
   type JsonRpcId,
   type JsonRpcRequest,
 } from './json-rpc.js';
-import { RequestTransport } from './request-transport.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.js';
+import type { RequestTransport } from './request-transport.js';
 
 export interface McpEndpointOptions {
   serverName: string;
@@ -63,12 +58,6 @@ export interface McpEndpointOptions {
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
-
-// The server never validates client-side JSON Schemas (no elicitation), so one shared no-op validator spares
-// building a JSON Schema compiler per request.
-const noSchemaValidation: jsonSchemaValidator = {
-  getValidator: () => (input) => ({ valid: true, data: input as never, errorMessage: undefined }),
-};
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
@@ -143,6 +132,16 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
       body: JSON.stringify(body),
     };
+  };
+
+  /** The MCP SDK's server, loaded with the first request that needs it (once per container; retried if it failed). */
+  let sdkSessions: Promise<typeof import('./sdk-session.js')> | undefined;
+  const loadSdkSessions = () => {
+    sdkSessions ??= import('./sdk-session.js');
+    sdkSessions.catch(() => {
+      sdkSessions = undefined;
+    });
+    return sdkSessions;
   };
 
   return async function handle(request) {
@@ -311,36 +310,34 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     transport: RequestTransport;
   }
 
-  /** One SDK server per HTTP request; it holds no tool state, so its cost does not grow with the registry. */
+  /** One SDK server per HTTP request, for everything but `tools/list` (answered from the snapshot). */
   async function openSession(
     principal: Principal,
     snapshot: RegistrySnapshot | undefined,
     request: HttpRequest,
     logger: Logger,
   ): Promise<Session> {
-    const server = new Server(serverInfo, {
-      capabilities: { tools: { listChanged: false } },
+    const { openSdkSession } = await loadSdkSessions();
+    const transport = await openSdkSession({
+      serverInfo,
       ...(options.instructions ? { instructions: options.instructions } : {}),
-      jsonSchemaValidator: noSchemaValidation,
+      callTool: (params, signal) => {
+        if (!snapshot) throw new JsonRpcError(JsonRpcErrorCode.InternalError, 'Internal error.');
+        return callTool(params, {
+          snapshot,
+          principal,
+          secrets: options.secrets,
+          audit: options.audit,
+          logger,
+          requestId: request.requestId,
+          defaultTimeoutMs: options.defaultToolTimeoutMs,
+          remainingMs: () => request.remainingMs() - options.deadlineMarginMs,
+          signal,
+          redactor,
+          rateLimiter: options.rateLimiter,
+        });
+      },
     });
-    server.setRequestHandler(CallToolRequestSchema, (call, extra) => {
-      if (!snapshot) throw new JsonRpcError(JsonRpcErrorCode.InternalError, 'Internal error.');
-      return callTool(call.params, {
-        snapshot,
-        principal,
-        secrets: options.secrets,
-        audit: options.audit,
-        logger,
-        requestId: request.requestId,
-        defaultTimeoutMs: options.defaultToolTimeoutMs,
-        remainingMs: () => request.remainingMs() - options.deadlineMarginMs,
-        signal: extra.signal,
-        redactor,
-        rateLimiter: options.rateLimiter,
-      });
-    });
-    const transport = new RequestTransport();
-    await server.connect(transport);
     return { transport };
   }
 

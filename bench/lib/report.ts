@@ -7,6 +7,8 @@ import { round } from './stats.js';
 export interface ColdStartRow {
   id: string;
   label: string;
+  /** The row this one's `pairedRatio` is taken against (the baseline with the same first request). */
+  versus: string;
   bytes: number;
   gzipBytes: number;
   /** Every file of the bundle folder, on-demand chunks included. */
@@ -136,16 +138,19 @@ export function computeTargets(results: BenchResults): Target[] {
       detail: `${fmt(large, ' ms')} vs ${fmt(small, ' ms')}`,
     });
   }
-  const oursCold = results.coldStart.find((r) => r.id === 'ours');
-  const baseCold = results.coldStart.find((r) => r.id === 'baseline');
-  if (oursCold && baseCold) {
-    const measured = oursCold.pairedRatio;
+  for (const [id, first] of [
+    ['ours', 'tools/list'],
+    ['ours-call', 'tools/call'],
+  ] as const) {
+    const row = results.coldStart.find((r) => r.id === id);
+    const versus = results.coldStart.find((r) => r.id === row?.versus);
+    if (!row || !versus) continue;
     targets.push({
-      name: 'cold start (import + first request) ours ≤ baseline: median of the per-round ratios',
-      measured,
+      name: `cold start, first request ${first}: ours ≤ baseline (median of the per-round ratios)`,
+      measured: row.pairedRatio,
       threshold: '≤ 1×',
-      pass: measured <= 1,
-      detail: `medians ${fmt(oursCold.totalMs, ' ms')} vs ${fmt(baseCold.totalMs, ' ms')} (${ratio(oursCold.totalMs / baseCold.totalMs)})`,
+      pass: row.pairedRatio <= 1,
+      detail: `medians ${fmt(row.totalMs, ' ms')} vs ${fmt(versus.totalMs, ' ms')} (${ratio(row.totalMs / versus.totalMs)})`,
     });
   }
   for (const scenario of [...new Set(results.load.map((r) => r.scenario))]) {
@@ -288,10 +293,11 @@ export function renderMarkdown(results: BenchResults): string {
   // 2. cold start
   out.push('', '## 2. Cold start (fresh `node` process per sample)', '');
   out.push(
-    'Import = `await import(bundle)`; first request = the first `tools/list` (ours: API-key GetItem and registry ' +
-      'Query against dynalite, over the AWS SDK clients it creates at import). Each round starts one process per ' +
+    'Import = `await import(bundle)`; first request = the first `tools/list`, or `tools/call` (ours: API-key GetItem ' +
+      'and registry Query against dynalite, over the AWS SDK clients it creates at import; a tools/call also loads ' +
+      "the MCP SDK's server and the tool's module). Each round starts one process per " +
       'handler, back to back, in alternating order; times are medians over the rounds, and the ratio column is the ' +
-      "median of each round's ratio to the baseline of the same round (robust to the machine speeding up or slowing " +
+      "median of each round's ratio to the baseline with the same first request in the same round (robust to the machine speeding up or slowing " +
       'down between rounds). Node boot (process start to the runner) is the same for every handler and excluded.',
     '',
   );
@@ -304,7 +310,7 @@ export function renderMarkdown(results: BenchResults): string {
         'bundle folder bytes',
         'processes',
         'import ms',
-        'first tools/list ms',
+        'first request ms',
         'import + first ms',
         'CPU ms',
         'RSS MB',
@@ -321,7 +327,7 @@ export function renderMarkdown(results: BenchResults): string {
         `**${fmt(r.totalMs)}**`,
         fmt(r.cpuMs),
         fmt(r.rssBytes / 1_048_576),
-        r.id === 'baseline' ? '1×' : `**${ratio(r.pairedRatio)}**`,
+        r.id === r.versus ? '1×' : `**${ratio(r.pairedRatio)}**`,
       ]),
     ),
   );

@@ -1,7 +1,7 @@
 /**
  * Section 2 runner: one fresh process = one cold start. Records performance.now() (time since the process started)
- * before importing the bundled handler, after the import, and after its first tools/list answer; prints one
- * `BENCH_RESULT {json}` line and exits.
+ * before importing the bundled handler, after the import, and after its first answer: a tools/list, or the tools/call
+ * in `BENCH_FIRST_CALL` (`{"name": ..., "arguments": {...}}`); prints one `BENCH_RESULT {json}` line and exits.
  */
 import { pathToFileURL } from 'node:url';
 import { lambdaContext, type ProxyHandler, proxyEvent, responseProblem, rpcBody } from '../lib/events.js';
@@ -9,6 +9,10 @@ import { lambdaContext, type ProxyHandler, proxyEvent, responseProblem, rpcBody 
 const bundle = process.env.BENCH_BUNDLE ?? '';
 const apiKey = process.env.BENCH_API_KEY || undefined;
 const expectedTools = Number(process.env.BENCH_EXPECTED_TOOLS ?? 'NaN');
+const firstCall = process.env.BENCH_FIRST_CALL
+  ? (JSON.parse(process.env.BENCH_FIRST_CALL) as { name: string; arguments: Record<string, unknown> })
+  : undefined;
+const method = firstCall ? 'tools/call' : 'tools/list';
 
 const cpuMs = () => {
   const used = process.cpuUsage();
@@ -20,10 +24,10 @@ const c0 = cpuMs();
 const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: ProxyHandler };
 const t1 = performance.now();
 const c1 = cpuMs();
-const response = await handler(proxyEvent(rpcBody('tools/list', 1), { apiKey, method: 'tools/list' }), lambdaContext());
+const response = await handler(proxyEvent(rpcBody(method, 1, firstCall), { apiKey, method }), lambdaContext());
 const t2 = performance.now();
 const c2 = cpuMs();
-const problem = responseProblem('tools/list', response, {
+const problem = responseProblem(method, response, {
   deep: true,
   ...(Number.isInteger(expectedTools) ? { expectedTools } : {}),
 });

@@ -48,13 +48,13 @@ const UPSTREAM_DELAY_MS = 20;
 const plan = QUICK
   ? {
       inProcess: { rounds: 2, roundMs: 250, warmupMs: 150, minPerRound: 3 },
-      coldStarts: 8,
+      coldStarts: 10,
       cacheMiss: { samples: 50, tools: [100], pauseMs: 3 },
       load: { connections: 32, rounds: 1, roundSec: 3, warmupSec: 1 },
     }
   : {
       inProcess: { rounds: 5, roundMs: 1000, warmupMs: 750, minPerRound: 5 },
-      coldStarts: 30,
+      coldStarts: 40,
       cacheMiss: { samples: 100, tools: [100, 1000], pauseMs: 3 },
       load: { connections: 32, rounds: 2, roundSec: 5, warmupSec: 2 },
     };
@@ -291,7 +291,11 @@ async function main(): Promise<void> {
     let coldCpuMs = 0;
     endCpu = cpuWindow();
     for (let i = 0; i < plan.coldStarts; i++) {
-      const order = i % 2 === 0 ? coldTargets : [...coldTargets].reverse();
+      // Every handler takes every place in a round equally often: rotated by the round, and reversed every other
+      // turn of rotations, so a place's own effect (the process before it, the parent's state) lands on all alike.
+      const shift = i % coldTargets.length;
+      const rotated = [...coldTargets.slice(shift), ...coldTargets.slice(0, shift)];
+      const order = Math.floor(i / coldTargets.length) % 2 === 0 ? rotated : rotated.reverse();
       for (const target of order) {
         const sample = await runColdStart(runners.coldStart, target.id, target.bundle, {
           ...target.env,

@@ -296,7 +296,7 @@ export function renderMarkdown(results: BenchResults): string {
     'Import = `await import(bundle)`; first request = the first `tools/list`, or `tools/call` (ours: API-key GetItem ' +
       'and registry Query against dynalite, over the AWS SDK clients it creates at import; a tools/call also loads ' +
       "the MCP SDK's server and the tool's module). Each round starts one process per " +
-      'handler, back to back, in alternating order; times are medians over the rounds, and the ratio column is the ' +
+      'handler, back to back, each handler in every place of a round equally often; times are medians over the rounds, and the ratio column is the ' +
       "median of each round's ratio to the baseline with the same first request in the same round (robust to the machine speeding up or slowing " +
       'down between rounds). Node boot (process start to the runner) is the same for every handler and excluded.',
     '',

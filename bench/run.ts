@@ -27,7 +27,7 @@ import { bundleHandler, bundleRunner, bundleSizes, ROOT } from './lib/build.js';
 import { runChild } from './lib/child.js';
 import { type CpuShare, cpuWindow, machineCpuMs, processCpuMs } from './lib/cpu.js';
 import { machineInfo } from './lib/machine.js';
-import { type BenchResults, computeTargets, type LoadRow, renderMarkdown } from './lib/report.js';
+import { type BenchResults, computeTargets, type LoadCpu, type LoadRow, renderMarkdown } from './lib/report.js';
 import { startSelfProfile } from './lib/self-profile.js';
 import { median } from './lib/stats.js';
 import { CALL_TARGET, SECRET_NAME, SECRET_TOOL, syntheticTools } from './lib/synthetic-tools.js';
@@ -635,14 +635,18 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
       const percentOfCore = (pick: (r: Round) => number) => (sum(pick) / wallMs) * 100;
       const perRequest = (pick: (r: Round) => number) => sum(pick) / Math.max(1, requests);
       const firstError = results.find((r) => r.firstError)?.firstError;
-      const cpuPercent = {
-        front: percentOfCore((r) => r.frontCpuMs),
-        workers: percentOfCore((r) => r.workerCpuMs),
-        dynamodb: percentOfCore((r) => r.dynamodbCpuMs),
-        upstream: percentOfCore((r) => r.upstreamCpuMs),
-        loadGenerator: percentOfCore((r) => r.cpuMs),
-        machine: percentOfCore((r) => r.machineCpuMs),
+      const cpuOf: Record<keyof LoadCpu, (r: Round) => number> = {
+        front: (r) => r.frontCpuMs,
+        workers: (r) => r.workerCpuMs,
+        dynamodb: (r) => r.dynamodbCpuMs,
+        upstream: (r) => r.upstreamCpuMs,
+        loadGenerator: (r) => r.cpuMs,
+        machine: (r) => r.machineCpuMs,
       };
+      const byPart = (measure: (pick: (r: Round) => number) => number) =>
+        Object.fromEntries(Object.entries(cpuOf).map(([part, pick]) => [part, measure(pick)])) as LoadCpu;
+      const cpuPercent = byPart(percentOfCore);
+      const named = cpuPercent.front + cpuPercent.workers + cpuPercent.dynamodb + cpuPercent.upstream;
       rows.push({
         scenario: scenario.id,
         scenarioLabel: scenario.label,
@@ -656,26 +660,8 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
         p99: weighted((r) => r.p99),
         errors: sum((r) => r.errors),
         ...(firstError ? { firstError } : {}),
-        cpuPercent: {
-          ...cpuPercent,
-          other: Math.max(
-            0,
-            cpuPercent.machine -
-              cpuPercent.front -
-              cpuPercent.workers -
-              cpuPercent.dynamodb -
-              cpuPercent.upstream -
-              cpuPercent.loadGenerator,
-          ),
-        },
-        cpuMsPerRequest: {
-          front: perRequest((r) => r.frontCpuMs),
-          workers: perRequest((r) => r.workerCpuMs),
-          dynamodb: perRequest((r) => r.dynamodbCpuMs),
-          upstream: perRequest((r) => r.upstreamCpuMs),
-          loadGenerator: perRequest((r) => r.cpuMs),
-          machine: perRequest((r) => r.machineCpuMs),
-        },
+        cpuPercent: { ...cpuPercent, other: Math.max(0, cpuPercent.machine - named - cpuPercent.loadGenerator) },
+        cpuMsPerRequest: byPart(perRequest),
       });
     }
   }

@@ -48,29 +48,19 @@ export interface LoadRow {
   errors: number;
   firstError?: string;
   /**
-   * CPU use during the measured rounds, in % of one core (`machine` is all cores: 100 × cores when saturated): the
-   * front process (the local API Gateway, the Secrets Manager endpoint, the audit ingester), the workers, the
-   * DynamoDB process, the upstream API's process, the load generator, and everything else.
+   * CPU use during the measured rounds, in % of one core (`machine` is all cores: 100 × cores when saturated), and
+   * `other`: the machine's CPU outside the processes named.
    */
-  cpuPercent: {
-    front: number;
-    workers: number;
-    dynamodb: number;
-    upstream: number;
-    loadGenerator: number;
-    machine: number;
-    other: number;
-  };
-  /** CPU milliseconds per request, by the same parts (`machine`: all processes together). */
-  cpuMsPerRequest: {
-    front: number;
-    workers: number;
-    dynamodb: number;
-    upstream: number;
-    loadGenerator: number;
-    machine: number;
-  };
+  cpuPercent: LoadCpu & { other: number };
+  /** CPU milliseconds per request, by the same processes. */
+  cpuMsPerRequest: LoadCpu;
 }
+
+/**
+ * CPU of section 4's processes: the front process (the local API Gateway, the Secrets Manager endpoint, the audit
+ * ingester), the workers, the DynamoDB process, the upstream API, the load generator, and all processes together.
+ */
+export type LoadCpu = Record<'front' | 'workers' | 'dynamodb' | 'upstream' | 'loadGenerator' | 'machine', number>;
 
 export interface Target {
   name: string;

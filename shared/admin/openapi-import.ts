@@ -338,7 +338,7 @@ export async function loadOpenApi(source: string): Promise<LoadedOpenApi> {
   } catch (error) {
     throw (
       refProblemError(source, refusals, error) ??
-      new AdminError('INVALID_SPEC', `${source} is not a valid OpenAPI document: ${messageOf(error)}`, {
+      new AdminError('INVALID_SPEC', `${source} is not a valid OpenAPI document: ${validationProblems(error)}`, {
         cause: error,
       })
     );
@@ -381,6 +381,29 @@ function restorePorts(document: OpenApiDocument, specUrl: URL): void {
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+/**
+ * What the validator found, each problem at its place in the document (`paths./pets/{id}.get: must have required
+ * property 'responses'`), the first five and how many more; a parser's own message otherwise.
+ */
+function validationProblems(error: unknown): string {
+  const details = (error as { details?: unknown }).details;
+  if (!Array.isArray(details) || details.length === 0) return messageOf(error);
+  const problems = [
+    ...new Set(
+      details.map((detail: { instancePath?: unknown; message?: unknown }) => {
+        const place = String(detail.instancePath ?? '')
+          .split('/')
+          .slice(1)
+          .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+          .join('.');
+        return `${place || '(the document)'}: ${String(detail.message ?? 'is invalid')}`;
+      }),
+    ),
+  ];
+  const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
+  return `${problems.slice(0, 5).join('; ')}${more}`;
+}
 
 export interface OpenApiImportOptions {
   /** Prepended to every tool name (`shop_`). */

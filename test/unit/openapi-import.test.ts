@@ -347,6 +347,37 @@ describe('OpenAPI import: other documents', () => {
     );
   });
 
+  it('names every place where a document breaks the OpenAPI schema, such as operations without responses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-invalid-'));
+    try {
+      const file = join(dir, 'pets.yaml');
+      writeFileSync(
+        file,
+        [
+          'openapi: 3.0.3',
+          'info: { title: Pets, version: "1" }',
+          "servers: [{ url: 'https://pets.example' }]",
+          'paths:',
+          '  /pets/{petId}:',
+          '    get: { operationId: getPet, parameters: [{ name: petId, in: path, required: true, schema: { type: string } }] }',
+          '  /pets:',
+          '    post: { operationId: addPet, responses: { 201: { description: added } } }',
+          '    delete: { operationId: clearPets }',
+          '',
+        ].join('\n'),
+      );
+      await assert.rejects(
+        loadOpenApi(file),
+        adminError(
+          'INVALID_SPEC',
+          /pets\.yaml is not a valid OpenAPI document: paths\.\/pets\/\{petId\}\.get: must have required property 'responses'; paths\.\/pets\.delete: must have required property 'responses'$/,
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says a Swagger 2.0 document is Swagger 2.0 before any detail of it, and reads a numeric info.version of OpenAPI 3', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-versions-'));
     const paths = 'paths:\n  /x:\n    get:\n      operationId: x\n      responses: { 200: { description: ok } }\n';

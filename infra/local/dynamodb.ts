@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { AUDIT_BY_TOOL_INDEX } from '../../shared/audit/audit-table.js';
+import { stopChild } from './child-process.js';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -64,14 +65,8 @@ export async function startDynamoDbProcess(options: { path?: string; host?: stri
   return {
     endpoint: `http://${host}:${port}`,
     pid: child.pid,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        // Closing the channel asks it to close the server (LevelDB flushes) and exit.
-        child.disconnect();
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      }),
+    // Closing the channel asks it to close the server (LevelDB flushes) and exit.
+    close: () => stopChild(child, (running) => running.disconnect(), 5_000),
   };
 }
 

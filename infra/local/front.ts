@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { stopChild } from './child-process.js';
 
 const WORKER_FILE = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 /** API Gateway's own payload limit. */
@@ -96,7 +97,7 @@ export class WorkerPool {
     this.#stopping = true;
     for (const invocation of this.#queue.splice(0))
       this.#answer(invocation, gatewayError(502, 'Internal server error'), -1);
-    await Promise.all(this.#slots.map((slot) => killed(slot.child)));
+    await Promise.all(this.#slots.map((slot) => stopChild(slot.child, (child) => child.kill('SIGTERM'), 3_000)));
   }
 
   /** Hands queued invocations to free workers, taking the workers in turn from the one after the last used. */
@@ -191,16 +192,6 @@ export class WorkerPool {
       });
     });
   }
-}
-
-/** Stops a worker: SIGTERM, then SIGKILL if it has not exited after 3 s. */
-function killed(child: ChildProcess | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-  });
 }
 
 function gatewayError(statusCode: number, message: string): APIGatewayProxyResult {

@@ -23,12 +23,17 @@ function isDnsServer(value: string): boolean {
 const integer = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
 const milliseconds = (fallback: number) => integer(fallback, 0);
 
-/** A comma-separated list (`separator`), items trimmed, empty items dropped; unset is the empty list. */
-const list = (separator: string | RegExp = ',', clean: (item: string) => string = (item) => item.trim()) =>
-  z
+/**
+ * A list in one variable (comma-separated unless `separator` says otherwise), items cleaned (trimmed by default) and
+ * empty ones dropped; unset, it is `fallback` (none by default).
+ */
+const list = (options: { separator?: string | RegExp; clean?: (item: string) => string; fallback?: string } = {}) => {
+  const { separator = ',', clean = (item: string) => item.trim(), fallback = '' } = options;
+  return z
     .string()
-    .default('')
+    .default(fallback)
     .transform((value) => value.split(separator).map(clean).filter(Boolean));
+};
 
 /**
  * Every environment variable the MCP function reads. Each is set by the construct that grants the matching access
@@ -75,29 +80,18 @@ export const configSchema = z.object({
   /** Audience a JWT must name (RFC 8707); by default the MCP endpoint's URL. */
   OAUTH_AUDIENCE: z.string().min(1).optional(),
   /** Asymmetric algorithms accepted for JWTs (`none` and HMAC are never accepted). */
-  OAUTH_ALGORITHMS: z
-    .string()
-    .default('RS256,ES256,PS256,EdDSA')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((alg) => alg.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
-        .min(1),
-    ),
+  OAUTH_ALGORITHMS: list({ fallback: 'RS256,ES256,PS256,EdDSA' }).pipe(
+    z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1),
+  ),
   /** JWT claim naming the caller's tenant. */
   OAUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
   /**
    * Browser origins allowed to call the endpoint (comma separated, `*` for any). A request with an `Origin` header not
    * listed gets 403, as MCP requires against DNS rebinding; requests without `Origin` (agents, servers) are unaffected.
    */
-  ALLOWED_ORIGINS: list(',', (origin) => origin.trim().replace(/\/+$/, '')),
+  ALLOWED_ORIGINS: list({ clean: (origin) => origin.trim().replace(/\/+$/, '') }),
   /** Scopes every caller needs to use the endpoint at all (space or comma separated); missing ones answer 403. */
-  REQUIRED_SCOPES: list(/[\s,]+/),
+  REQUIRED_SCOPES: list({ separator: /[\s,]+/ }),
   /**
    * Private ranges manifest-only HTTP tools may reach (comma-separated CIDRs such as `10.1.0.0/16,fd12::/16`); by
    * default none: loopback, RFC 1918, CGNAT and unique-local addresses are refused. Link-local and cloud metadata
@@ -118,20 +112,17 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 /**
- * Variables for which an empty value counts as unset: a shell's `VAR=` must not silently become 0, and an empty list
- * or optional URL is no list or URL. The others (names, prefixes, levels) must not be empty.
+ * Variables that must not be empty (names, prefixes, levels). For every other one an empty value counts as unset: a
+ * shell's `VAR=` must not silently become 0, and an empty list or optional URL is no list or URL.
  */
-const EMPTY_MEANS_UNSET = Object.keys(configSchema.shape).filter(
-  (name) =>
-    ![
-      'REGISTRY_TABLE_NAME',
-      'SECRETS_PREFIX',
-      'OAUTH_TENANT_CLAIM',
-      'SERVER_NAME',
-      'LOG_LEVEL',
-      'AUDIT_WRITE',
-    ].includes(name),
-);
+const EMPTY_IS_REFUSED = new Set([
+  'REGISTRY_TABLE_NAME',
+  'SECRETS_PREFIX',
+  'OAUTH_TENANT_CLAIM',
+  'SERVER_NAME',
+  'LOG_LEVEL',
+  'AUDIT_WRITE',
+]);
 
 /** Parses the environment once; every problem is reported in one error. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -139,7 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const given: Record<string, string> = {};
   for (const name of Object.keys(configSchema.shape)) {
     const value = env[name];
-    if (value !== undefined && !(value === '' && EMPTY_MEANS_UNSET.includes(name))) given[name] = value;
+    if (value !== undefined && (value !== '' || EMPTY_IS_REFUSED.has(name))) given[name] = value;
   }
   const result = configSchema.safeParse(given, { jitless: true });
   if (!result.success) {

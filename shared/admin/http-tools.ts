@@ -26,6 +26,7 @@ import {
   httpAuthSchema,
   httpRequestSchema,
   httpToolSpecSchema,
+  issueLines,
 } from '../registry/http-tool-spec.js';
 import {
   parseRateLimit,
@@ -193,14 +194,6 @@ function syntaxProblem(error: unknown, text: string): string {
 }
 
 const truncate = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
-
-/** Zod issues as `field: message` lines. */
-function issueLines(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
-  return issues.map((issue) => {
-    const path = [...prefix, ...issue.path].map(String).join('.');
-    return `${path || '(top level)'}: ${issue.message}`;
-  });
-}
 
 /** The most problems one error lists. */
 const MAX_PROBLEMS = 25;

@@ -7,6 +7,7 @@ import {
   type HttpToolSpec,
   httpToolSpecSchema,
   IDEMPOTENT_METHODS,
+  issueLines,
 } from '../registry/http-tool-spec.js';
 import type { ToolManifest } from '../registry/table.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
@@ -188,11 +189,6 @@ export interface HttpToolCompiler {
  * nothing compiles nothing (ajv compilation is the expensive part). A manifest that does not compile is skipped with
  * one warning, never breaking the registry.
  */
-/** A spec's problems in one line, each naming its field: `http.request.url: Invalid input; ...`. */
-function specProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues.map((issue) => `${['http', ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ');
-}
-
 export function createHttpToolCompiler(options: {
   outbound: OutboundOptions | OutboundClient;
   logger: Logger;
@@ -215,7 +211,7 @@ export function createHttpToolCompiler(options: {
           try {
             // The registry checked only that `http` is an object; the spec itself is checked here.
             const spec = httpToolSpecSchema.safeParse(manifest.http);
-            if (!spec.success) throw new Error(specProblems(spec.error.issues));
+            if (!spec.success) throw new Error(issueLines(spec.error.issues, ['http']).join('; '));
             compiled = compileHttpTool(manifest.SK, spec.data, description, {
               outbound,
               ...(options.redactor ? { redactor: options.redactor } : {}),

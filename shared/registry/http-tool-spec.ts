@@ -138,5 +138,13 @@ export const httpToolSpecSchema = z.strictObject({
 });
 export type HttpToolSpec = z.infer<typeof httpToolSpecSchema>;
 
+/** Zod issues as `field: message` lines, each field under `prefix` (`http.request.url: ...`). */
+export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  return issues.map((issue) => {
+    const path = [...prefix, ...issue.path].map(String).join('.');
+    return `${path || '(top level)'}: ${issue.message}`;
+  });
+}
+
 /** A tool manifest with an HTTP tool's spec checked (and normalized) too: what the admin reads and writes. */
 export const checkedToolManifestSchema = toolManifestSchema.safeExtend({ http: httpToolSpecSchema.optional() });

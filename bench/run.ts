@@ -26,6 +26,7 @@ import { syntheticToolModules } from './entries/synthetic-tool-index.js';
 import { bundleHandler, bundleRunner, bundleSizes, ROOT } from './lib/build.js';
 import { runChild } from './lib/child.js';
 import { type CpuShare, cpuWindow, machineCpuMs, processCpuMs } from './lib/cpu.js';
+import { rpcBody } from './lib/events.js';
 import { machineInfo } from './lib/machine.js';
 import { type BenchResults, computeTargets, type LoadCpu, type LoadRow, renderMarkdown } from './lib/report.js';
 import { startSelfProfile } from './lib/self-profile.js';
@@ -682,12 +683,7 @@ async function waitForTool(clusters: readonly LocalCluster[], tool: string): Pro
           'content-type': 'application/json',
           accept: 'application/json, text/event-stream',
         },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'tools/call',
-          params: { name: tool, arguments: { id: 'warm-up' } },
-        }),
+        body: rpcBody('tools/call', 1, { name: tool, arguments: { id: 'warm-up' } }),
       });
       const body = (await response.json()) as { result?: { isError?: boolean } };
       if (response.ok && body.result && !body.result.isError) {

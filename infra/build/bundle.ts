@@ -100,8 +100,8 @@ function lazyToolIndex(catalog: CodeToolCatalog): Plugin {
 /**
  * esbuild options shared by every Lambda bundle (and the benchmarks, which build ours and the baseline alike):
  * Node 22, ESM, minified, tree-shaken. ESM builds of dependencies (`mainFields`) tree-shake better than their CJS
- * ones, and code loaded only on demand (the AWS SDK's credential providers, Ajv for HTTP tools) goes into chunks
- * beside `index.mjs` that a cold start never reads (`splitting`).
+ * ones, and code loaded only on demand (the MCP SDK's server, each folder tool, JOSE, Ajv for HTTP tools) goes into
+ * chunks beside `index.mjs` that a cold start never reads (`splitting`).
  */
 export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: CodeToolCatalog } = {}): BuildOptions {
   return {

@@ -1,3 +1,6 @@
+/** Brands ToolErrors, so they are recognised across module copies (see `isToolError`). */
+const TOOL_ERROR = Symbol.for('mcp-cluster/tool-error');
+
 /**
  * Errors carry a stable string `code` (decide on `code`, never on `instanceof`) and an optional `cause`.
  * Messages of errors that may reach a caller are written to be safe: no ARNs, table names, stack traces or secrets.
@@ -58,6 +61,7 @@ export class AuthError extends McpClusterError {
  * so write it for the model: what went wrong and what to do about it. `retryable` says whether trying again may help.
  */
 export class ToolError extends McpClusterError {
+  readonly [TOOL_ERROR] = true;
   readonly retryable: boolean;
   /** When retrying makes sense, how long to wait first (e.g. from an upstream's `Retry-After`). */
   readonly retryAfterSeconds?: number;
@@ -72,6 +76,31 @@ export class ToolError extends McpClusterError {
     this.retryable = options?.retryable ?? false;
     if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
+}
+
+/** The platform's own error codes, each with the class that carries it: what `hasErrorCode` narrows to. */
+interface PlatformErrors {
+  CONFIG_INVALID: ConfigError;
+  REGISTRY_UNAVAILABLE: RegistryUnavailableError;
+  SECRET_UNAVAILABLE: SecretUnavailableError;
+  UNAUTHENTICATED: AuthError;
+  FORBIDDEN: AuthError;
+}
+
+export type PlatformErrorCode = keyof PlatformErrors;
+
+/**
+ * Whether `error` carries one of the platform's codes, typed as the class that carries it: callers decide on the code
+ * and read the class's fields without a cast.
+ */
+export function hasErrorCode<C extends PlatformErrorCode>(error: unknown, ...codes: C[]): error is PlatformErrors[C] {
+  const code = errorCode(error);
+  return code !== undefined && (codes as string[]).includes(code);
+}
+
+/** Whether `error` is a ToolError, even one thrown by a tool module bundled into a chunk of its own. */
+export function isToolError(error: unknown): error is ToolError {
+  return typeof error === 'object' && error !== null && (error as { [TOOL_ERROR]?: unknown })[TOOL_ERROR] === true;
 }
 
 export function errorCode(error: unknown): string | undefined {

@@ -89,7 +89,6 @@ async function main(): Promise<void> {
     });
     const baseline = await bundleHandler('bench/baseline/handler.ts', join(work, 'baseline/index.mjs'), {
       minify,
-      sdkAjv: true,
     });
     const real = await bundleFunctions({ outdir: join(work, 'functions'), minify });
     const realBundle = join(real.dirs.mcp, 'index.mjs');

@@ -29,7 +29,6 @@ export async function bundleHandler(
   options: {
     minify: boolean;
     syntheticTools?: boolean;
-    sdkAjv?: boolean;
     codeTools?: CodeToolCatalog;
   },
 ): Promise<{ file: string; bytes: number }> {
@@ -39,11 +38,7 @@ export async function bundleHandler(
     entryPoints: [join(ROOT, entry)],
     outdir: dirname(outfile),
     entryNames: basename(outfile, '.mjs'),
-    plugins: [
-      // The SDK recipe validates with the SDK's Ajv provider, which the product's build leaves out (it passes its own).
-      ...(product.plugins ?? []).filter((plugin) => !(options.sdkAjv && plugin.name === 'mcp-sdk-ajv-provider-stub')),
-      ...(options.syntheticTools ? [syntheticToolIndex] : []),
-    ],
+    plugins: [...(product.plugins ?? []), ...(options.syntheticTools ? [syntheticToolIndex] : [])],
   });
   return { file: outfile, bytes: statSync(outfile).size };
 }

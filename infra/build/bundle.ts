@@ -32,25 +32,6 @@ const zodEnglishOnly: Plugin = {
 };
 
 /**
- * The MCP SDK's `Server` constructs an Ajv validator unless given one. The MCP function always passes its own (tool
- * arguments are validated by each tool's schema), so the SDK's Ajv provider is never used: leaving it out keeps Ajv
- * and its formats out of the function's import graph. Constructing the stub throws, so a missed validator is loud.
- */
-const sdkAjvProviderStub: Plugin = {
-  name: 'mcp-sdk-ajv-provider-stub',
-  setup(pluginBuild) {
-    pluginBuild.onLoad(
-      { filter: /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]validation[\\/]ajv-provider\.js$/ },
-      () => ({
-        contents:
-          'export class AjvJsonSchemaValidator { constructor() { throw new Error("mcp-cluster bundles leave out the SDK\'s Ajv provider: pass a jsonSchemaValidator"); } }',
-        loader: 'js',
-      }),
-    );
-  },
-};
-
-/**
  * A Lambda function's credentials are always in its environment: the bundles take the SDK's environment provider for
  * its whole default chain (shared/aws/lambda-credential-provider.ts), so the chain's other providers, and the chunks
  * they would split the bundle into, are left out.
@@ -100,7 +81,7 @@ function lazyToolIndex(catalog: CodeToolCatalog): Plugin {
 /**
  * esbuild options shared by every Lambda bundle (and the benchmarks, which build ours and the baseline alike):
  * Node 22, ESM, minified, tree-shaken. ESM builds of dependencies (`mainFields`) tree-shake better than their CJS
- * ones, and code loaded only on demand (the MCP SDK's server, each folder tool, JOSE, Ajv for HTTP tools) goes into
+ * ones, and code loaded only on demand (each folder tool, JOSE, Ajv for HTTP tools and JSON Schema inputs) goes into
  * chunks beside `index.mjs` that a cold start never reads (`splitting`).
  */
 export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: CodeToolCatalog } = {}): BuildOptions {
@@ -119,12 +100,7 @@ export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: Code
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [
-      zodEnglishOnly,
-      sdkAjvProviderStub,
-      lambdaCredentials,
-      ...(options.codeTools ? [lazyToolIndex(options.codeTools)] : []),
-    ],
+    plugins: [zodEnglishOnly, lambdaCredentials, ...(options.codeTools ? [lazyToolIndex(options.codeTools)] : [])],
     // Some dependencies still call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };

@@ -8,6 +8,7 @@ export type CallOutcome =
   | 'tool_error' // the tool ran and reported a failure (isError result)
   | 'timeout' // the tool's deadline passed
   | 'invalid_arguments' // arguments failed the tool's schema
+  | 'missing_capability' // the tool needs a client capability the request did not declare (MCP 2026-07-28)
   | 'rate_limited' // over the tool's or the agent's rate limit
   | 'denied' // the tool exists but the caller may not call it (answered as unknown)
   | 'unknown_tool'; // no such tool, or disabled

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Logger } from '../logging/logger.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
 import {

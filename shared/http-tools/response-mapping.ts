@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { ToolError } from '../errors/errors.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
 import { type OutboundResponse, retryAfterSeconds } from './outbound-client.js';

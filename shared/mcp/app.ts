@@ -14,7 +14,7 @@ import { createRegistry } from '../registry/registry.js';
 import { createSecretStore } from '../secrets/secret-store.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
 import { SERVER_VERSION } from '../version.js';
-import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
+import { createMcpEndpoint, type McpEndpoint } from './endpoint.js';
 
 export interface McpAppOptions {
   config: Config;
@@ -92,6 +92,8 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     requiredScopes: config.REQUIRED_SCOPES,
     allowedOrigins: config.ALLOWED_ORIGINS,
     toolsPageSize: config.TOOLS_PAGE_SIZE,
+    // A tools/list page is as fresh as the registry snapshot it was computed from.
+    listTtlMs: config.REGISTRY_TTL_MS,
     logger,
   });
 }

@@ -1,30 +1,15 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/server';
 import { type AuditSink, type CallOutcome, digestArguments, principalFields } from '../audit/audit.js';
 import type { Principal } from '../auth/principal.js';
-import { errorCode } from '../errors/errors.js';
+import { hasErrorCode, isToolError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redactor } from '../logging/redactor.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
-import { JsonRpcErrorCode } from './json-rpc.js';
-
-/**
- * A JSON-RPC error raised while handling a request (unknown tool, bad arguments). Its numeric `code` is the
- * JSON-RPC code; the SDK's protocol layer turns a thrown error with a numeric code into that error response.
- */
-export class JsonRpcError extends Error {
-  readonly code: number;
-  readonly data?: unknown;
-
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.name = 'JsonRpcError';
-    this.code = code;
-    this.data = data;
-  }
-}
+import { excerpt, JsonRpcError } from './json-rpc.js';
+import { missingCapabilities } from './protocol/request-meta.js';
 
 export interface CallToolDeps {
   snapshot: RegistrySnapshot;
@@ -42,6 +27,11 @@ export interface CallToolDeps {
   redactor: Redactor;
   /** Counts calls of tools (or agents) that have a rate limit; without it such calls are refused. */
   rateLimiter?: RateLimiter;
+  /**
+   * The capabilities the client declared for this request (modern era); a tool that needs one it did not declare is
+   * refused with -32021. Legacy requests carry none (they were declared once, to `initialize`), so nothing is checked.
+   */
+  clientCapabilities?: ClientCapabilities;
 }
 
 export interface CallToolParams {
@@ -57,7 +47,12 @@ interface ToolFailure {
   message: string;
   retryable: boolean;
   retryAfterSeconds?: number;
+  /** For INVALID_ARGUMENTS: each field and what is wrong with it. */
+  issues?: readonly ArgumentIssue[];
 }
+
+/** Longest tool name that can exist (MCP's rule, and ours); a longer one is unknown, and audited cut to this. */
+const MAX_TOOL_NAME_LENGTH = 128;
 
 /** An `isError` result the model can act on. `structuredContent` carries the code unless the tool's own output schema owns it. */
 function errorResult(tool: ServedTool | undefined, failure: ToolFailure): CallToolResult {
@@ -66,6 +61,7 @@ function errorResult(tool: ServedTool | undefined, failure: ToolFailure): CallTo
     message: failure.message,
     retryable: failure.retryable,
     ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
+    ...(failure.issues ? { issues: failure.issues } : {}),
   };
   return {
     isError: true,
@@ -116,15 +112,18 @@ async function withDeadline<T>(
 }
 
 /**
- * `tools/call`: authorize → validate → resolve secrets → run under a deadline → map the outcome → audit.
- * Protocol-level rejections throw JsonRpcError; everything after validation becomes a result.
+ * `tools/call`: authorize → client capabilities → rate limit → validate → resolve secrets → run under a deadline →
+ * map the outcome → audit. An unknown tool and a missing client capability are protocol errors (JsonRpcError);
+ * everything from argument validation on is a result, so the model can correct itself (MCP 2025-11-25 and later).
  */
 export async function callTool(params: CallToolParams, deps: CallToolDeps): Promise<CallToolResult> {
   const started = performance.now();
   const { principal, snapshot } = deps;
   const args = params.arguments ?? {};
-  const tool = snapshot.callable(params.name, principal);
-  const logger = deps.logger.child({ tool: params.name });
+  const name =
+    params.name.length > MAX_TOOL_NAME_LENGTH ? `${params.name.slice(0, MAX_TOOL_NAME_LENGTH)}…` : params.name;
+  const tool = name === params.name ? snapshot.callable(params.name, principal) : undefined;
+  const logger = deps.logger.child({ tool: name });
 
   const audit = (outcome: CallOutcome, code?: string) =>
     deps.audit
@@ -132,7 +131,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         time: new Date().toISOString(),
         requestId: deps.requestId,
         ...principalFields(principal),
-        tool: params.name,
+        tool: name,
         ...(tool ? { toolVersion: tool.version } : {}),
         outcome,
         ...(code ? { errorCode: code } : {}),
@@ -146,8 +145,19 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     // Disabled, missing and not-permitted tools get the same answer, so callers cannot map what they may not see.
     await audit(snapshot.has(params.name) ? 'denied' : 'unknown_tool', 'UNKNOWN_TOOL');
     throw new JsonRpcError(
-      JsonRpcErrorCode.InvalidParams,
-      `Unknown tool: "${params.name}". Call tools/list to see the tools available to you.`,
+      'InvalidParams',
+      `Unknown tool: ${excerpt(params.name)}. Call tools/list to see the tools available to you.`,
+    );
+  }
+
+  const required = tool.definition.clientCapabilities;
+  const missing = required && deps.clientCapabilities && missingCapabilities(deps.clientCapabilities, required);
+  if (missing) {
+    await audit('missing_capability', 'MISSING_CLIENT_CAPABILITY');
+    throw new JsonRpcError(
+      'MissingRequiredClientCapability',
+      `Tool "${tool.name}" needs the client capabilities ${Object.keys(missing).join(', ')}, which this request's _meta does not declare.`,
+      { data: { requiredCapabilities: missing } },
     );
   }
 
@@ -170,11 +180,12 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   const parsed = tool.definition.validate(args);
   if (!parsed.success) {
     await audit('invalid_arguments', 'INVALID_ARGUMENTS');
-    throw new JsonRpcError(
-      JsonRpcErrorCode.InvalidParams,
-      `Invalid arguments for tool "${tool.name}": ${describeIssues(parsed.issues)}`,
-      { tool: tool.name, issues: parsed.issues },
-    );
+    return errorResult(tool, {
+      code: 'INVALID_ARGUMENTS',
+      message: `Invalid arguments for tool "${tool.name}": ${describeIssues(parsed.issues)}`,
+      retryable: false,
+      issues: parsed.issues,
+    });
   }
 
   const timeoutMs = Math.min(tool.definition.timeoutMs ?? deps.defaultTimeoutMs, deps.remainingMs());
@@ -250,21 +261,20 @@ async function checkRateLimits(
 }
 
 function classifyFailure(error: unknown, timeoutMs: number, requestId: string): ToolFailure {
-  if (error instanceof DeadlineError || (error as Error)?.name === 'TimeoutError') {
+  const name = (error as Error | undefined)?.name;
+  // The deadline's own error, or a fetch/AbortSignal.timeout inside the tool that gave up the same way.
+  if (error instanceof DeadlineError || name === 'TimeoutError') {
     return { code: 'TIMEOUT', message: `The tool did not finish within ${timeoutMs} ms.`, retryable: true };
   }
-  const name = (error as Error)?.name;
-  const code = errorCode(error);
-  if (name === 'ToolError' && code) {
-    const retryAfterSeconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if (isToolError(error)) {
     return {
-      code,
-      message: (error as Error).message,
-      retryable: Boolean((error as { retryable?: unknown }).retryable),
-      ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
     };
   }
-  if (code === 'SECRET_UNAVAILABLE') return { code, message: (error as Error).message, retryable: true };
+  if (hasErrorCode(error, 'SECRET_UNAVAILABLE')) return { code: error.code, message: error.message, retryable: true };
   if (name === 'AbortError') return { code: 'CANCELLED', message: 'The call was cancelled.', retryable: true };
   return {
     code: 'TOOL_FAILED',

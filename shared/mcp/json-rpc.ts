@@ -1,13 +1,65 @@
-/** JSON-RPC 2.0 error codes used on the wire. */
+/**
+ * JSON-RPC 2.0 as MCP uses it: the error codes on the wire (one table, named), the error the endpoint raises, and the
+ * classification of an incoming message that trusts nothing about its shape.
+ */
+
+/** Every JSON-RPC error code the endpoint answers with, by name. */
 export const JsonRpcErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  /** Server-defined: a dependency (the registry) is unavailable; retry later. */
+  /** Implementation-defined: a dependency (the registry, the key store) is unavailable; retry later. */
   ServiceUnavailable: -32000,
+  /** MCP 2026-07-28: a routing header is missing, malformed or disagrees with the body. */
+  HeaderMismatch: -32020,
+  /** MCP 2026-07-28: the request needs a client capability the client did not declare in `_meta`. */
+  MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28: the request's protocol version is not one the server speaks. */
+  UnsupportedProtocolVersion: -32022,
 } as const;
+
+export type JsonRpcErrorName = keyof typeof JsonRpcErrorCode;
+export type JsonRpcErrorCodeValue = (typeof JsonRpcErrorCode)[JsonRpcErrorName];
+
+/** The HTTP status of an error that answers a request on its own, unless the error says otherwise. */
+const DEFAULT_STATUS: Record<JsonRpcErrorName, number> = {
+  ParseError: 400,
+  InvalidRequest: 400,
+  MethodNotFound: 200,
+  InvalidParams: 200,
+  InternalError: 200,
+  ServiceUnavailable: 503,
+  HeaderMismatch: 400,
+  MissingRequiredClientCapability: 400,
+  UnsupportedProtocolVersion: 400,
+};
+
+/**
+ * A JSON-RPC error raised while handling a request: its name decides the code, `data` is sent as is, and `status` is
+ * the HTTP status when it answers the request on its own (protocol-level rejections are 4xx; errors a method answers
+ * in band, like an unknown tool, are 200).
+ */
+export class JsonRpcError extends Error {
+  readonly code: JsonRpcErrorCodeValue;
+  readonly data?: unknown;
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly errorName: JsonRpcErrorName,
+    message: string,
+    options: { data?: unknown; status?: number; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = 'JsonRpcError';
+    this.code = JsonRpcErrorCode[errorName];
+    if (options.data !== undefined) this.data = options.data;
+    this.status = options.status ?? DEFAULT_STATUS[errorName];
+    if (options.headers) this.headers = options.headers;
+  }
+}
 
 export type JsonRpcId = string | number;
 
@@ -30,8 +82,14 @@ export type IncomingMessage =
   | { kind: 'response' }
   | { kind: 'invalid'; id: JsonRpcId | null; reason: string };
 
-const isId = (value: unknown): value is JsonRpcId =>
-  typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+/** Longest request id and method name accepted: they are echoed and logged, so a caller may not make them huge. */
+export const MAX_ID_LENGTH = 200;
+export const MAX_METHOD_LENGTH = 200;
+
+/** A request id: a string, or an integer JSON numbers carry exactly (beyond 2^53 an id would not survive the echo). */
+function isId(value: unknown): value is JsonRpcId {
+  return (typeof value === 'string' && value.length <= MAX_ID_LENGTH) || Number.isSafeInteger(value);
+}
 
 /** Classifies one JSON-RPC message without trusting its shape. */
 export function classifyMessage(value: unknown): IncomingMessage {
@@ -45,6 +103,12 @@ export function classifyMessage(value: unknown): IncomingMessage {
     if (typeof message.method !== 'string' || message.method === '') {
       return { kind: 'invalid', id, reason: '"method" must be a non-empty string' };
     }
+    if (message.method.length > MAX_METHOD_LENGTH) {
+      return { kind: 'invalid', id, reason: `"method" must be at most ${MAX_METHOD_LENGTH} characters` };
+    }
+    if ('result' in message || 'error' in message) {
+      return { kind: 'invalid', id, reason: 'a message is a request or a response, not both' };
+    }
     if (
       message.params !== undefined &&
       (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))
@@ -52,15 +116,37 @@ export function classifyMessage(value: unknown): IncomingMessage {
       return { kind: 'invalid', id, reason: '"params" must be an object' };
     }
     if (!('id' in message)) return { kind: 'notification', message: message as unknown as JsonRpcNotification };
-    if (!isId(message.id)) return { kind: 'invalid', id: null, reason: '"id" must be a string or an integer' };
+    if (!isId(message.id)) {
+      return {
+        kind: 'invalid',
+        id: null,
+        reason: `"id" must be a string of at most ${MAX_ID_LENGTH} characters or an integer below 2^53`,
+      };
+    }
     return { kind: 'request', message: message as unknown as JsonRpcRequest };
   }
   if (('result' in message || 'error' in message) && 'id' in message) return { kind: 'response' };
   return { kind: 'invalid', id, reason: 'expected a request ("method" and "id"), a notification or a response' };
 }
 
+/** A caller-chosen value as error messages quote it: JSON, cut to `max` characters. */
+export function excerpt(value: unknown, max = 80): string {
+  const text = JSON.stringify(value ?? null) ?? 'null';
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
 export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown) {
   return { jsonrpc: '2.0' as const, id, error: { code, message, ...(data === undefined ? {} : { data }) } };
+}
+
+/** The response text of an error. */
+export function errorJson(id: JsonRpcId | null, error: JsonRpcError): string {
+  return JSON.stringify(errorResponse(id, error.code, error.message, error.data));
+}
+
+/** The response text of a result whose JSON is already serialized. */
+export function resultJson(id: JsonRpcId, result: string): string {
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`;
 }
 
 export type JsonRpcResponse =

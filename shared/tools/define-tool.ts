@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
@@ -37,11 +37,44 @@ export interface ToolContext<SecretName extends string = string> {
 
 type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
 
+declare const argumentsType: unique symbol;
+
+/**
+ * A tool's input given as a JSON Schema (draft 2020-12 unless its `$schema` says otherwise) instead of a zod object,
+ * for schemas zod cannot express or that come from elsewhere: advertised exactly as written, and arguments are
+ * checked against it (ajv, every problem named). `Args` types what `run` receives. Make one with `jsonSchemaInput`.
+ */
+export interface JsonSchemaInput<Args = Record<string, unknown>> {
+  readonly jsonSchema: Readonly<Record<string, unknown>>;
+  readonly [argumentsType]?: Args;
+}
+
+/** A tool input as JSON Schema; it must describe an object (`type: "object"`), as MCP requires of input schemas. */
+export function jsonSchemaInput<Args = Record<string, unknown>>(
+  schema: Record<string, unknown>,
+): JsonSchemaInput<Args> {
+  if (schema.type !== 'object') throw new Error('A tool input schema must have type "object"');
+  return Object.freeze({ jsonSchema: structuredClone(schema) });
+}
+
+export type ToolInput = AnyObjectSchema | JsonSchemaInput<unknown>;
+
+/** What `run` receives for an input. */
+type ArgumentsOf<Input extends ToolInput> = Input extends AnyObjectSchema
+  ? z.output<Input>
+  : Input extends JsonSchemaInput<infer Args>
+    ? Args
+    : never;
+
+function isJsonSchemaInput(input: ToolInput): input is JsonSchemaInput<unknown> {
+  return 'jsonSchema' in input && !(input instanceof z.ZodType);
+}
+
 /** What a tool without an output schema may return: text, or MCP content blocks. */
 export type UnstructuredResult = string | ToolContent[];
 
 export interface ToolSpec<
-  Input extends AnyObjectSchema,
+  Input extends ToolInput,
   Output extends AnyObjectSchema | undefined,
   Secrets extends Record<string, string>,
 > {
@@ -50,7 +83,7 @@ export interface ToolSpec<
   title?: string;
   /** What the tool does and when to use it, written for the model. */
   description: string;
-  /** Arguments, as a zod object; its JSON Schema is what `tools/list` advertises. */
+  /** Arguments, as a zod object (its JSON Schema is what `tools/list` advertises) or `jsonSchemaInput({...})`. */
   input: Input;
   /** Optional structured result; when set, `run` returns an object of this shape (sent as `structuredContent`). */
   output?: Output;
@@ -63,8 +96,13 @@ export interface ToolSpec<
   timeoutMs?: number;
   /** `arguments: true` stores the raw arguments in audit records (only a digest otherwise). Never for secrets. */
   audit?: { arguments?: boolean };
+  /**
+   * Client capabilities the tool needs, e.g. `{ sampling: {} }`. A 2026-07-28 request whose `_meta` does not declare
+   * them is refused with -32021 naming the missing ones, before the tool runs.
+   */
+  clientCapabilities?: ClientCapabilities;
   run(
-    args: z.output<Input>,
+    args: ArgumentsOf<Input>,
     ctx: ToolContext<Extract<keyof Secrets, string>>,
   ): Promise<Output extends AnyObjectSchema ? z.input<Output> : UnstructuredResult>;
 }
@@ -89,6 +127,8 @@ interface ToolDefinitionBase {
   readonly secrets: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
   readonly auditArguments: boolean;
+  /** Client capabilities a modern request must declare to call the tool. */
+  readonly clientCapabilities?: ClientCapabilities;
   /** Checks (and, for code tools, parses) the arguments; `data` is what `run` gets. */
   validate(args: unknown): ArgumentValidation;
   run(args: unknown, ctx: ToolContext): Promise<unknown>;
@@ -102,9 +142,9 @@ interface ToolDefinitionBase {
 }
 
 /** A tool from a folder: the author's spec plus everything derived from it once, at load time. */
-export interface CodeToolDefinition extends ToolDefinitionBase {
+export interface CodeToolDefinition<Input extends ToolInput = ToolInput> extends ToolDefinitionBase {
   readonly kind: 'code';
-  readonly input: AnyObjectSchema;
+  readonly input: Input;
   readonly output?: AnyObjectSchema;
 }
 
@@ -173,10 +213,10 @@ function jsonSchemaOf(schema: AnyObjectSchema, io: 'input' | 'output'): Record<s
  * bundle carries them from the build and never derives them).
  */
 export function defineTool<
-  Input extends AnyObjectSchema,
+  Input extends ToolInput,
   Output extends AnyObjectSchema | undefined = undefined,
   Secrets extends Record<string, string> = Record<never, string>,
->(spec: ToolSpec<Input, Output, Secrets>): CodeToolDefinition {
+>(spec: ToolSpec<Input, Output, Secrets>): CodeToolDefinition<Input> {
   if (!TOOL_NAME_PATTERN.test(spec.name)) {
     throw new Error(`Tool name "${spec.name}" must match ${TOOL_NAME_PATTERN}`);
   }
@@ -184,11 +224,30 @@ export function defineTool<
   if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) {
     throw new Error(`Tool "${spec.name}": timeoutMs must be positive`);
   }
+  const input = spec.input;
   let jsonSchemas: ToolJsonSchemas | undefined;
   const derived = () => {
-    jsonSchemas ??= deriveJsonSchemas(spec.input, spec.output);
+    jsonSchemas ??= isJsonSchemaInput(input)
+      ? {
+          input: input.jsonSchema as Record<string, unknown>,
+          ...(spec.output ? { output: jsonSchemaOf(spec.output, 'output') } : {}),
+        }
+      : deriveJsonSchemas(input, spec.output);
     return jsonSchemas;
   };
+  // A JSON Schema input is checked by ajv, loaded with the tool's first call (it is no part of a cold start).
+  let checkJsonSchema: ((value: unknown) => ArgumentValidation) | undefined;
+  const ready = isJsonSchemaInput(input)
+    ? async () => {
+        if (checkJsonSchema) return;
+        const { compileSchema } = await import('../http-tools/json-schema.js');
+        const check = compileSchema(input.jsonSchema as Record<string, unknown>);
+        checkJsonSchema = (value) => {
+          const checked = check(value);
+          return checked.valid ? { success: true, data: value } : { success: false, issues: checked.issues };
+        };
+      }
+    : undefined;
   return Object.freeze({
     kind: 'code' as const,
     name: spec.name,
@@ -207,8 +266,14 @@ export function defineTool<
     secrets: Object.freeze({ ...(spec.secrets ?? {}) }) as Readonly<Record<string, string>>,
     timeoutMs: spec.timeoutMs,
     auditArguments: spec.audit?.arguments === true,
+    ...(spec.clientCapabilities ? { clientCapabilities: structuredClone(spec.clientCapabilities) } : {}),
+    ...(ready ? { ready } : {}),
     validate(args: unknown): ArgumentValidation {
-      const parsed = spec.input.safeParse(args);
+      if (isJsonSchemaInput(input)) {
+        if (!checkJsonSchema) throw new Error(`tool ${spec.name} is validated before ready()`);
+        return checkJsonSchema(args);
+      }
+      const parsed = input.safeParse(args);
       return parsed.success
         ? { success: true, data: parsed.data }
         : { success: false, issues: zodIssues(parsed.error.issues) };

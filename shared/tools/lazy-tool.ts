@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/server';
 import type {
   ArgumentValidation,
   CodeToolDefinition,
@@ -20,6 +20,7 @@ export interface CodeToolMetadata {
   secrets: Readonly<Record<string, string>>;
   timeoutMs?: number;
   auditArguments: boolean;
+  clientCapabilities?: ClientCapabilities;
 }
 
 /** A tool's metadata as plain data (what the Lambda bundles carry from the build). */
@@ -36,6 +37,7 @@ export function codeToolMetadata(tool: ToolDefinition): CodeToolMetadata {
       secrets: tool.secrets,
       timeoutMs: tool.timeoutMs,
       auditArguments: tool.auditArguments,
+      clientCapabilities: tool.clientCapabilities,
     }),
   ) as CodeToolMetadata;
 }
@@ -60,10 +62,11 @@ export function lazyCodeTool(
     ...metadata,
     ready() {
       loading ??= load().then(
-        ({ default: definition }) => {
+        async ({ default: definition }) => {
           if (definition?.kind !== 'code' || !('input' in definition) || definition.name !== metadata.name) {
             throw new Error(`the module of tool ${metadata.name} does not export its defineTool({...})`);
           }
+          await definition.ready?.();
           loaded = definition;
         },
         (error: unknown) => {

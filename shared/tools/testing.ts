@@ -42,7 +42,17 @@ export async function runTool<Result = unknown>(
   args: unknown,
   ctxOverrides: Partial<ToolContext> = {},
 ): Promise<Result> {
-  const parsedArgs = tool.input.parse(args);
+  let parsedArgs: unknown;
+  if ('jsonSchema' in tool.input) {
+    await tool.ready?.();
+    const checked = tool.validate(args);
+    if (!checked.success) {
+      throw new Error(`Invalid arguments: ${checked.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+    }
+    parsedArgs = checked.data;
+  } else {
+    parsedArgs = tool.input.parse(args);
+  }
   const result = await tool.run(parsedArgs, toolContext(ctxOverrides));
   if (tool.output) assertMatchesOutput(tool, result);
   return result as Result;

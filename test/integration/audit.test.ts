@@ -12,7 +12,7 @@ import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ToolError } from '../../shared/errors/errors.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
-import type { McpEndpoint } from '../../shared/mcp/mcp-endpoint.js';
+import type { McpEndpoint } from '../../shared/mcp/endpoint.js';
 import { createRateLimiter } from '../../shared/rate-limit/rate-limiter.js';
 import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
@@ -348,7 +348,7 @@ describe('audit records in DynamoDB (dynalite)', () => {
     it('writes one record per tools/call, with the outcome of each', async () => {
       const { agentId, key } = await freshAgent();
       assert.equal((await call(key, 'echo', { text: 'hello' })).result?.isError, undefined);
-      assert.equal((await call(key, 'echo', { text: 42 })).error?.code, -32602);
+      assert.equal((await call(key, 'echo', { text: 42 })).result?.structuredContent?.error?.code, 'INVALID_ARGUMENTS');
       assert.equal((await call(key, 'no_such_tool', {})).error?.code, -32602);
       assert.equal((await call(key, 'admin_only', {})).error?.code, -32602);
       assert.equal((await call(key, 'limited', {})).result?.isError, undefined);

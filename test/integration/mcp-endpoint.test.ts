@@ -8,8 +8,8 @@ import { createAuthenticator } from '../../shared/auth/authenticate.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ToolError } from '../../shared/errors/errors.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
+import { createMcpEndpoint, type McpEndpoint } from '../../shared/mcp/endpoint.js';
 import type { HttpResponse } from '../../shared/mcp/http-types.js';
-import { createMcpEndpoint, type McpEndpoint } from '../../shared/mcp/mcp-endpoint.js';
 import { createManifestStore } from '../../shared/registry/manifest-store.js';
 import { createRegistry } from '../../shared/registry/registry.js';
 import { createSecretStore } from '../../shared/secrets/secret-store.js';
@@ -239,7 +239,9 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
   type ToolResult = {
     isError?: boolean;
     content: { type: string; text: string }[];
-    structuredContent?: { error?: { code: string; message: string; retryable: boolean } };
+    structuredContent?: {
+      error?: { code: string; message: string; retryable: boolean; issues?: { field: string; message: string }[] };
+    };
   };
   const resultOf = (body: RpcBody) => body.result as unknown as ToolResult;
 
@@ -565,14 +567,19 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
       assert.equal(resultOf(body).content[0]?.text, 'done');
     });
 
-    it('answers -32602 naming the missing argument, audited as invalid_arguments', async () => {
-      const body = await callTool('echo', { times: 2 });
-      assert.equal(body.error?.code, -32602);
-      assert.match(body.error?.message ?? '', /\btext\b/);
-      const data = body.error?.data as { issues: { field: string }[] };
+    it('answers bad arguments with an isError result naming each field, for the model to correct, audited as invalid_arguments', async () => {
+      const body = await callTool('echo', { times: 0 });
+      const result = resultOf(body);
+      assert.equal(result.isError, true);
+      assert.match(
+        result.content[0]?.text ?? '',
+        /^Invalid arguments for tool "echo": text: .+; times: .+ \(INVALID_ARGUMENTS\)$/,
+      );
+      const error = result.structuredContent?.error;
+      assert.equal(error?.code, 'INVALID_ARGUMENTS');
       assert.deepEqual(
-        data.issues.map((issue) => issue.field),
-        ['text'],
+        error?.issues?.map((issue) => issue.field),
+        ['text', 'times'],
       );
       assert.equal(onlyAuditRecord().outcome, 'invalid_arguments');
     });

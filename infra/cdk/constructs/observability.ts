@@ -23,6 +23,7 @@ const CALL_OUTCOMES = Object.keys({
   tool_error: true,
   timeout: true,
   invalid_arguments: true,
+  missing_capability: true,
   denied: true,
   unknown_tool: true,
   rate_limited: true,

@@ -1,0 +1,49 @@
+import type { Principal } from '../../auth/principal.js';
+import type { Logger } from '../../logging/logger.js';
+import type { RegistrySnapshot } from '../../registry/snapshot.js';
+import type { JsonRpcId } from '../json-rpc.js';
+import type { Era, Protocol } from '../protocol/era.js';
+
+/** A caching hint of MCP 2026-07-28 (`ttlMs`, `cacheScope`), carried by the modern results of cacheable methods. */
+export interface CacheHint {
+  ttlMs: number;
+  /** `private` whenever the answer depends on who asks. */
+  cacheScope: 'public' | 'private';
+}
+
+/** What every message of one HTTP request shares: the caller, the registry snapshot, the deadline. */
+export interface RequestScope {
+  principal: Principal;
+  /** The registry snapshot, read once per HTTP request when a message needs it. */
+  snapshot?: RegistrySnapshot;
+  /** API Gateway's request id: correlates logs, audit records and the response. */
+  requestId: string;
+  logger: Logger;
+  /** Milliseconds left before the function must have answered. */
+  remainingMs(): number;
+}
+
+/** What a method handler gets besides its params. */
+export interface MethodContext extends RequestScope {
+  id: JsonRpcId;
+  protocol: Protocol;
+}
+
+/**
+ * A method's result, before the era frames it: a value, or JSON serialized ahead of time (the `tools/list` pages,
+ * computed once per registry snapshot and scope set).
+ */
+export type MethodResult = { value: Record<string, unknown> } | { json: string };
+
+/** One row of the method table. */
+export interface Method {
+  /** The eras that have this method; in any other it is an unknown method. */
+  eras: readonly Era[];
+  /** Whether the handler needs the registry snapshot (read alongside authentication, before dispatch). */
+  readsRegistry?: boolean;
+  /** The caching hint of its modern results, for the methods MCP 2026-07-28 makes cacheable. */
+  cache?: CacheHint;
+  handle(params: Record<string, unknown>, context: MethodContext): MethodResult | Promise<MethodResult>;
+}
+
+export type MethodTable = Readonly<Record<string, Method>>;

@@ -1,0 +1,332 @@
+import type { Implementation } from '@modelcontextprotocol/server';
+import type { AuditSink } from '../audit/audit.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import { hasScopes, type Principal } from '../auth/principal.js';
+import { hasErrorCode } from '../errors/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
+import type { Registry } from '../registry/registry.js';
+import type { RegistrySnapshot } from '../registry/snapshot.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { type Answer, createDispatcher } from './dispatch/dispatcher.js';
+import type { MethodTable } from './dispatch/method.js';
+import { acceptGuard } from './guards/accept.js';
+import { bodySizeGuard } from './guards/body-size.js';
+import { contentTypeGuard } from './guards/content-type.js';
+import { firstRefusal, type Guard } from './guards/guard.js';
+import { methodGuard } from './guards/method.js';
+import { originGuard } from './guards/origin.js';
+import { errorHttpResponse, jsonResponse, rejection } from './http-response.js';
+import type { HttpRequest, HttpResponse } from './http-types.js';
+import {
+  classifyMessage,
+  errorJson,
+  type IncomingMessage,
+  JsonRpcError,
+  type JsonRpcId,
+  type JsonRpcRequest,
+} from './json-rpc.js';
+import { initializeMethod } from './methods/initialize.js';
+import { loggingSetLevelMethod } from './methods/logging-set-level.js';
+import { pingMethod } from './methods/ping.js';
+import { serverDiscoverMethod } from './methods/server-discover.js';
+import { toolsCallMethod } from './methods/tools-call.js';
+import { toolsListMethod } from './methods/tools-list.js';
+import { authChallenge } from './oauth/challenge.js';
+import {
+  isProtectedResourceMetadataPath,
+  PROTECTED_RESOURCE_PATH,
+  protectedResourceMetadata,
+} from './oauth/protected-resource-metadata.js';
+import { checkNotificationVersion, isModern, type Protocol, resolveProtocol } from './protocol/era.js';
+import { allowsBatches } from './protocol/versions.js';
+
+export { PROTECTED_RESOURCE_PATH };
+
+export interface McpEndpointOptions {
+  serverName: string;
+  serverVersion: string;
+  instructions?: string;
+  maxBodyBytes: number;
+  defaultToolTimeoutMs: number;
+  /** Kept back from the function's deadline so a timed-out tool can still be answered. */
+  deadlineMarginMs: number;
+  /** Largest JSON-RPC batch accepted (protocol versions before 2025-06-18 allow batches). @default 20 */
+  maxBatchSize?: number;
+  /** Seconds a client is told to wait when the registry is unavailable. @default 5 */
+  retryAfterSeconds?: number;
+  authenticator: Authenticator;
+  registry: Registry;
+  secrets: SecretStore;
+  audit: AuditSink;
+  logger: Logger;
+  /** Scrubs known secret values from every response; the process-wide one by default. */
+  redactor?: Redactor;
+  /** Counters for tools and keys that set a rate limit. */
+  rateLimiter?: RateLimiter;
+  /** The endpoint's public base URL (`PUBLIC_BASE_URL`); otherwise the one API Gateway reports for the request. */
+  publicBaseUrl?: string;
+  /** Authorization servers named in the protected-resource metadata (RFC 9728). */
+  authorizationServers?: readonly string[];
+  /** Scopes every caller needs; a valid credential without them gets 403 insufficient_scope. */
+  requiredScopes?: readonly string[];
+  /** Browser origins allowed besides the endpoint's own (`*` for any); a request from another gets 403. @default none */
+  allowedOrigins?: readonly string[];
+  /** Tools per `tools/list` page. @default 100 */
+  toolsPageSize?: number;
+  /** How long a client may consider a `tools/list` page fresh (MCP 2026-07-28 `ttlMs`). @default 10000 */
+  listTtlMs?: number;
+  /** How long a client may consider the `server/discover` answer fresh. @default 300000 */
+  discoverTtlMs?: number;
+}
+
+export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** One message of the body, with what is known of it before dispatch. */
+type Message =
+  | { kind: 'request'; request: JsonRpcRequest; protocol: Protocol }
+  | { kind: 'notification' }
+  | { kind: 'answered'; answer: Answer };
+
+/**
+ * The MCP endpoint: Streamable HTTP, stateless, JSON responses, both protocol eras. It reads top to bottom:
+ * 1. the protected-resource metadata (RFC 9728), its own route;
+ * 2. guards, cheap and before any I/O: origin, method, body size, content type, Accept;
+ * 3. the body: JSON, one message (or, for protocol versions before 2025-06-18, a batch), each message's era and, for
+ *    the modern era, its `_meta` and routing headers;
+ * 4. who is calling (the registry snapshot is read alongside, when a message needs it);
+ * 5. the dispatcher, one method table for both eras;
+ * 6. the response: 202 for notifications only, else the answer (or the batch's answers).
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const maxBatchSize = options.maxBatchSize ?? 20;
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const serverInfo: Implementation = { name: options.serverName, version: options.serverVersion };
+  const redactor = options.redactor ?? processRedactor;
+  const requiredScopes = options.requiredScopes ?? [];
+  const baseUrlOf = (request: HttpRequest) => (options.publicBaseUrl ?? request.baseUrl ?? '').replace(/\/+$/, '');
+  const metadataUrlOf = (request: HttpRequest) => `${baseUrlOf(request)}${PROTECTED_RESOURCE_PATH}/mcp`;
+
+  const metadata = protectedResourceMetadata({
+    baseUrlOf,
+    resourceName: options.serverName,
+    authorizationServers: options.authorizationServers ?? [],
+    requiredScopes,
+    registry: options.registry,
+  });
+
+  const guards: Guard[] = [
+    originGuard({ allowedOrigins: options.allowedOrigins, ownOrigin: (request) => originOf(baseUrlOf(request)) }),
+    methodGuard(),
+    bodySizeGuard({ maxBytes: options.maxBodyBytes }),
+    contentTypeGuard(),
+    acceptGuard(),
+  ];
+
+  const methods: MethodTable = {
+    initialize: initializeMethod({ serverInfo, instructions: options.instructions }),
+    'server/discover': serverDiscoverMethod({
+      instructions: options.instructions,
+      ttlMs: options.discoverTtlMs ?? 300_000,
+    }),
+    ping: pingMethod(),
+    'logging/setLevel': loggingSetLevelMethod(),
+    'tools/list': toolsListMethod({ pageSize: options.toolsPageSize, ttlMs: options.listTtlMs ?? 10_000 }),
+    'tools/call': toolsCallMethod({
+      secrets: options.secrets,
+      audit: options.audit,
+      redactor,
+      rateLimiter: options.rateLimiter,
+      defaultTimeoutMs: options.defaultToolTimeoutMs,
+      deadlineMarginMs: options.deadlineMarginMs,
+    }),
+  };
+  const dispatch = createDispatcher({ methods, serverInfo, redactor });
+  const readsRegistry = (method: string) => Object.hasOwn(methods, method) && methods[method]!.readsRegistry === true;
+
+  return async function handle(request) {
+    // 1. The protected-resource metadata.
+    if (isProtectedResourceMetadataPath(request.path)) return metadata(request);
+
+    // 2. Guards.
+    const refused = firstRefusal(guards, request);
+    if (refused) return refused;
+
+    // 3. The body.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(request.body ?? '');
+    } catch {
+      return rejection(400, 'ParseError', 'Parse error: the request body is not valid JSON.');
+    }
+    const body = readBody(parsed, request.headers);
+    if ('response' in body) return body.response;
+    const { messages, batch } = body;
+    const first = messages[0];
+    const onlyId = !batch && first?.kind === 'request' ? first.request.id : null;
+
+    // 4. Who is calling; the registry alongside, when a request needs it. On a cold instance each is a DynamoDB round
+    // trip, and the second need not wait for the first. A refused caller costs at most the cached read.
+    const pendingSnapshot = messages.some((m) => m.kind === 'request' && readsRegistry(m.request.method))
+      ? options.registry.snapshot()
+      : undefined;
+    pendingSnapshot?.catch(() => undefined);
+
+    let principal: Principal;
+    try {
+      principal = await options.authenticator.authenticate(request.headers);
+    } catch (error) {
+      if (hasErrorCode(error, 'UNAUTHENTICATED', 'FORBIDDEN')) {
+        return authChallenge(onlyId, error, { metadataUrl: metadataUrlOf(request), requiredScopes });
+      }
+      options.logger.error('authentication failed unexpectedly', {
+        requestId: request.requestId,
+        error: error as Error,
+      });
+      return unavailable(onlyId, 'Authentication is temporarily unavailable; retry shortly.');
+    }
+    const missing = requiredScopes.filter((scope) => !hasScopes(principal, [scope]));
+    if (missing.length) {
+      return authChallenge(
+        onlyId,
+        {
+          status: 403,
+          reason: 'insufficient_scope',
+          message: `The credential lacks the scope(s) this endpoint requires: ${missing.join(' ')}.`,
+        },
+        { metadataUrl: metadataUrlOf(request), requiredScopes },
+      );
+    }
+
+    // Nothing is dispatched when the registry is unavailable with nothing cached.
+    let snapshot: RegistrySnapshot | undefined;
+    if (pendingSnapshot) {
+      try {
+        snapshot = await pendingSnapshot;
+      } catch {
+        return unavailable(onlyId, `The tool registry is temporarily unavailable; retry after ${retryAfter} seconds.`);
+      }
+    }
+
+    // 5. Dispatch, one message at a time (a batch's tools/call audit and rate limits stay in order).
+    const scope = {
+      principal,
+      snapshot,
+      requestId: request.requestId,
+      logger: options.logger.child({ requestId: request.requestId, agentId: principal.agentId }),
+      remainingMs: request.remainingMs,
+    };
+    const answers: Answer[] = [];
+    for (const message of messages) {
+      if (message.kind === 'answered') answers.push(message.answer);
+      else if (message.kind === 'request') answers.push(await dispatch(message.request, message.protocol, scope));
+    }
+
+    // 6. The response.
+    if (answers.length === 0) return { statusCode: 202, headers: {}, body: '' };
+    if (!batch) return jsonResponse(answers[0]!.status, answers[0]!.json);
+    return jsonResponse(200, `[${answers.map((answer) => answer.json).join(',')}]`);
+  };
+
+  function unavailable(id: JsonRpcId | null, message: string): HttpResponse {
+    return errorHttpResponse(
+      id,
+      new JsonRpcError('ServiceUnavailable', message, { headers: { 'retry-after': retryAfter } }),
+    );
+  }
+
+  /**
+   * The messages of a body and each one's era. A single message is refused as a whole (its error is the response);
+   * in a batch (legacy only), a bad message gets its own error beside its neighbours' answers.
+   */
+  function readBody(
+    parsed: unknown,
+    headers: HttpRequest['headers'],
+  ): { messages: Message[]; batch: boolean } | { response: HttpResponse } {
+    const batch = Array.isArray(parsed);
+    const raw: unknown[] = batch ? (parsed as unknown[]) : [parsed];
+    const version = headers['mcp-protocol-version']?.trim();
+    if (batch) {
+      const modern = raw.some((m) => classifyMessage(m).kind === 'request' && isModern(version, m as JsonRpcRequest));
+      if (modern || (version !== undefined && isModern(version, {}))) {
+        return {
+          response: rejection(
+            400,
+            'InvalidRequest',
+            'JSON-RPC batches are not part of protocol 2026-07-28; send one message per request.',
+          ),
+        };
+      }
+      if (!allowsBatches(version)) {
+        return {
+          response: rejection(
+            400,
+            'InvalidRequest',
+            `JSON-RPC batches are not part of protocol ${version}; send one message per request.`,
+          ),
+        };
+      }
+      if (raw.length === 0 || raw.length > maxBatchSize) {
+        return { response: rejection(400, 'InvalidRequest', `A batch must hold 1 to ${maxBatchSize} messages.`) };
+      }
+    }
+    const messages: Message[] = [];
+    const ids = new Set<JsonRpcId>();
+    for (const value of raw) {
+      const message = readMessage(classifyMessage(value), headers);
+      if (!batch && message.kind === 'answered') {
+        return { response: jsonResponse(message.answer.status, message.answer.json) };
+      }
+      if (message.kind === 'request') {
+        if (ids.has(message.request.id)) {
+          return { response: rejection(400, 'InvalidRequest', 'Request ids in a batch must be unique.') };
+        }
+        ids.add(message.request.id);
+      }
+      messages.push(message);
+    }
+    return { messages, batch };
+  }
+
+  function readMessage(message: IncomingMessage, headers: HttpRequest['headers']): Message {
+    switch (message.kind) {
+      case 'invalid':
+        return refusedMessage(
+          message.id,
+          new JsonRpcError('InvalidRequest', `Invalid request: ${message.reason}.`, { status: 400 }),
+        );
+      case 'response':
+        // This server sends no requests, so a response answers nothing: accepted and ignored.
+        return { kind: 'notification' };
+      case 'notification':
+        try {
+          checkNotificationVersion(headers, message.message);
+          return { kind: 'notification' };
+        } catch (error) {
+          return refusedMessage(null, error as JsonRpcError);
+        }
+      case 'request':
+        try {
+          return { kind: 'request', request: message.message, protocol: resolveProtocol(headers, message.message) };
+        } catch (error) {
+          if (!(error instanceof JsonRpcError)) throw error;
+          return refusedMessage(message.message.id, error);
+        }
+    }
+  }
+
+  function refusedMessage(id: JsonRpcId | null, error: JsonRpcError): Message {
+    return { kind: 'answered', answer: { status: error.status, json: redactor.redact(errorJson(id, error)) } };
+  }
+}
+
+/** The origin of a base URL (`https://host[:port]`), if it is one. */
+function originOf(baseUrl: string): string | undefined {
+  if (!baseUrl) return undefined;
+  try {
+    return new URL(baseUrl).origin;
+  } catch {
+    return undefined;
+  }
+}

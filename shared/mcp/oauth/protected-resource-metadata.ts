@@ -1,0 +1,54 @@
+import type { Registry } from '../../registry/registry.js';
+import { rejection } from '../http-response.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
+
+/** RFC 9728's well-known path; the metadata of the MCP endpoint is at `${base}${PROTECTED_RESOURCE_PATH}/mcp`. */
+export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
+
+export function isProtectedResourceMetadataPath(path: string): boolean {
+  return path.endsWith(PROTECTED_RESOURCE_PATH) || path.endsWith(`${PROTECTED_RESOURCE_PATH}/mcp`);
+}
+
+export interface ProtectedResourceMetadataOptions {
+  /** The endpoint's base URL for a request (`PUBLIC_BASE_URL`, or what API Gateway reports). */
+  baseUrlOf(request: HttpRequest): string;
+  resourceName: string;
+  /** Authorization servers whose tokens the endpoint accepts. */
+  authorizationServers: readonly string[];
+  /** Scopes every caller needs; listed with the tools' scopes. */
+  requiredScopes: readonly string[];
+  registry: Registry;
+}
+
+/**
+ * The OAuth 2.0 Protected Resource Metadata (RFC 9728) of the MCP endpoint: public, cacheable, read with GET. Its
+ * `scopes_supported` are the endpoint's required scopes and every served tool's.
+ */
+export function protectedResourceMetadata(
+  options: ProtectedResourceMetadataOptions,
+): (request: HttpRequest) => Promise<HttpResponse> {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return rejection(405, 'InvalidRequest', 'The protected-resource metadata is read with GET.', { allow: 'GET' });
+    }
+    const scopes = new Set(options.requiredScopes);
+    try {
+      for (const tool of (await options.registry.snapshot()).tools())
+        for (const scope of tool.scopes) scopes.add(scope);
+    } catch {
+      // the metadata is still useful without the tools' scopes
+    }
+    const body = {
+      resource: `${options.baseUrlOf(request)}/mcp`,
+      authorization_servers: options.authorizationServers,
+      bearer_methods_supported: ['header'],
+      scopes_supported: [...scopes].sort(),
+      resource_name: options.resourceName,
+    };
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
+      body: JSON.stringify(body),
+    };
+  };
+}

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { bundleFunctions, codeToolMetadataByFolder } from '../infra/build/bundle.js';
+import { bundleFunctions, codeToolCatalog } from '../infra/build/bundle.js';
 import { type LocalCluster, startLocalCluster } from '../infra/local/cluster.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from '../infra/local/dynamodb.js';
 import { startSecretsManagerServer } from '../infra/local/secrets-manager-server.js';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     // Guard against drift: the bench's build of the real handler must be byte-identical in size to the product's.
     const mirror = await bundleHandler('functions/mcp/handler.ts', join(work, 'mirror/index.mjs'), {
       minify,
-      codeTools: await codeToolMetadataByFolder(),
+      codeTools: await codeToolCatalog(),
     });
     const buildInSync = mirror.bytes === real.bytes.mcp;
     if (!buildInSync) {

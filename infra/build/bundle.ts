@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { type CodeToolMetadata, codeToolMetadata } from '../../shared/tools/lazy-tool.js';
-import { TOOL_INDEX_FILE, TOOLS_DIR, writeToolIndex } from './tool-index.js';
+import { TOOL_INDEX_FILE, TOOLS_DIR, toolModulesIn } from './tool-index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -45,8 +45,8 @@ const lambdaCredentials: Plugin = {
   },
 };
 
-/** The folder tools' metadata, by folder, as the build reads it from their modules (`codeToolMetadataByFolder`). */
-export type CodeToolCatalog = Readonly<Record<string, CodeToolMetadata>>;
+/** The folder tools, by folder: each one's module and its metadata as the build reads it (`codeToolCatalog`). */
+export type CodeToolCatalog = Readonly<Record<string, { module: string; metadata: CodeToolMetadata }>>;
 
 /**
  * In a Lambda bundle, the tool index serves every folder tool from its metadata, read here at build time, and
@@ -60,8 +60,8 @@ function lazyToolIndex(catalog: CodeToolCatalog): Plugin {
       pluginBuild.onLoad({ filter: /[\\/]functions[\\/]tools[\\/]index\.generated\.ts$/ }, (args) => {
         if (resolve(args.path) !== TOOL_INDEX_FILE) return undefined;
         const entries = Object.entries(catalog).map(
-          ([folder, metadata]) =>
-            `  { folder: ${JSON.stringify(folder)}, tool: lazyCodeTool(${JSON.stringify(metadata)}, () => import(${JSON.stringify(`./${folder}/tool.js`)})) },`,
+          ([folder, { module, metadata }]) =>
+            `  { folder: ${JSON.stringify(folder)}, tool: lazyCodeTool(${JSON.stringify(metadata)}, () => import(${JSON.stringify(module)})) },`,
         );
         return {
           contents: [
@@ -107,13 +107,19 @@ export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: Code
 }
 
 /**
- * Every folder tool's metadata, by folder, read from its module as `defineTool` made it (JSON Schemas included): what
- * the bundles serve the tools from. Regenerates the tool index first.
+ * Every folder tool of `functions/tools` (and of `extraToolDirs`, such as the conformance fixture), by folder: its
+ * module and its metadata, read from the module as `defineTool` made it (JSON Schemas included), which the bundles
+ * serve the tools from. Regenerates the tool indexes first. Two folders of the same name are refused.
  */
-export async function codeToolMetadataByFolder(): Promise<Record<string, CodeToolMetadata>> {
-  writeToolIndex();
-  const { toolModules } = await import('../../functions/tools/index.generated.js');
-  return Object.fromEntries(toolModules.map(({ folder, tool }) => [folder, codeToolMetadata(tool)]));
+export async function codeToolCatalog(extraToolDirs: readonly string[] = []): Promise<CodeToolCatalog> {
+  const catalog: Record<string, { module: string; metadata: CodeToolMetadata }> = {};
+  for (const dir of [TOOLS_DIR, ...extraToolDirs]) {
+    for (const { folder, tool } of await toolModulesIn(dir)) {
+      if (catalog[folder]) throw new Error(`Two tool folders are named ${folder}: in functions/tools and in ${dir}`);
+      catalog[folder] = { module: join(dir, folder, 'tool.ts'), metadata: codeToolMetadata(tool) };
+    }
+  }
+  return catalog;
 }
 
 /** sha256 over every file of a bundle folder (entry and chunks, in name order): changes whenever the code does. */
@@ -139,8 +145,15 @@ export interface BundleResult {
  * handler imports. Regenerates the tool index first, so a new tool folder is always included, and serves the tools
  * from their metadata, each tool's module loaded on its first call.
  */
-export async function bundleFunctions(options: { outdir?: string; minify?: boolean } = {}): Promise<BundleResult> {
-  const codeTools = await codeToolMetadataByFolder();
+export async function bundleFunctions(
+  options: {
+    outdir?: string;
+    minify?: boolean;
+    /** Tool folders served besides functions/tools (the local cluster's conformance fixture); never in a deploy. */
+    extraToolDirs?: readonly string[];
+  } = {},
+): Promise<BundleResult> {
+  const codeTools = await codeToolCatalog(options.extraToolDirs);
   const outdir = resolve(options.outdir ?? join(ROOT, 'dist/functions'));
   const dirs = {} as Record<FunctionName, string>;
   const bytes = {} as Record<FunctionName, number>;
@@ -148,7 +161,7 @@ export async function bundleFunctions(options: { outdir?: string; minify?: boole
     const dir = join(outdir, name);
     rmSync(dir, { recursive: true, force: true }); // no chunk of an earlier build may linger in the asset
     await build({
-      ...lambdaBuildOptions({ ...options, codeTools }),
+      ...lambdaBuildOptions({ minify: options.minify, codeTools }),
       entryPoints: [join(ROOT, entry)],
       outdir: dir,
     });

@@ -14,6 +14,7 @@ import { createLogger } from '../../shared/logging/logger.js';
 import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
+import { TOOLS_DIR, toolModulesIn } from '../build/tool-index.js';
 import { LocalAuditIngester } from './audit-ingester.js';
 import { startDemoUpstreams } from './demo-upstreams.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDbProcess } from './dynamodb.js';
@@ -47,6 +48,13 @@ export interface LocalClusterOptions {
   outboundDnsServers?: readonly string[];
   /** Worker log lines (JSON); dropped when not given. */
   onLog?: (line: string, worker: number) => void;
+  /** Tool folders served besides functions/tools, such as the conformance fixture (test/conformance/tools). */
+  extraToolDirs?: readonly string[];
+  /**
+   * Serve requests that carry no `Authorization` header as an agent of their own (`anonymous-local`, every scope):
+   * for clients that cannot send a key, such as the official conformance suite. Loopback only, never deployed.
+   */
+  anonymousAccess?: boolean;
 }
 
 export interface LocalCluster {
@@ -55,6 +63,10 @@ export interface LocalCluster {
   baseUrl: string;
   /** The development API key (all scopes). */
   apiKey: string;
+  /** Tools served, by name (functions/tools and the extra folders). */
+  toolNames: string[];
+  /** Whether requests without a key are served (`anonymousAccess`). */
+  anonymousAccess: boolean;
   tableName: string;
   auditTableName: string;
   secretsPrefix: string;
@@ -106,9 +118,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   };
 
   try {
-    const bundle = await bundleFunctions({ outdir: join(stateDir, 'bundle'), minify: false });
-    const { toolModules } = await import('../../functions/tools/index.generated.js');
-    const codeTools = loadCodeTools(toolModules);
+    const extraToolDirs = options.extraToolDirs ?? [];
+    const bundle = await bundleFunctions({ outdir: join(stateDir, 'bundle'), minify: false, extraToolDirs });
+    const codeTools = [];
+    for (const dir of [TOOLS_DIR, ...extraToolDirs]) codeTools.push(...loadCodeTools(await toolModulesIn(dir)));
 
     const dynamo = await startDynamoDbProcess({ path: join(stateDir, 'dynamodb') });
     stops.push(dynamo.close);
@@ -158,7 +171,22 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
     // The front listens first: its address is the public base URL the workers advertise.
     const host = options.host ?? '127.0.0.1';
-    const front = await startFront({ pool, port: options.port ?? 3000, host });
+    // Created before the front starts, so that no anonymous request is ever refused for want of the key.
+    const anonymousKey = options.anonymousAccess
+      ? (
+          await createApiKey(
+            { client: dynamodb, tableName: LOCAL_TABLE_NAME },
+            {
+              agentId: 'anonymous-local',
+              tenant: 'local',
+              scopes: ['*'],
+              description: 'requests without a key (local anonymous access)',
+              expiresAt: new Date(Date.now() + 7 * 24 * 3600_000),
+            },
+          )
+        ).key
+      : undefined;
+    const front = await startFront({ pool, port: options.port ?? 3000, host, anonymousKey });
     stops.push(
       () =>
         new Promise<void>((done) => {
@@ -166,6 +194,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           front.server.closeAllConnections();
         }),
     );
+    // A page served by the cluster's own origin may call it, under either loopback name; any other origin is refused.
+    const ownOrigins = [front.url, front.url.replace('//127.0.0.1:', '//localhost:')];
+    const configured = (options.env?.ALLOWED_ORIGINS ?? process.env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim());
+    const allowedOrigins = [...new Set([...configured.filter(Boolean), ...ownOrigins])];
     await pool.start(
       workerEnv({
         PUBLIC_BASE_URL: front.url,
@@ -173,6 +207,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         OUTBOUND_ALLOWED_CIDRS: LOCAL_OUTBOUND_ALLOWED_CIDRS,
         ...(options.outboundDnsServers?.length ? { OUTBOUND_DNS_SERVERS: options.outboundDnsServers.join(',') } : {}),
         ...options.env,
+        ALLOWED_ORIGINS: allowedOrigins.join(','),
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
       }),
@@ -196,6 +231,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       url,
       baseUrl: front.url,
       apiKey: dev.apiKey,
+      toolNames: codeTools.map((tool) => tool.name).sort(),
+      anonymousAccess: anonymousKey !== undefined,
       tableName: LOCAL_TABLE_NAME,
       auditTableName: LOCAL_AUDIT_TABLE_NAME,
       secretsPrefix: LOCAL_SECRETS_PREFIX,

@@ -270,24 +270,43 @@ const ROUTES: Record<string, string> = {
   '/.well-known/oauth-protected-resource/mcp': '/.well-known/oauth-protected-resource/mcp',
 };
 
-/** The local API Gateway: one HTTP front on loopback turning requests into proxy events for the worker pool. */
-export async function startFront(options: {
+export interface FrontOptions {
   pool: WorkerPool;
   port: number;
   host: string;
-}): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => void route(req, res, options.pool));
+  /** Sent as `Authorization: Bearer <key>` for requests that carry no Authorization header (anonymous access). */
+  anonymousKey?: string;
+}
+
+/**
+ * The local API Gateway: one HTTP front on loopback turning requests into proxy events for the worker pool. Like API
+ * Gateway, it answers only for its own host names (here 127.0.0.1 and localhost on its port): a request naming
+ * another host gets 403, which is also what keeps a DNS-rebinding page away from the cluster.
+ */
+export async function startFront(options: FrontOptions): Promise<{ server: Server; url: string }> {
+  let hosts = new Set<string>();
+  const server = createServer((req, res) => void route(req, res, { ...options, hosts }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  hosts = new Set([`${options.host}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]);
   return { server, url: `http://${options.host}:${port}` };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, pool: WorkerPool): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: FrontOptions & { hosts: ReadonlySet<string> },
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const resource = ROUTES[path];
+  const host = req.headers.host?.toLowerCase();
+  if (host !== undefined && !options.hosts.has(host)) {
+    req.resume();
+    return send(res, gatewayError(403, 'Forbidden'));
+  }
   if (!resource) {
     req.resume();
     return send(res, gatewayError(404, 'Not Found'));
@@ -300,7 +319,11 @@ async function route(req: IncomingMessage, res: ServerResponse, pool: WorkerPool
     chunks.push(chunk as Buffer);
   }
   const event = toProxyEvent(req, Buffer.concat(chunks), resource);
-  const { result, worker } = await pool.invoke(event);
+  if (options.anonymousKey && req.headers.authorization === undefined) {
+    event.headers.Authorization = `Bearer ${options.anonymousKey}`;
+    event.multiValueHeaders.Authorization = [`Bearer ${options.anonymousKey}`];
+  }
+  const { result, worker } = await options.pool.invoke(event);
   send(res, result, { 'x-amzn-requestid': event.requestContext.requestId, 'x-mcp-cluster-worker': String(worker) });
 }
 

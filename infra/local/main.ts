@@ -1,9 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../../shared/mcp/protocol/versions.js';
 import { startLocalCluster } from './cluster.js';
+import { CONFORMANCE_TOOLS_DIR } from './fixtures.js';
 
-/** `npm start`: the local cluster in the foreground, until Ctrl-C. */
+/**
+ * `npm start`: the local cluster in the foreground, until Ctrl-C. `npm start -- --conformance` also serves the
+ * conformance fixture and answers requests without a key (the suite's client cannot send one).
+ */
+const conformance = process.argv.includes('--conformance');
 const env = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -20,6 +26,7 @@ const cluster = await startLocalCluster({
   workers: env.WORKERS,
   stateDir,
   env: { LOG_LEVEL: env.LOG_LEVEL },
+  ...(conformance ? { extraToolDirs: [CONFORMANCE_TOOLS_DIR], anonymousAccess: true } : {}),
   onLog: (line, worker) => process.stdout.write(`[worker ${worker}] ${line}\n`),
 });
 writeFileSync(
@@ -28,21 +35,27 @@ writeFileSync(
   { mode: 0o600 },
 );
 
-const { created, updated, unchanged, removed, shadowed } = cluster.sync;
+const { removed, shadowed } = cluster.sync;
+const [modern, ...legacy] = SUPPORTED_PROTOCOL_VERSIONS;
 console.log(`
 mcp-cluster is running locally (${env.WORKERS} workers, ready in ${Date.now() - started} ms)
 
   MCP endpoint   ${cluster.url}
   API key        ${cluster.apiKey}
-  tools          ${[...created, ...updated, ...unchanged, ...shadowed].sort().join(', ')}${removed.length ? ` (removed: ${removed.join(', ')})` : ''}${
+  protocol       MCP ${modern} (stateless), and ${legacy.join(', ')} through initialize
+  tools          ${cluster.toolNames.join(', ')}${removed.length ? ` (removed: ${removed.join(', ')})` : ''}${
     shadowed.length
       ? `\n  warning        HTTP tools named ${shadowed.join(', ')} are not served: code tools of those names win`
+      : ''
+  }${
+    cluster.anonymousAccess
+      ? '\n  conformance    the conformance fixture is served, and requests WITHOUT a key are served as anonymous-local (every scope)'
       : ''
   }
   state          ${stateDir} (dev.json holds the url and key for scripts)
 
-Try it with the MCP Inspector CLI:
-  npx @modelcontextprotocol/inspector@latest --cli ${cluster.url} --transport http --method tools/list --header "Authorization: Bearer ${cluster.apiKey}"
+Try it with the MCP Inspector CLI (it speaks ${modern} with --protocol-era modern or auto):
+  npx @modelcontextprotocol/inspector@latest --cli ${cluster.url} --transport http --protocol-era auto --method tools/list --header "Authorization: Bearer ${cluster.apiKey}"
 
 Or with curl:
   curl -s ${cluster.url} -H "Authorization: Bearer ${cluster.apiKey}" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\

@@ -1,4 +1,4 @@
-import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/server';
+import type { CallToolResult, ClientCapabilities, ContentBlock } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
@@ -14,10 +14,8 @@ export interface ToolAnnotations {
 }
 
 export type TextContent = { type: 'text'; text: string };
-export type ToolContent =
-  | TextContent
-  | { type: 'image'; data: string; mimeType: string }
-  | { type: 'resource_link'; uri: string; name: string; mimeType?: string; description?: string };
+/** What a tool without an output schema may return: MCP content blocks (text, image, audio, resource links, embedded resources). */
+export type ToolContent = ContentBlock;
 
 /** What `run` hands a tool: the caller, its own secrets and nothing else of the platform. */
 export interface ToolContext<SecretName extends string = string> {

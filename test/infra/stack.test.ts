@@ -135,6 +135,21 @@ describe('the McpCluster-dev stack', () => {
       }
     });
 
+    it('deploy the tools of functions/tools and never the conformance fixture', async () => {
+      const dir = (await functionCode()).mcp;
+      const text = readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+        .join('\n');
+      for (const tool of ['calculate', 'delete_user_account', 'get_current_time', 'get_weather_forecast']) {
+        assert.ok(text.includes(`"${tool}"`), `${tool} is deployed`);
+      }
+      for (const fixture of ['test_simple_text', 'test_missing_capability', 'json_schema_2020_12_tool']) {
+        assert.ok(!text.includes(fixture), `the fixture tool ${fixture} is not deployed`);
+      }
+    });
+
     it('use roles without AWS managed policies', () => {
       const functionRoles = Object.values(template.findResources('AWS::Lambda::Function')).map(
         (fn) => fn.Properties.Role['Fn::GetAtt'][0],

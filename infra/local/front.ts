@@ -285,7 +285,10 @@ export interface FrontOptions {
  */
 export async function startFront(options: FrontOptions): Promise<{ server: Server; url: string }> {
   let hosts = new Set<string>();
-  const server = createServer((req, res) => void route(req, res, { ...options, hosts }));
+  const server = createServer((req, res) => {
+    // A client that goes away mid-request (an aborted upload, a reset) ends its own request, never the front.
+    route(req, res, { ...options, hosts }).catch(() => res.destroy());
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -313,10 +316,16 @@ async function route(
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return send(res, gatewayError(413, 'Request Too Long'));
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_PAYLOAD_BYTES) return send(res, gatewayError(413, 'Request Too Long'));
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    // The upload was cut off: there is nobody to answer, and nothing reaches a worker.
+    res.destroy();
+    return;
   }
   const event = toProxyEvent(req, Buffer.concat(chunks), resource);
   if (options.anonymousKey && req.headers.authorization === undefined) {

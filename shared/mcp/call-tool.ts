@@ -125,6 +125,14 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   const tool = name === params.name ? snapshot.callable(params.name, principal) : undefined;
   const logger = deps.logger.child({ tool: name });
 
+  // The digest is taken once, before anything runs, and can never fail the audit after a side effect.
+  let argumentsDigest: string;
+  try {
+    argumentsDigest = digestArguments(args);
+  } catch (error) {
+    logger.warn('the arguments could not be digested for the audit record', { error: error as Error });
+    argumentsDigest = 'unavailable';
+  }
   const audit = (outcome: CallOutcome, code?: string) =>
     deps.audit
       .record({
@@ -136,7 +144,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         outcome,
         ...(code ? { errorCode: code } : {}),
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
-        argumentsDigest: digestArguments(args),
+        argumentsDigest,
         ...(tool?.definition.auditArguments ? { arguments: args } : {}),
       })
       .catch((error: unknown) => logger.error('audit record could not be written', { error: error as Error }));

@@ -294,7 +294,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       case 'invalid':
         return refusedMessage(
           message.id,
-          new JsonRpcError('InvalidRequest', `Invalid request: ${message.reason}.`, { status: 400 }),
+          message.error === 'InvalidParams'
+            ? new JsonRpcError('InvalidParams', `Invalid params: ${message.reason}.`, { status: 400 })
+            : new JsonRpcError('InvalidRequest', `Invalid request: ${message.reason}.`, { status: 400 }),
         );
       case 'response':
         // This server sends no requests, so a response answers nothing: accepted and ignored.

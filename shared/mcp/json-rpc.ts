@@ -80,11 +80,28 @@ export type IncomingMessage =
   | { kind: 'request'; message: JsonRpcRequest }
   | { kind: 'notification'; message: JsonRpcNotification }
   | { kind: 'response' }
-  | { kind: 'invalid'; id: JsonRpcId | null; reason: string };
+  | { kind: 'invalid'; id: JsonRpcId | null; reason: string; error?: Extract<JsonRpcErrorName, 'InvalidParams'> };
 
 /** Longest request id and method name accepted: they are echoed and logged, so a caller may not make them huge. */
 export const MAX_ID_LENGTH = 200;
 export const MAX_METHOD_LENGTH = 200;
+
+/** Deepest nesting of objects and arrays a message may have: deeper ones are refused before anything walks them. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests objects and arrays more than `max` levels deep (checked without recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
 
 /** A request id: a string, or an integer JSON numbers carry exactly (beyond 2^53 an id would not survive the echo). */
 function isId(value: unknown): value is JsonRpcId {
@@ -99,6 +116,17 @@ export function classifyMessage(value: unknown): IncomingMessage {
   const message = value as Record<string, unknown>;
   const id = isId(message.id) ? message.id : null;
   if (message.jsonrpc !== '2.0') return { kind: 'invalid', id, reason: '"jsonrpc" must be "2.0"' };
+  if (nestsDeeperThan(message.params, MAX_JSON_DEPTH - 1)) {
+    const reason = `"params" may nest objects and arrays at most ${MAX_JSON_DEPTH - 1} levels deep`;
+    return { kind: 'invalid', id, reason, error: 'InvalidParams' };
+  }
+  if (nestsDeeperThan(message, MAX_JSON_DEPTH)) {
+    return {
+      kind: 'invalid',
+      id,
+      reason: `a message may nest objects and arrays at most ${MAX_JSON_DEPTH} levels deep`,
+    };
+  }
   if ('method' in message) {
     if (typeof message.method !== 'string' || message.method === '') {
       return { kind: 'invalid', id, reason: '"method" must be a non-empty string' };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyMessage, excerpt, JsonRpcError } from '../../shared/mcp/json-rpc.js';
+import { classifyMessage, excerpt, JsonRpcError, nestsDeeperThan } from '../../shared/mcp/json-rpc.js';
 
 describe('classifyMessage', () => {
   it('tells requests, notifications and responses apart', () => {
@@ -61,5 +61,34 @@ describe('excerpt', () => {
     const cut = excerpt('x'.repeat(500));
     assert.equal(cut.length, 81);
     assert.ok(cut.endsWith('…'));
+  });
+});
+
+describe('nesting', () => {
+  const nested = (depth: number) => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown;
+
+  it('is measured without recursion, whatever the depth', () => {
+    assert.equal(nestsDeeperThan(nested(200_000), 64), true);
+    assert.equal(nestsDeeperThan(nested(64), 64), false);
+    assert.equal(nestsDeeperThan({ a: [{ b: 1 }] }, 3), false);
+    assert.equal(nestsDeeperThan({ a: [{ b: {} }] }, 3), true);
+  });
+
+  it('refuses params nested too deep as invalid params, keeping the id', () => {
+    const message = classifyMessage({
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { name: 'x', arguments: { extra: nested(10_000) } },
+    });
+    assert.equal(message.kind, 'invalid');
+    assert.equal(message.kind === 'invalid' && message.error, 'InvalidParams');
+    assert.equal(message.kind === 'invalid' && message.id, 9);
+  });
+
+  it('refuses other members nested too deep as an invalid request', () => {
+    const message = classifyMessage({ jsonrpc: '2.0', id: 9, method: 'ping', extra: nested(100) });
+    assert.equal(message.kind === 'invalid' && message.error, undefined);
+    assert.equal(message.kind, 'invalid');
   });
 });

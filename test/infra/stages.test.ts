@@ -184,6 +184,10 @@ describe('stages and options', () => {
       assert.equal(options.length, 4);
       const headers = options[0]!.Properties.Integration.IntegrationResponses[0].ResponseParameters;
       assert.equal(headers['method.response.header.Access-Control-Allow-Origin'], "'https://app.example.com'");
+      const allowed = String(headers['method.response.header.Access-Control-Allow-Headers']).replaceAll("'", '');
+      for (const header of ['Authorization', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name']) {
+        assert.ok(allowed.split(',').includes(header), `${header} may be sent by a browser client`);
+      }
     });
 
     it('lets the function accept exactly the CORS origins (others get 403 against DNS rebinding)', () => {

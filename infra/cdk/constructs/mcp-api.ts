@@ -135,7 +135,16 @@ export class McpApi extends Construct {
       ? {
           allowOrigins: props.corsAllowOrigins,
           allowMethods: ['POST', 'GET', 'DELETE', 'OPTIONS'],
-          allowHeaders: ['Content-Type', 'Accept', 'Authorization', 'Mcp-Protocol-Version', 'Mcp-Session-Id'],
+          // MCP 2026-07-28's routing headers beside the earlier ones (Mcp-Session-Id is sent by some legacy clients).
+          allowHeaders: [
+            'Content-Type',
+            'Accept',
+            'Authorization',
+            'Mcp-Protocol-Version',
+            'Mcp-Method',
+            'Mcp-Name',
+            'Mcp-Session-Id',
+          ],
           exposeHeaders: ['WWW-Authenticate'],
         }
       : undefined;

@@ -116,6 +116,13 @@ export async function codeToolCatalog(extraToolDirs: readonly string[] = []): Pr
   for (const dir of [TOOLS_DIR, ...extraToolDirs]) {
     for (const { folder, tool } of await toolModulesIn(dir)) {
       if (catalog[folder]) throw new Error(`Two tool folders are named ${folder}: in functions/tools and in ${dir}`);
+      // What a tool loads before its first call (a JSON Schema input's compiled check) must work: a schema that does
+      // not compile fails the build, rather than being advertised and refusing every call.
+      try {
+        await tool.ready?.();
+      } catch (error) {
+        throw new Error(`Tool folder ${folder}: ${(error as Error).message}`, { cause: error });
+      }
       catalog[folder] = { module: join(dir, folder, 'tool.ts'), metadata: codeToolMetadata(tool) };
     }
   }

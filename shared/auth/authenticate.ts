@@ -18,7 +18,9 @@ export function createAuthenticator(options: { apiKeys: ApiKeyVerifier; jwt?: Jw
       if (!header)
         throw new AuthError('invalid_request', 'Authentication required: send "Authorization: Bearer <key>".');
       const match = BEARER.exec(header);
-      if (!match?.[1]) throw new AuthError('invalid_request', 'The Authorization header must be "Bearer <key>".');
+      if (!match?.[1]) {
+        throw new AuthError('invalid_request', 'The Authorization header must be "Bearer <key>".', { malformed: true });
+      }
       const token = match[1];
       if (token.startsWith(API_KEY_PREFIX)) return options.apiKeys.verify(token);
       if (options.jwt && looksLikeJwt(token)) return options.jwt.verify(token);

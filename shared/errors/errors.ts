@@ -39,20 +39,23 @@ export class SecretUnavailableError extends McpClusterError {
   }
 }
 
-/** Authentication failed. `reason` is one of the RFC 6750 error values. */
+/**
+ * Authentication failed. `reason` is one of the RFC 6750 error values; the status follows it (MCP authorization): 403
+ * for insufficient scope, 400 for a malformed Authorization header, 401 otherwise (no credential, a bad one).
+ */
 export class AuthError extends McpClusterError {
-  readonly status: 401 | 403;
+  readonly status: 400 | 401 | 403;
   readonly reason: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
   constructor(
     reason: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; malformed?: boolean },
   ) {
     super(reason === 'insufficient_scope' ? 'FORBIDDEN' : 'UNAUTHENTICATED', message, options);
     this.name = 'AuthError';
     this.reason = reason;
-    this.status = reason === 'insufficient_scope' ? 403 : 401;
+    this.status = reason === 'insufficient_scope' ? 403 : options?.malformed ? 400 : 401;
   }
 }
 

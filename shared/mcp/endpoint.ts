@@ -149,9 +149,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     // 1. The protected-resource metadata.
     if (isProtectedResourceMetadataPath(request.path)) return metadata(request);
 
-    // 2. Guards.
+    // 2. Guards. A refusal echoes the id of the body's message when it can be read (the size guard never parses).
     const refused = firstRefusal(guards, request);
-    if (refused) return refused;
+    if (refused) return refused.statusCode === 413 ? refused : withIdOf(request.body, refused);
 
     // 3. The body.
     let parsed: unknown;
@@ -229,10 +229,15 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     return jsonResponse(200, `[${answers.map((answer) => answer.json).join(',')}]`);
   };
 
+  /** A dependency is down: HTTP 503 and Retry-After say so; the JSON-RPC error is an internal one, retryable. */
   function unavailable(id: JsonRpcId | null, message: string): HttpResponse {
     return errorHttpResponse(
       id,
-      new JsonRpcError('ServiceUnavailable', message, { headers: { 'retry-after': retryAfter } }),
+      new JsonRpcError('InternalError', message, {
+        status: 503,
+        data: { retryable: true, retryAfterSeconds: Number(retryAfter) },
+        headers: { 'retry-after': retryAfter },
+      }),
     );
   }
 
@@ -321,6 +326,22 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   function refusedMessage(id: JsonRpcId | null, error: JsonRpcError): Message {
     return { kind: 'answered', answer: { status: error.status, json: redactor.redact(errorJson(id, error)) } };
   }
+}
+
+/** `response` (a refusal without an id) with the id of the message in `body`, if it is one with a readable id. */
+function withIdOf(body: string | undefined, response: HttpResponse): HttpResponse {
+  let message: unknown;
+  try {
+    message = JSON.parse(body ?? '');
+  } catch {
+    return response;
+  }
+  const classified = classifyMessage(message);
+  const id =
+    classified.kind === 'request' ? classified.message.id : classified.kind === 'invalid' ? classified.id : null;
+  if (id === null) return response;
+  const error = (JSON.parse(response.body) as { error: unknown }).error;
+  return { ...response, body: JSON.stringify({ jsonrpc: '2.0', id, error }) };
 }
 
 /** The origin of a base URL (`https://host[:port]`), if it is one. */

@@ -10,8 +10,6 @@ export const JsonRpcErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  /** Implementation-defined: a dependency (the registry, the key store) is unavailable; retry later. */
-  ServiceUnavailable: -32000,
   /** MCP 2026-07-28: a routing header is missing, malformed or disagrees with the body. */
   HeaderMismatch: -32020,
   /** MCP 2026-07-28: the request needs a client capability the client did not declare in `_meta`. */
@@ -30,7 +28,6 @@ const DEFAULT_STATUS: Record<JsonRpcErrorName, number> = {
   MethodNotFound: 200,
   InvalidParams: 200,
   InternalError: 200,
-  ServiceUnavailable: 503,
   HeaderMismatch: 400,
   MissingRequiredClientCapability: 400,
   UnsupportedProtocolVersion: 400,
@@ -163,8 +160,16 @@ export function excerpt(value: unknown, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
+/**
+ * An error response. An id that could not be read is left out (MCP's schema has no `null` id; JSON-RPC's `null`
+ * means the same).
+ */
 export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown) {
-  return { jsonrpc: '2.0' as const, id, error: { code, message, ...(data === undefined ? {} : { data }) } };
+  return {
+    jsonrpc: '2.0' as const,
+    ...(id === null ? {} : { id }),
+    error: { code, message, ...(data === undefined ? {} : { data }) },
+  };
 }
 
 /** The response text of an error. */
@@ -177,6 +182,4 @@ export function resultJson(id: JsonRpcId, result: string): string {
   return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`;
 }
 
-export type JsonRpcResponse =
-  | { jsonrpc: '2.0'; id: JsonRpcId | null; result: unknown }
-  | ReturnType<typeof errorResponse>;
+export type JsonRpcResponse = { jsonrpc: '2.0'; id: JsonRpcId; result: unknown } | ReturnType<typeof errorResponse>;

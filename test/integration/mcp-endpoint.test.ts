@@ -393,7 +393,7 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
       assert.equal(response.statusCode, 400);
       const body = JSON.parse(response.body) as RpcBody;
       assert.equal(body.error?.code, -32700);
-      assert.equal(body.id, null);
+      assert.ok(!('id' in body), 'no id could be read, so none is sent');
     });
 
     it('answers -32600 for a message that is not a valid JSON-RPC request, keeping its id', async () => {
@@ -744,7 +744,11 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
         assert.ok(Number(response.headers['retry-after']) > 0);
         const body = JSON.parse(response.body) as RpcBody;
         assert.equal(body.jsonrpc, '2.0');
-        assert.equal(body.error?.code, -32000);
+        assert.equal(body.error?.code, -32603);
+        assert.deepEqual(body.error?.data, {
+          retryable: true,
+          retryAfterSeconds: Number(response.headers['retry-after']),
+        });
         assert.doesNotMatch(response.body, new RegExp(tableName));
         assert.equal(audit.records.length, 0, 'nothing was dispatched');
 

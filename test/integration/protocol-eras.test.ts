@@ -175,7 +175,8 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       assert.equal(ok.body.result?.resultType, 'complete');
       const bad = await modern('tools/call', { name: 'echo', arguments: { text: 1 } });
       assert.equal(bad.body.result?.isError, true);
-      assert.equal((bad.body.result?._meta?.['mcp-cluster/error'] as { code: string }).code, 'INVALID_ARGUMENTS');
+      const error = bad.body.result?._meta?.['mcp-cluster/error'] as { code: string } | undefined;
+      assert.equal(error?.code, 'INVALID_ARGUMENTS');
       assert.ok(bad.body.result?._meta?.[SERVER_INFO]);
       assert.deepEqual(
         records.map((r) => r.outcome),
@@ -263,6 +264,16 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       assert.equal(response.headers['mcp-session-id'], undefined);
     });
 
+    it('answers a malformed Authorization header with 400 invalid_request, and a missing one with 401', async () => {
+      const malformed = await send(
+        { jsonrpc: '2.0', id: 'basic', method: 'tools/list', params: { _meta: meta() } },
+        { authorization: 'Basic dXNlcjpwYXNz', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },
+      );
+      assert.equal(malformed.statusCode, 400);
+      assert.match(malformed.headers['www-authenticate'] ?? '', /error="invalid_request"/);
+      assert.equal(JSON.parse(malformed.body).id, 'basic');
+    });
+
     it('echoes the id in a 401 to a modern request without a credential', async () => {
       const response = await send(
         { jsonrpc: '2.0', id: 'who', method: 'tools/list', params: { _meta: meta() } },
@@ -270,6 +281,34 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       );
       assert.equal(response.statusCode, 401);
       assert.equal(JSON.parse(response.body).id, 'who');
+      assert.doesNotMatch(response.headers['www-authenticate'] ?? '', /error=/, 'no credential, no error code');
+    });
+
+    it('echoes the id when it refuses the media type or the Accept header, and answers JSON', async () => {
+      const body = { jsonrpc: '2.0', id: 'media', method: 'tools/list', params: { _meta: meta() } };
+      const text = await send(body, { 'content-type': 'text/plain' });
+      assert.deepEqual([text.statusCode, JSON.parse(text.body).id], [415, 'media']);
+      const accept = await send(body, { accept: 'text/html' });
+      assert.deepEqual([accept.statusCode, JSON.parse(accept.body).id], [406, 'media']);
+      const ok = await modern('tools/list');
+      assert.equal(ok.response.headers['content-type'], 'application/json');
+    });
+
+    it('refuses a notification naming a version it does not speak, and takes a posted response with 202', async () => {
+      const notification = await send(
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        { 'mcp-protocol-version': '1900-01-01' },
+      );
+      assert.equal(notification.statusCode, 400);
+      assert.equal(JSON.parse(notification.body).error.code, -32022);
+      const response = await send({ jsonrpc: '2.0', id: 5, result: {} }, { 'mcp-protocol-version': '2025-11-25' });
+      assert.equal(response.statusCode, 202);
+    });
+
+    it('ignores Last-Event-ID: streams are not resumable', async () => {
+      const { status, body } = await modern('tools/list', {}, { headers: { 'last-event-id': 'abc-1' } });
+      assert.equal(status, 200);
+      assert.ok(Array.isArray(body.result?.tools));
     });
   });
 
@@ -318,9 +357,8 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
   describe('a tool whose input is a JSON Schema', () => {
     it('is advertised exactly as written, $schema and 2020-12 keywords included', async () => {
       const { body } = await modern('tools/list');
-      const listed = (body.result?.tools as { name: string; inputSchema: Record<string, unknown> }[]).find(
-        (tool) => tool.name === 'contact',
-      );
+      const tools = (body.result?.tools ?? []) as { name: string; inputSchema: Record<string, unknown> }[];
+      const listed = tools.find((tool) => tool.name === 'contact');
       assert.equal(listed?.inputSchema.$schema, 'https://json-schema.org/draft/2020-12/schema');
       assert.deepEqual(listed?.inputSchema.anyOf, [{ required: ['phone'] }, { required: ['email'] }]);
     });
@@ -328,7 +366,7 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
     it('checks arguments against it, naming each problem, and runs with valid ones', async () => {
       const bad = await modern('tools/call', { name: 'contact', arguments: { name: '', fax: '1' } });
       assert.equal(bad.body.result?.isError, true);
-      const text = (bad.body.result?.content as { text: string }[])[0]?.text ?? '';
+      const text = ((bad.body.result?.content ?? []) as { text: string }[])[0]?.text ?? '';
       assert.match(text, /fax: is not an accepted argument/);
       assert.match(text, /name: must NOT have fewer than 1 characters/);
       const ok = await modern('tools/call', { name: 'contact', arguments: { name: 'Ada', email: 'ada@example.com' } });

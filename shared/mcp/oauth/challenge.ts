@@ -23,7 +23,8 @@ export function authChallenge(
 ): HttpResponse {
   const params = [`resource_metadata="${options.metadataUrl}"`];
   if (options.requiredScopes.length) params.push(`scope="${quote(options.requiredScopes.join(' '))}"`);
-  if (error.reason !== 'invalid_request') {
+  // A request with no credential at all gets no error code (RFC 6750 §3.1); every other refusal says what was wrong.
+  if (error.reason !== 'invalid_request' || error.status === 400) {
     params.push(`error="${error.reason}"`, `error_description="${quote(error.message)}"`);
   }
   return errorHttpResponse(

@@ -28,6 +28,7 @@ const schema = {
   },
   allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
   if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keyword, not a thenable
   then: { required: ['phone'] },
   else: { required: ['email'] },
   additionalProperties: false,

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { type CodeToolMetadata, codeToolMetadata } from '../../shared/tools/lazy-tool.js';
+import { paramHeadersOf } from '../../shared/tools/param-headers.js';
 import { TOOL_INDEX_FILE, TOOLS_DIR, toolModulesIn } from './tool-index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -123,6 +124,9 @@ export async function codeToolCatalog(extraToolDirs: readonly string[] = []): Pr
       } catch (error) {
         throw new Error(`Tool folder ${folder}: ${(error as Error).message}`, { cause: error });
       }
+      // Clients drop a tool whose x-mcp-header annotations break MCP's rules: it is refused here instead.
+      const { problems } = paramHeadersOf(tool.inputJsonSchema);
+      if (problems.length) throw new Error(`Tool folder ${folder}: ${problems.join('; ')}`);
       catalog[folder] = { module: join(dir, folder, 'tool.ts'), metadata: codeToolMetadata(tool) };
     }
   }

@@ -12,6 +12,7 @@ import {
 import type { ToolManifest } from '../registry/table.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
+import { paramHeadersOf } from '../tools/param-headers.js';
 import { AUTH_SECRET_BINDING, injectAuth } from './auth-injection.js';
 import { createHostAllowlist } from './host-allowlist.js';
 import { compileSchema, type Validate } from './json-schema.js';
@@ -144,6 +145,7 @@ function analyse(spec: HttpToolSpec): {
       return undefined;
     }
   };
+  problems.push(...paramHeadersOf(spec.inputSchema).problems);
   const validateInput = compiled('inputSchema');
   const validateOutput = compiled('outputSchema');
   const declared = spec.inputSchema.properties;

@@ -8,7 +8,9 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
+import { paramHeadersFor } from '../tools/param-headers.js';
 import { excerpt, JsonRpcError } from './json-rpc.js';
+import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
 
 export interface CallToolDeps {
@@ -32,6 +34,11 @@ export interface CallToolDeps {
    * refused with -32021. Legacy requests carry none (they were declared once, to `initialize`), so nothing is checked.
    */
   clientCapabilities?: ClientCapabilities;
+  /**
+   * The request's headers (modern era): the `Mcp-Param-*` headers a tool's `x-mcp-header` parameters are mirrored
+   * into must agree with the arguments. Legacy clients mirror nothing, so nothing is checked without them.
+   */
+  headers?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface CallToolParams {
@@ -167,6 +174,15 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
       `Tool "${tool.name}" needs the client capabilities ${Object.keys(missing).join(', ')}, which this request's _meta does not declare.`,
       { data: { requiredCapabilities: missing } },
     );
+  }
+
+  if (deps.headers) {
+    try {
+      checkParamHeaders(paramHeadersFor(tool.definition.inputJsonSchema), deps.headers, args);
+    } catch (error) {
+      await audit('invalid_arguments', 'HEADER_MISMATCH');
+      throw error;
+    }
   }
 
   const limited = await checkRateLimits(tool, principal, deps.rateLimiter, logger);

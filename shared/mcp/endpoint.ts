@@ -216,6 +216,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       requestId: request.requestId,
       logger: options.logger.child({ requestId: request.requestId, agentId: principal.agentId }),
       remainingMs: request.remainingMs,
+      headers: request.headers,
     };
     const answers: Answer[] = [];
     for (const message of messages) {

@@ -47,24 +47,15 @@ export interface JsonSchemaInput<Args = Record<string, unknown>> {
   readonly [argumentsType]?: Args;
 }
 
-/** The JSON Schema dialect inputs are checked in: MCP's default, and the one a `$schema` may name. */
-export const JSON_SCHEMA_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
-
 /**
- * A tool input as JSON Schema; it must describe an object (`type: "object"`), as MCP requires of input schemas, in
- * JSON Schema 2020-12 (MCP's default dialect; a `$schema` naming another one is refused here, not misread later).
- * The schema itself is compiled when the tool's folder is built or served, so a broken one is never advertised.
+ * A tool input as JSON Schema; it must describe an object (`type: "object"`), as MCP requires of input schemas. Its
+ * dialect is 2020-12 (MCP's default) unless its `$schema` names 2019-09 or draft-07; any other is refused when the
+ * schema is compiled, which is when the tool's folder is built or served, so a broken schema is never advertised.
  */
 export function jsonSchemaInput<Args = Record<string, unknown>>(
   schema: Record<string, unknown>,
 ): JsonSchemaInput<Args> {
   if (schema.type !== 'object') throw new Error('A tool input schema must have type "object"');
-  const dialect = schema.$schema;
-  if (dialect !== undefined && String(dialect).replace(/#$/, '') !== JSON_SCHEMA_2020_12) {
-    throw new Error(
-      `A tool input schema must be JSON Schema 2020-12 ("$schema": "${JSON_SCHEMA_2020_12}", or none), not ${JSON.stringify(dialect)}`,
-    );
-  }
   return Object.freeze({ jsonSchema: structuredClone(schema) });
 }
 

@@ -44,6 +44,13 @@ const contact = defineTool({
   run: async ({ name, phone, email }) => `${name}: ${phone ?? email}`,
 });
 
+const regional = defineTool({
+  name: 'regional',
+  description: 'Runs in a region that clients mirror into Mcp-Param-Region.',
+  input: z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) }),
+  run: async ({ region }) => `ran in ${region}`,
+});
+
 type Body = {
   jsonrpc: '2.0';
   id: string | number | null;
@@ -77,7 +84,7 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       config: loadConfig({ REGISTRY_TABLE_NAME: tableName, SERVER_NAME: 'mcp-test', REGISTRY_TTL_MS: '7000' }),
       dynamodb: aws.dynamodb,
       secretsManager: aws.secretsManager,
-      codeTools: [echo, needsSampling, contact],
+      codeTools: [echo, needsSampling, contact, regional],
       logger: silentLogger,
       audit,
     });
@@ -157,7 +164,7 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       const tools = body.result?.tools as { name: string }[];
       assert.deepEqual(
         tools.map((tool) => tool.name),
-        ['contact', 'echo', 'needs_sampling'],
+        ['contact', 'echo', 'needs_sampling', 'regional'],
       );
       assert.equal(body.result?.resultType, 'complete');
       assert.equal(body.result?.ttlMs, 7000);
@@ -236,6 +243,22 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       );
       assert.deepEqual([wrongName.status, wrongName.body.error?.code], [400, -32020]);
       assert.equal(records.length, 0, 'a refused request reaches no tool');
+    });
+
+    it('checks the Mcp-Param header of an x-mcp-header parameter against the argument (-32020 when they differ)', async () => {
+      const call = { name: 'regional', arguments: { region: 'eu-west-1' } };
+      const agreed = await modern('tools/call', call, { headers: { 'mcp-param-region': 'eu-west-1' } });
+      assert.deepEqual(agreed.body.result?.content, [{ type: 'text', text: 'ran in eu-west-1' }]);
+      const differs = await modern('tools/call', call, { id: 'p', headers: { 'mcp-param-region': 'us-east-1' } });
+      assert.deepEqual([differs.status, differs.body.id, differs.body.error?.code], [400, 'p', -32020]);
+      const missing = await modern('tools/call', call);
+      assert.deepEqual([missing.status, missing.body.error?.code], [400, -32020]);
+      assert.deepEqual(
+        records.map((r) => `${r.outcome} ${r.errorCode ?? '-'}`),
+        ['success -', 'invalid_arguments HEADER_MISMATCH', 'invalid_arguments HEADER_MISMATCH'],
+      );
+      const legacyCall = await legacy('tools/call', call);
+      assert.equal(legacyCall.body.result?.isError, undefined, 'legacy clients mirror nothing and are not asked to');
     });
 
     it('answers methods it removed and methods it does not know with HTTP 404 and -32601', async () => {

@@ -3,13 +3,45 @@ import { describe, it } from 'node:test';
 import { defineTool, jsonSchemaInput } from '../../shared/tools/define-tool.js';
 
 describe('a tool input given as JSON Schema', () => {
-  it('must describe an object, in JSON Schema 2020-12', () => {
+  it('must describe an object', () => {
     assert.throws(() => jsonSchemaInput({ type: 'array' }), /type "object"/);
-    assert.throws(
-      () => jsonSchemaInput({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' }),
-      /must be JSON Schema 2020-12/,
+  });
+
+  it('is checked in the dialect it declares: 2020-12 by default, 2019-09 or draft-07 when it says so', async () => {
+    const tupleOf = (schema: Record<string, unknown>) =>
+      defineTool({
+        name: 'pair',
+        description: 'Takes a pair.',
+        input: jsonSchemaInput({ ...schema, type: 'object', properties: { pair: schema.pair }, required: ['pair'] }),
+        run: async () => 'ok',
+      });
+    // draft-07 tuples are `items: [...]`; 2020-12 ones are `prefixItems`.
+    const draft07 = tupleOf({
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      pair: { type: 'array', items: [{ type: 'string' }, { type: 'number' }], additionalItems: false },
+    });
+    await draft07.ready!();
+    assert.equal(draft07.validate({ pair: ['a', 1] }).success, true);
+    assert.equal(draft07.validate({ pair: [1, 'a'] }).success, false);
+    const modern = tupleOf({
+      pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false },
+    });
+    await modern.ready!();
+    assert.equal(modern.validate({ pair: ['a', 1] }).success, true);
+    assert.equal(modern.validate({ pair: ['a', 1, 2] }).success, false);
+  });
+
+  it('names the supported dialects when it declares another, when the tool is loaded', async () => {
+    const tool = defineTool({
+      name: 'old',
+      description: 'Declares draft-04.',
+      input: jsonSchemaInput({ $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' }),
+      run: async () => 'never',
+    });
+    await assert.rejects(
+      tool.ready!(),
+      /dialect "http:\/\/json-schema.org\/draft-04\/schema#" is not supported; declare one of/,
     );
-    jsonSchemaInput({ $schema: 'https://json-schema.org/draft/2020-12/schema#', type: 'object' });
   });
 
   it('fails to load when the schema does not compile, so it is never served', async () => {

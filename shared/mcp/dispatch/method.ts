@@ -21,6 +21,8 @@ export interface RequestScope {
   logger: Logger;
   /** Milliseconds left before the function must have answered. */
   remainingMs(): number;
+  /** The HTTP request's headers (names in lower case), for methods that check what a request mirrors into them. */
+  headers: Readonly<Record<string, string | undefined>>;
 }
 
 /** What a method handler gets besides its params. */

@@ -46,7 +46,7 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
           redactor: options.redactor,
           rateLimiter: options.rateLimiter,
           ...(context.protocol.era === 'modern'
-            ? { clientCapabilities: context.protocol.meta.clientCapabilities }
+            ? { clientCapabilities: context.protocol.meta.clientCapabilities, headers: context.headers }
             : {}),
         },
       );

@@ -18,8 +18,9 @@ const mismatch = (message: string, header: string) =>
 export function decodeHeaderValue(header: string, raw: string): string {
   const value = raw.trim();
   if (!FIELD_VALUE.test(value)) throw mismatch(`${header} contains characters a header may not carry.`, header);
+  // Only a value both opening with `=?base64?` and closing with `?=` is encoded; anything else is literal.
+  if (!(value.startsWith('=?base64?') && value.endsWith('?=') && value.length >= 11)) return value;
   const encoded = SENTINEL.exec(value);
-  if (!value.startsWith('=?base64?')) return value;
   if (!encoded || encoded[1]!.length % 4 !== 0) {
     throw mismatch(`${header} is not valid "=?base64?…?=" encoding.`, header);
   }

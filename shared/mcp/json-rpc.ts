@@ -88,13 +88,28 @@ export const MAX_JSON_DEPTH = 64;
 
 /** Whether `value` nests objects and arrays more than `max` levels deep (checked without recursion). */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
+  if (typeof value !== 'object' || value === null) return false;
+  const values: object[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const current = values.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
     if (depth >= max) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    if (Array.isArray(current)) {
+      for (const child of current) {
+        if (typeof child === 'object' && child !== null) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in current) {
+        const child = current[key];
+        if (typeof child === 'object' && child !== null) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
     }
   }
   return false;
@@ -113,11 +128,12 @@ export function classifyMessage(value: unknown): IncomingMessage {
   const message = value as Record<string, unknown>;
   const id = isId(message.id) ? message.id : null;
   if (message.jsonrpc !== '2.0') return { kind: 'invalid', id, reason: '"jsonrpc" must be "2.0"' };
-  if (nestsDeeperThan(message.params, MAX_JSON_DEPTH - 1)) {
-    const reason = `"params" may nest objects and arrays at most ${MAX_JSON_DEPTH - 1} levels deep`;
-    return { kind: 'invalid', id, reason, error: 'InvalidParams' };
-  }
+  // One walk of the whole message; only a message that is too deep is walked again, to say where.
   if (nestsDeeperThan(message, MAX_JSON_DEPTH)) {
+    if (nestsDeeperThan(message.params, MAX_JSON_DEPTH - 1)) {
+      const reason = `"params" may nest objects and arrays at most ${MAX_JSON_DEPTH - 1} levels deep`;
+      return { kind: 'invalid', id, reason, error: 'InvalidParams' };
+    }
     return {
       kind: 'invalid',
       id,

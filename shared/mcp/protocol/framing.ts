@@ -12,8 +12,8 @@ export function frameResult(era: Era, result: MethodResult, serverInfo: Implemen
   if (era === 'legacy') return 'json' in result ? result.json : JSON.stringify(result.value);
   if ('json' in result) {
     // Pre-serialized results (the tools/list pages) are framed by appending to their object, never re-parsed.
-    const suffix = `"resultType":"complete"${cache ? `,"ttlMs":${cache.ttlMs},"cacheScope":"${cache.cacheScope}"` : ''},"_meta":${JSON.stringify({ [META.serverInfo]: serverInfo })}}`;
-    const body = result.json.trimEnd();
+    const body = result.json;
+    const suffix = modernSuffix(serverInfo, cache);
     return body === '{}' ? `{${suffix}` : `${body.slice(0, -1)},${suffix}`;
   }
   const { _meta, resultType, ...value } = result.value as { _meta?: Record<string, unknown>; resultType?: string };
@@ -23,4 +23,23 @@ export function frameResult(era: Era, result: MethodResult, serverInfo: Implemen
     ...cache,
     _meta: { ...(_meta ?? {}), [META.serverInfo]: serverInfo },
   });
+}
+
+const NO_HINT: CacheHint = { ttlMs: -1, cacheScope: 'private' };
+const suffixes = new WeakMap<Implementation, WeakMap<CacheHint, string>>();
+
+/** What a modern pre-serialized result ends with, built once per server identity and caching hint. */
+function modernSuffix(serverInfo: Implementation, cache: CacheHint | undefined): string {
+  let byHint = suffixes.get(serverInfo);
+  if (!byHint) {
+    byHint = new WeakMap();
+    suffixes.set(serverInfo, byHint);
+  }
+  let suffix = byHint.get(cache ?? NO_HINT);
+  if (suffix === undefined) {
+    const hint = cache ? `,"ttlMs":${cache.ttlMs},"cacheScope":"${cache.cacheScope}"` : '';
+    suffix = `"resultType":"complete"${hint},"_meta":${JSON.stringify({ [META.serverInfo]: serverInfo })}}`;
+    byHint.set(cache ?? NO_HINT, suffix);
+  }
+  return suffix;
 }

@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: ours against the MCP SDK's stateless recipe, side by side in one run, plus cold starts, cache
- * misses and the local cluster under load. Writes bench/results.md and bench/results.json and prints the tables.
+ * `npm run bench`: ours against the MCP SDK's stateless recipes (1.x, and v2's `createMcpHandler`), in both protocol
+ * eras where they serve them, side by side in one run, plus cold starts, cache misses and the local cluster under load. Writes bench/results.md and bench/results.json and prints the tables.
  * `BENCH_QUICK=1` is a ~1-minute smoke run (marked as quick in the results); `BENCH_PROFILE=1` builds unminified
  * bundles and runs the in-process, cache-miss and cold-start children with `--cpu-prof` into bench/profiles/.
  * Loopback only; every section is bounded in time.
@@ -26,9 +26,10 @@ import { syntheticToolModules } from './entries/synthetic-tool-index.js';
 import { bundleHandler, bundleRunner, bundleSizes, ROOT } from './lib/build.js';
 import { runChild } from './lib/child.js';
 import { type CpuShare, cpuWindow, machineCpuMs, processCpuMs } from './lib/cpu.js';
-import { rpcBody } from './lib/events.js';
+import { type Era, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSION, rpcBody } from './lib/events.js';
 import { machineInfo } from './lib/machine.js';
 import { type BenchResults, computeTargets, type LoadCpu, type LoadRow, renderMarkdown } from './lib/report.js';
+import { roundOrder } from './lib/rotation.js';
 import { startSelfProfile } from './lib/self-profile.js';
 import { median } from './lib/stats.js';
 import { CALL_TARGET, SECRET_NAME, SECRET_TOOL, syntheticTools } from './lib/synthetic-tools.js';
@@ -45,17 +46,21 @@ const LONG_TTL = '600000';
 /** How long section 4's upstream API takes to answer, as a fast API in the same region would. */
 const UPSTREAM_DELAY_MS = 20;
 
-/** Durations and sample counts; the quick plan keeps the whole run around a minute. */
+/**
+ * Durations and sample counts; the quick plan keeps the whole run around a minute. Section 1 measures five instances
+ * per tool count: 5 rounds, so each takes every place of a round once. Section 2 runs `coldStartCycles` turns of
+ * rotation: every handler takes every place equally often.
+ */
 const plan = QUICK
   ? {
-      inProcess: { rounds: 2, roundMs: 250, warmupMs: 150, minPerRound: 3 },
-      coldStarts: 10,
+      inProcess: { rounds: 2, roundMs: 200, warmupMs: 150, minPerRound: 3 },
+      coldStartCycles: 1,
       cacheMiss: { samples: 50, tools: [100], pauseMs: 3 },
       load: { connections: 32, rounds: 1, roundSec: 3, warmupSec: 1 },
     }
   : {
-      inProcess: { rounds: 5, roundMs: 1000, warmupMs: 750, minPerRound: 5 },
-      coldStarts: 40,
+      inProcess: { rounds: 5, roundMs: 400, warmupMs: 400, minPerRound: 5 },
+      coldStartCycles: 4,
       cacheMiss: { samples: 100, tools: [100, 1000], pauseMs: 3 },
       load: { connections: 32, rounds: 2, roundSec: 5, warmupSec: 2 },
     };
@@ -88,6 +93,9 @@ async function main(): Promise<void> {
       syntheticTools: true,
     });
     const baseline = await bundleHandler('bench/baseline/handler.ts', join(work, 'baseline/index.mjs'), {
+      minify,
+    });
+    const baselineV2 = await bundleHandler('bench/baseline/handler-v2.ts', join(work, 'baseline-v2/index.mjs'), {
       minify,
     });
     const real = await bundleFunctions({ outdir: join(work, 'functions'), minify });
@@ -179,25 +187,39 @@ async function main(): Promise<void> {
 
     // ---- 1. in-process handler ----------------------------------------------------------------------------------
     log(`1/4 in-process handler: ${plan.inProcess.rounds} rounds × ${plan.inProcess.roundMs} ms per cell`);
-    const instances: InProcessInstance[] = TOOL_COUNTS.flatMap((count) => [
-      {
-        id: `ours-${count}`,
-        impl: 'ours' as const,
+    // Per tool count: ours in both eras, the 1.x recipe (legacy only: it will never serve 2026-07-28) and the v2
+    // recipe in both eras. The two eras of ours (of the v2 recipe) are asked of one module instance, as one Lambda
+    // instance serves both: the same code, caches and JIT state, only the requests differ.
+    const instances: InProcessInstance[] = TOOL_COUNTS.flatMap((count) => {
+      const ours_ = (era: Era): InProcessInstance => ({
+        id: `ours-${era}-${count}`,
+        impl: 'ours',
+        era,
         tools: count,
         bundle: ours.file,
+        module: `ours-${count}`,
         env: oursEnv(count, LONG_TTL),
         apiKey: registry(count).apiKey,
         call: callOf(count),
-      },
-      {
-        id: `baseline-${count}`,
-        impl: 'baseline' as const,
+      });
+      const sdk = (impl: 'sdk-v1' | 'sdk-v2', era: Era): InProcessInstance => ({
+        id: `${impl}-${era}-${count}`,
+        impl,
+        era,
         tools: count,
-        bundle: baseline.file,
+        bundle: impl === 'sdk-v1' ? baseline.file : baselineV2.file,
+        module: `${impl}-${count}`,
         env: { BENCH_TOOLS: String(count) },
         call: callOf(count),
-      },
-    ]);
+      });
+      return [
+        ours_('legacy'),
+        ours_('modern'),
+        sdk('sdk-v1', 'legacy'),
+        sdk('sdk-v2', 'modern'),
+        sdk('sdk-v2', 'legacy'),
+      ];
+    });
     const inProcessConfig: InProcessConfig = {
       instances,
       scenarios: ['initialize', 'tools/list', 'tools/list:all', 'tools/call'],
@@ -217,19 +239,43 @@ async function main(): Promise<void> {
         120_000,
     });
     const inProcess = inProcessRun.result;
+    log(
+      `1/4 done: warm-up ${Math.round(inProcess.warmupMs / 1000)} s, heap collections between cells ` +
+        `${Math.round(inProcess.gcMs / 1000)} s (live heap ` +
+        `${Math.round(inProcess.heapUsedBytes.imported / 1_048_576)} MB after the imports, ` +
+        `${Math.round(inProcess.heapUsedBytes.end / 1_048_576)} MB at the end)`,
+    );
     cpu.inProcess = endCpu(inProcessRun.cpuMs);
 
     // ---- 2. cold start ------------------------------------------------------------------------------------------
-    log(`2/4 cold start: ${plan.coldStarts} fresh processes per handler, alternating`);
-    // The first request is a tools/list for each handler, and a tools/call for ours and the baseline: ours answers
-    // tools/list from the registry snapshot, and loads the MCP SDK's server only for the other methods.
+    // The first request is a tools/list for each handler, and a tools/call for ours and the baselines: ours answers
+    // tools/list from the registry snapshot, and a tools/call also loads the tool's module. Legacy
+    // requests for ours against the 1.x recipe, 2026-07-28 requests for ours against the v2 recipe.
     const firstCalls = {
       ours: { name: 'calculate', arguments: { expression: '(1250 * 0.2) + 3^2' } },
       baseline: callOf(10),
     };
+    const oursReal = {
+      name: 'ours',
+      bundle: realBundle,
+      env: { ...awsEnv, REGISTRY_TABLE_NAME: registry('real').table },
+      apiKey: registry('real').apiKey,
+      tools: realTools.length,
+    };
+    const sdkV1 = { name: 'SDK 1.x', bundle: baseline.file, env: { BENCH_TOOLS: '10' }, apiKey: '', tools: 10 };
+    const sdkV2 = {
+      name: 'SDK v2',
+      bundle: baselineV2.file,
+      env: { BENCH_TOOLS: '10', BENCH_ERA: 'modern' },
+      apiKey: '',
+      tools: 10,
+    };
+    const modern = { BENCH_ERA: 'modern' };
     const coldTargets: {
       id: string;
       label: string;
+      /** Who it is, short (`ours`, `SDK 1.x`, `SDK v2`). */
+      name: string;
       bundle: string;
       env: Record<string, string>;
       apiKey: string;
@@ -239,47 +285,61 @@ async function main(): Promise<void> {
     }[] = [
       {
         id: 'ours',
-        label: 'ours: functions/mcp/handler.ts (4 example tools), first tools/list',
-        bundle: realBundle,
-        env: { ...awsEnv, REGISTRY_TABLE_NAME: registry('real').table },
-        apiKey: registry('real').apiKey,
-        tools: realTools.length,
+        label: 'ours: functions/mcp/handler.ts (4 example tools), legacy, first tools/list',
+        ...oursReal,
         versus: 'baseline',
       },
       {
         id: 'baseline',
-        label: 'baseline: SDK stateless recipe (10 tools), first tools/list',
-        bundle: baseline.file,
-        env: { BENCH_TOOLS: '10' },
-        apiKey: '',
-        tools: 10,
+        label: 'SDK 1.x stateless recipe (10 tools), legacy, first tools/list',
+        ...sdkV1,
         versus: 'baseline',
       },
       {
         id: 'ours-call',
-        label: 'ours, first tools/call (`calculate`)',
-        bundle: realBundle,
-        env: {
-          ...awsEnv,
-          REGISTRY_TABLE_NAME: registry('real').table,
-          BENCH_FIRST_CALL: JSON.stringify(firstCalls.ours),
-        },
-        apiKey: registry('real').apiKey,
-        tools: realTools.length,
+        label: 'ours, legacy, first tools/call (`calculate`)',
+        ...oursReal,
+        env: { ...oursReal.env, BENCH_FIRST_CALL: JSON.stringify(firstCalls.ours) },
         versus: 'baseline-call',
       },
       {
         id: 'baseline-call',
-        label: 'baseline, first tools/call',
-        bundle: baseline.file,
-        env: { BENCH_TOOLS: '10', BENCH_FIRST_CALL: JSON.stringify(firstCalls.baseline) },
-        apiKey: '',
-        tools: 10,
+        label: 'SDK 1.x recipe, legacy, first tools/call',
+        ...sdkV1,
+        env: { ...sdkV1.env, BENCH_FIRST_CALL: JSON.stringify(firstCalls.baseline) },
         versus: 'baseline-call',
       },
       {
+        id: 'ours-modern',
+        label: 'ours (4 example tools), 2026-07-28, first tools/list',
+        ...oursReal,
+        env: { ...oursReal.env, ...modern },
+        versus: 'baseline-v2',
+      },
+      {
+        id: 'baseline-v2',
+        label: 'SDK v2 `createMcpHandler` recipe (10 tools), 2026-07-28, first tools/list',
+        ...sdkV2,
+        versus: 'baseline-v2',
+      },
+      {
+        id: 'ours-modern-call',
+        label: 'ours, 2026-07-28, first tools/call (`calculate`)',
+        ...oursReal,
+        env: { ...oursReal.env, ...modern, BENCH_FIRST_CALL: JSON.stringify(firstCalls.ours) },
+        versus: 'baseline-v2-call',
+      },
+      {
+        id: 'baseline-v2-call',
+        label: 'SDK v2 recipe, 2026-07-28, first tools/call',
+        ...sdkV2,
+        env: { ...sdkV2.env, BENCH_FIRST_CALL: JSON.stringify(firstCalls.baseline) },
+        versus: 'baseline-v2-call',
+      },
+      {
         id: 'ours-synthetic',
-        label: 'ours: bench entry (10 synthetic tools), first tools/list',
+        label: 'ours: bench entry (10 synthetic tools), legacy, first tools/list',
+        name: 'ours',
         bundle: ours.file,
         env: { ...oursEnv(10, '10000') },
         apiKey: registry(10).apiKey,
@@ -287,16 +347,15 @@ async function main(): Promise<void> {
         versus: 'baseline',
       },
     ];
+    // A round starts one process of each handler; whole turns of rotation put every handler in every place alike.
+    const coldRounds = plan.coldStartCycles * coldTargets.length;
+    log(`2/4 cold start: ${coldRounds} fresh processes per handler, ${coldTargets.length} handlers, alternating`);
     const coldSamples = new Map<string, ColdSample[]>();
     let coldCpuMs = 0;
     endCpu = cpuWindow();
-    for (let i = 0; i < plan.coldStarts; i++) {
-      // Every handler takes every place in a round equally often: rotated by the round, and reversed every other
-      // turn of rotations, so a place's own effect (the process before it, the parent's state) lands on all alike.
-      const shift = i % coldTargets.length;
-      const rotated = [...coldTargets.slice(shift), ...coldTargets.slice(0, shift)];
-      const order = Math.floor(i / coldTargets.length) % 2 === 0 ? rotated : rotated.reverse();
-      for (const target of order) {
+    for (let i = 0; i < coldRounds; i++) {
+      // Every handler takes every place in a round equally often (whole turns of rotation, every other one reversed).
+      for (const target of roundOrder(coldTargets, i)) {
         const sample = await runColdStart(runners.coldStart, target.id, target.bundle, {
           ...target.env,
           BENCH_API_KEY: target.apiKey,
@@ -317,6 +376,7 @@ async function main(): Promise<void> {
       return {
         id: target.id,
         label: target.label,
+        name: target.name,
         versus: target.versus,
         bytes: sizes.importBytes,
         gzipBytes: sizes.importGzipBytes,
@@ -372,7 +432,9 @@ async function main(): Promise<void> {
       settings: {
         auditWrite: process.env.AUDIT_WRITE ?? 'default (see shared/config/config.ts)',
         buildOptionsMatchProduct: buildInSync ? 'yes' : 'NO: bench/lib/build.ts differs from infra/build/bundle.ts',
-        protocolVersion: '2025-06-18',
+        legacyProtocolVersion: PROTOCOL_VERSION,
+        modernProtocolVersion: MODERN_PROTOCOL_VERSION,
+        loadEra: `legacy (${PROTOCOL_VERSION})`,
         callTarget: CALL_TARGET,
         secretTool: SECRET_TOOL,
       },

@@ -3,9 +3,10 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type SyntheticTool, syntheticTools, toolCountFromEnv } from '../lib/synthetic-tools.js';
+import { toProxyResult, toRequest } from './proxy-bridge.js';
 
 /**
- * THE BASELINE: the MCP TypeScript SDK's documented stateless recipe (`simpleStatelessStreamableHttp`,
+ * THE 1.x BASELINE: the MCP TypeScript SDK 1.x's documented stateless recipe (`simpleStatelessStreamableHttp`,
  * `honoWebStandardStreamableHttp`) as a Lambda handler. Per request: a new `McpServer` with every tool registered
  * through `registerTool` (zod shapes), a new `WebStandardStreamableHTTPServerTransport` in stateless JSON mode,
  * `connect`, `handleRequest`, close. No authentication, no registry, no audit. Same synthetic tools as ours.
@@ -37,21 +38,6 @@ function getServer(): McpServer {
   return server;
 }
 
-/** API Gateway REST proxy event (payload v1) → a web `Request`. */
-function toRequest(event: APIGatewayProxyEvent): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
-  const host = headers.get('host') ?? event.requestContext?.domainName ?? 'localhost';
-  const hasBody = event.body != null && event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD';
-  return new Request(`https://${host}${event.path}`, {
-    method: event.httpMethod,
-    headers,
-    ...(hasBody
-      ? { body: event.isBase64Encoded ? Buffer.from(event.body as string, 'base64') : (event.body as string) }
-      : {}),
-  });
-}
-
 export async function handler(event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> {
   const server = getServer();
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -60,12 +46,7 @@ export async function handler(event: APIGatewayProxyEvent, _context: Context): P
   });
   try {
     await server.connect(transport);
-    const response = await transport.handleRequest(toRequest(event));
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    return { statusCode: response.status, headers, body: await response.text(), isBase64Encoded: false };
+    return await toProxyResult(await transport.handleRequest(toRequest(event)));
   } finally {
     await transport.close();
     await server.close();

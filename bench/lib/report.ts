@@ -1,12 +1,15 @@
 import type { CacheMissCase } from '../runners/cache-miss.js';
-import type { CellResult, InProcessResult, Scenario } from '../runners/in-process.js';
+import type { CellResult, Impl, InProcessResult, Scenario } from '../runners/in-process.js';
 import type { CpuShare } from './cpu.js';
+import type { Era } from './events.js';
 import type { MachineInfo } from './machine.js';
 import { round } from './stats.js';
 
 export interface ColdStartRow {
   id: string;
   label: string;
+  /** Who it is, short: `ours`, `SDK 1.x`, `SDK v2`. */
+  name: string;
   /** The row this one's `pairedRatio` is taken against (the baseline with the same first request). */
   versus: string;
   bytes: number;
@@ -88,59 +91,99 @@ export interface BenchResults {
 
 const fmt = (value: number, unit = '') =>
   Number.isFinite(value) ? `${round(value).toLocaleString('en-US')}${unit}` : 'n/a';
+/** A latency in ms, shown in µs below 1 ms (ours' warm p50s are a few µs: 3 decimals of a ms would hide them). */
+const latency = (ms: number) => (Number.isFinite(ms) && ms < 1 ? fmt(ms * 1000, ' µs') : fmt(ms, ' ms'));
 const ratio = (value: number) => (Number.isFinite(value) ? `${round(value)}×` : 'n/a');
 
-function cell(results: BenchResults, impl: 'ours' | 'baseline', tools: number, scenario: Scenario): CellResult {
-  const found = results.inProcess.cells.find((c) => c.impl === impl && c.tools === tools && c.scenario === scenario);
-  if (!found) throw new Error(`no result for ${impl} ${tools} ${scenario}`);
+/** The instances of section 1, in table order: ours in both eras, the 1.x recipe (legacy), the v2 recipe in both. */
+const INSTANCES: readonly { impl: Impl; era: Era; label: string }[] = [
+  { impl: 'ours', era: 'legacy', label: 'ours, legacy' },
+  { impl: 'ours', era: 'modern', label: 'ours, 2026-07-28' },
+  { impl: 'sdk-v1', era: 'legacy', label: 'SDK 1.x, legacy' },
+  { impl: 'sdk-v2', era: 'modern', label: 'SDK v2, 2026-07-28' },
+  { impl: 'sdk-v2', era: 'legacy', label: 'SDK v2, legacy' },
+];
+
+/** What ours is held against in section 1: each baseline with ours in the same era. */
+const PAIRS: readonly { era: Era; impl: Exclude<Impl, 'ours'>; label: string; short: string }[] = [
+  { era: 'legacy', impl: 'sdk-v1', label: 'the SDK 1.x recipe (legacy)', short: 'ours / 1.x, legacy' },
+  { era: 'modern', impl: 'sdk-v2', label: 'the SDK v2 recipe (2026-07-28)', short: 'ours / v2, 2026-07-28' },
+  { era: 'legacy', impl: 'sdk-v2', label: 'the SDK v2 recipe (legacy)', short: 'ours / v2, legacy' },
+];
+
+const ERA_LABEL: Record<Era, string> = { legacy: 'legacy', modern: '2026-07-28' };
+
+/** The most ours' 2026-07-28 p50 may exceed its legacy p50 (same rounds, same bundle): the noise allowance. */
+const MODERN_NOISE_ALLOWANCE = 1.1;
+
+function cell(results: BenchResults, impl: Impl, era: Era, tools: number, scenario: Scenario): CellResult {
+  const found = results.inProcess.cells.find(
+    (c) => c.impl === impl && c.era === era && c.tools === tools && c.scenario === scenario,
+  );
+  if (!found) throw new Error(`no result for ${impl} ${era} ${tools} ${scenario}`);
   return found;
 }
 
 export function computeTargets(results: BenchResults): Target[] {
   const targets: Target[] = [];
-  const throughputRatio = (method: Scenario, tools: number) =>
-    cell(results, 'ours', tools, method).throughput / cell(results, 'baseline', tools, method).throughput;
-
-  const list = throughputRatio('tools/list', 100);
-  targets.push({
-    name: 'tools/list throughput at 100 tools ≥ 20× baseline',
-    measured: list,
-    threshold: '≥ 20×',
-    pass: list >= 20,
-    detail: `${fmt(cell(results, 'ours', 100, 'tools/list').throughput)} vs ${fmt(cell(results, 'baseline', 100, 'tools/list').throughput)} req/s`,
-  });
-  const call = throughputRatio('tools/call', 100);
-  targets.push({
-    name: 'tools/call throughput at 100 tools ≥ 3× baseline',
-    measured: call,
-    threshold: '≥ 3×',
-    pass: call >= 3,
-    detail: `${fmt(cell(results, 'ours', 100, 'tools/call').throughput)} vs ${fmt(cell(results, 'baseline', 100, 'tools/call').throughput)} req/s`,
-  });
-  for (const method of ['tools/call', 'tools/list'] as const) {
-    const small = cell(results, 'ours', 10, method).p50;
-    const large = cell(results, 'ours', 1000, method).p50;
-    targets.push({
-      name: `ours ${method} p50 at 1,000 tools ≤ 1.5× p50 at 10 tools`,
-      measured: large / small,
-      threshold: '≤ 1.5×',
-      pass: large / small <= 1.5,
-      detail: `${fmt(large, ' ms')} vs ${fmt(small, ' ms')}`,
-    });
+  for (const [method, threshold, note] of [
+    ['tools/list', 20, ''],
+    ['tools/call', 3, ', auth and audit on'],
+  ] as const) {
+    for (const pair of PAIRS) {
+      const o = cell(results, 'ours', pair.era, 100, method);
+      const b = cell(results, pair.impl, pair.era, 100, method);
+      const measured = o.throughput / b.throughput;
+      targets.push({
+        name: `${method} throughput at 100 tools: ours (${ERA_LABEL[pair.era]}${note}) ≥ ${threshold}× ${pair.label}`,
+        measured,
+        threshold: `≥ ${threshold}×`,
+        pass: measured >= threshold,
+        detail: `${fmt(o.throughput)} vs ${fmt(b.throughput)} req/s`,
+      });
+    }
   }
-  for (const [id, first] of [
-    ['ours', 'tools/list'],
-    ['ours-call', 'tools/call'],
+  for (const era of ['legacy', 'modern'] as const) {
+    for (const method of ['tools/call', 'tools/list'] as const) {
+      const small = cell(results, 'ours', era, 10, method).p50;
+      const large = cell(results, 'ours', era, 1000, method).p50;
+      targets.push({
+        name: `ours (${ERA_LABEL[era]}) ${method} p50 at 1,000 tools ≤ 1.5× p50 at 10 tools`,
+        measured: large / small,
+        threshold: '≤ 1.5×',
+        pass: large / small <= 1.5,
+        detail: `${latency(large)} vs ${latency(small)}`,
+      });
+    }
+  }
+  for (const [id, era, first] of [
+    ['ours', 'legacy', 'tools/list'],
+    ['ours-call', 'legacy', 'tools/call'],
+    ['ours-modern', 'modern', 'tools/list'],
+    ['ours-modern-call', 'modern', 'tools/call'],
   ] as const) {
     const row = results.coldStart.find((r) => r.id === id);
     const versus = results.coldStart.find((r) => r.id === row?.versus);
     if (!row || !versus) continue;
     targets.push({
-      name: `cold start, first request ${first}: ours ≤ baseline (median of the per-round ratios)`,
+      name: `cold start (${ERA_LABEL[era]}), first request ${first}: ours ≤ ${versus.name} recipe (median of the per-round ratios)`,
       measured: row.pairedRatio,
       threshold: '≤ 1×',
       pass: row.pairedRatio <= 1,
       detail: `medians ${fmt(row.totalMs, ' ms')} vs ${fmt(versus.totalMs, ' ms')} (${ratio(row.totalMs / versus.totalMs)})`,
+    });
+  }
+  for (const method of ['tools/list', 'tools/call'] as const) {
+    const modern = cell(results, 'ours', 'modern', 100, method).p50;
+    const legacy = cell(results, 'ours', 'legacy', 100, method).p50;
+    targets.push({
+      name: `ours ${method} at 100 tools: 2026-07-28 no slower than legacy (p50 ratio)`,
+      measured: modern / legacy,
+      threshold: `≤ ${MODERN_NOISE_ALLOWANCE}×`,
+      pass: modern / legacy <= MODERN_NOISE_ALLOWANCE,
+      detail:
+        `p50 ${latency(modern)} vs ${latency(legacy)}; ${MODERN_NOISE_ALLOWANCE}× is the noise allowance ` +
+        '(both measured in the same rounds)',
     });
   }
   for (const scenario of [...new Set(results.load.map((r) => r.scenario))]) {
@@ -149,7 +192,7 @@ export function computeTargets(results: BenchResults): Target[] {
     if (!one || !two) continue;
     const measured = two.throughput / one.throughput;
     targets.push({
-      name: `local cluster, ${one.scenarioLabel}: 2 workers ≥ 1.6× the requests/s of 1 worker (0 errors)`,
+      name: `local cluster (legacy requests), ${one.scenarioLabel}: 2 workers ≥ 1.6× the requests/s of 1 worker (0 errors)`,
       measured,
       threshold: '≥ 1.6×',
       pass: measured >= 1.6 && one.errors === 0 && two.errors === 0,
@@ -181,8 +224,9 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('');
   out.push(
     `Generated by \`${results.quick ? 'BENCH_QUICK=1 ' : ''}npm run bench\` on ${machine.date} in ${results.durationSec} s. ` +
-      'Ours and the baseline were measured side by side in this one run, in alternating rounds, so ratios are ' +
-      'comparable even where absolute numbers depend on the machine. See [README.md](README.md) for the method.',
+      'Ours and the two baselines (the MCP SDK 1.x stateless recipe and the SDK v2 `createMcpHandler` recipe) were ' +
+      'measured side by side in this one run, in alternating rounds, so ratios are comparable even where absolute ' +
+      'numbers depend on the machine. See [README.md](README.md) for the method.',
   );
   out.push('');
   out.push(
@@ -206,39 +250,50 @@ export function renderMarkdown(results: BenchResults): string {
   // 1. in-process
   out.push('', '## 1. In-process handler (warm, one request at a time, as a Lambda instance serves them)', '');
   out.push(
-    'Bundled handler called directly with API Gateway REST proxy events, sequential awaits. Ours: the real ' +
-      '`functions/mcp/handler.ts` with N synthetic code tools, API-key authentication, the registry snapshot and ' +
-      'audit on, against dynalite and the local Secrets Manager (warm caches). Baseline: the SDK stateless recipe ' +
-      '(new `McpServer` + `WebStandardStreamableHTTPServerTransport` per request, N tools via `registerTool`), no auth.',
+    'Bundled handlers called directly with API Gateway REST proxy events, sequential awaits, five instances per tool ' +
+      'count: ours (the real `functions/mcp/handler.ts` with N synthetic code tools, API-key authentication, the ' +
+      'registry snapshot and audit on, against dynalite and the local Secrets Manager, warm caches) asked in each ' +
+      `era; the SDK 1.x stateless recipe (new \`McpServer\` + \`WebStandardStreamableHTTPServerTransport\` per ` +
+      'request), which serves the legacy era only; and the SDK v2 recipe (`createMcpHandler` whose factory builds a ' +
+      "new `McpServer` per request, `responseMode: 'json'`, `legacy: 'stateless'`) asked in each era. Both " +
+      'recipes register the N tools with `registerTool`, no auth. Legacy = MCP ' +
+      `${results.settings.legacyProtocolVersion ?? 'n/a'} (\`initialize\`, then \`MCP-Protocol-Version\`); ` +
+      `2026-07-28 = MCP ${results.settings.modernProtocolVersion ?? 'n/a'} (\`_meta\` envelope, \`MCP-Protocol-Version\`, ` +
+      '`Mcp-Method`, `Mcp-Name`; `server/discover` in place of `initialize`). The instances of a tool count run ' +
+      'back to back in every round, in an order rotated each round.',
     '',
   );
   const scenarios: Scenario[] = ['initialize', 'tools/list', 'tools/list:all', 'tools/call'];
   const label: Record<Scenario, string> = {
-    initialize: '`initialize`',
+    initialize: '`initialize` (2026-07-28: `server/discover`)',
     'tools/list': '`tools/list` (first page)',
     'tools/list:all': 'all tools (`tools/list` + every `nextCursor` page)',
     'tools/call': '`tools/call`',
   };
   const counts = [...new Set(results.inProcess.cells.map((c) => c.tools))].sort((a, b) => a - b);
-  const rows: (string | number)[][] = [];
+  const toolsLabel = (tools: number, cells: CellResult[]) => {
+    const pages = [...new Set(cells.map((c) => c.callsPerOperation))];
+    const ours = cells.find((c) => c.impl === 'ours');
+    return pages.length === 1 || !ours
+      ? tools.toLocaleString('en-US')
+      : `${tools.toLocaleString('en-US')} (ours ${ours.callsPerOperation} pages)`;
+  };
+  out.push('### Throughput (operations per second) and ratios', '');
+  const throughputRows: (string | number)[][] = [];
   for (const method of scenarios) {
     for (const tools of counts) {
-      const o = cell(results, 'ours', tools, method);
-      const b = cell(results, 'baseline', tools, method);
-      rows.push([
+      const cells = INSTANCES.map((i) => cell(results, i.impl, i.era, tools, method));
+      const oursModern = cell(results, 'ours', 'modern', tools, method);
+      const oursLegacy = cell(results, 'ours', 'legacy', tools, method);
+      throughputRows.push([
         label[method],
-        o.callsPerOperation === b.callsPerOperation
-          ? tools.toLocaleString('en-US')
-          : `${tools.toLocaleString('en-US')} (ours ${o.callsPerOperation} pages)`,
-        fmt(o.throughput),
-        fmt(o.p50),
-        fmt(o.p99),
-        fmt(b.throughput),
-        fmt(b.p50),
-        fmt(b.p99),
-        `**${ratio(o.throughput / b.throughput)}**`,
-        `${fmt(o.responseBytes)} / ${fmt(b.responseBytes)}`,
-        `${fmt(o.serializeMs)} / ${fmt(b.serializeMs)}`,
+        toolsLabel(tools, cells),
+        ...cells.map((c) => fmt(c.throughput)),
+        ...PAIRS.map(
+          (pair) =>
+            `**${ratio(cell(results, 'ours', pair.era, tools, method).throughput / cell(results, pair.impl, pair.era, tools, method).throughput)}**`,
+        ),
+        ratio(oursModern.p50 / oursLegacy.p50),
       ]);
     }
   }
@@ -247,27 +302,58 @@ export function renderMarkdown(results: BenchResults): string {
       [
         'request',
         'tools',
-        'ours req/s',
-        'ours p50 ms',
-        'ours p99 ms',
-        'baseline req/s',
-        'baseline p50 ms',
-        'baseline p99 ms',
-        'throughput ours/baseline',
-        'response bytes ours / baseline',
-        'runtime serialization ms ours / baseline',
+        ...INSTANCES.map((i) => `${i.label} req/s`),
+        ...PAIRS.map((pair) => pair.short),
+        'ours p50 2026-07-28 / legacy',
       ],
-      rows,
+      throughputRows,
+    ),
+  );
+  out.push('', '### Latency, response size, serialization', '');
+  const latencyRows: (string | number)[][] = [];
+  for (const method of scenarios) {
+    for (const tools of counts) {
+      for (const instance of INSTANCES) {
+        const c = cell(results, instance.impl, instance.era, tools, method);
+        latencyRows.push([
+          label[method],
+          tools.toLocaleString('en-US'),
+          instance.label,
+          c.callsPerOperation,
+          fmt(c.requests),
+          fmt(c.p50),
+          fmt(c.p99),
+          fmt(c.responseBytes),
+          fmt(c.serializeMs),
+        ]);
+      }
+    }
+  }
+  out.push(
+    table(
+      [
+        'request',
+        'tools',
+        'handler',
+        'calls per operation',
+        'operations',
+        'p50 ms',
+        'p99 ms',
+        'response bytes',
+        'runtime serialization ms',
+      ],
+      latencyRows,
     ),
   );
   out.push(
     '',
     'Latencies are the handler call alone (for "all tools", the sum of the calls of one full listing; req/s there ' +
       'counts full listings). Ours answers `tools/list` in pages (`TOOLS_PAGE_SIZE`, 100 by default) with ' +
-      '`nextCursor`; the SDK recipe returns every tool in one answer, so at 1,000 tools its first page is the whole ' +
-      'registry: the "all tools" row compares equal work. The last column is what the Lambda runtime then spends ' +
-      'serializing the returned proxy result(s) (`JSON.stringify`, once per round, outside the timed calls); it ' +
-      'grows with the size of the response.',
+      '`nextCursor`; the SDK recipes return every tool in one answer, so at 1,000 tools their first page is the ' +
+      'whole registry: the "all tools" row compares equal work. The v2 recipe answers legacy requests as SSE ' +
+      "(`text/event-stream`, one `message` event) even with `responseMode: 'json'`; its 2026-07-28 answers are " +
+      'JSON. The serialization column is what the Lambda runtime then spends serializing the returned proxy ' +
+      'result(s) (`JSON.stringify`, once per round, outside the timed calls); it grows with the size of the response.',
   );
   out.push('', cpuNote(results.cpu.inProcess, machine.cores));
   const totalRequests = results.inProcess.cells.reduce((sum, c) => sum + c.requests, 0);
@@ -285,10 +371,12 @@ export function renderMarkdown(results: BenchResults): string {
   out.push(
     'Import = `await import(bundle)`; first request = the first `tools/list`, or `tools/call` (ours: API-key GetItem ' +
       'and registry Query against dynalite, over the AWS SDK clients it creates at import; a tools/call also loads ' +
-      "the MCP SDK's server and the tool's module). Each round starts one process per " +
-      'handler, back to back, each handler in every place of a round equally often; times are medians over the rounds, and the ratio column is the ' +
-      "median of each round's ratio to the baseline with the same first request in the same round (robust to the machine speeding up or slowing " +
-      'down between rounds). Node boot (process start to the runner) is the same for every handler and excluded.',
+      "the tool's module), in the era the row names: legacy rows are held against the SDK " +
+      '1.x recipe, 2026-07-28 rows against the SDK v2 recipe with 2026-07-28 requests. Each round starts one ' +
+      'process per handler, back to back, each handler in every place of a round equally often; times are medians ' +
+      "over the rounds, and the ratio column is the median of each round's ratio to the baseline it names, with the " +
+      'same first request in the same round (robust to the machine speeding up or slowing down between rounds). ' +
+      'Node boot (process start to the runner) is the same for every handler and excluded.',
     '',
   );
   out.push(
@@ -304,7 +392,7 @@ export function renderMarkdown(results: BenchResults): string {
         'import + first ms',
         'CPU ms',
         'RSS MB',
-        'ratio to baseline (per round)',
+        'ratio to its baseline (per round)',
       ],
       results.coldStart.map((r) => [
         r.label,
@@ -317,7 +405,9 @@ export function renderMarkdown(results: BenchResults): string {
         `**${fmt(r.totalMs)}**`,
         fmt(r.cpuMs),
         fmt(r.rssBytes / 1_048_576),
-        r.id === r.versus ? '1×' : `**${ratio(r.pairedRatio)}**`,
+        r.id === r.versus
+          ? '1×'
+          : `**${ratio(r.pairedRatio)}** (to ${results.coldStart.find((v) => v.id === r.versus)?.name ?? r.versus})`,
       ]),
     ),
   );
@@ -381,8 +471,9 @@ export function renderMarkdown(results: BenchResults): string {
     '`startLocalCluster` with 1 and with 2 workers (each its own state folder; both up, loaded in alternating ' +
       'rounds), `tools/call` through the local front with autocannon (keep-alive connections, its own process). A ' +
       'worker runs one invocation at a time, as a Lambda execution environment does, so a cluster serves as many ' +
-      'calls at once as it has workers and the rest wait in line. Errors = non-2xx, JSON-RPC errors, `isError` ' +
-      'results, wrong results, connection errors.',
+      'calls at once as it has workers and the rest wait in line. Requests are legacy ones (MCP ' +
+      `${results.settings.legacyProtocolVersion ?? 'n/a'}: \`MCP-Protocol-Version\`, no \`_meta\`), as section 4 ` +
+      'has always sent. Errors = non-2xx, JSON-RPC errors, `isError` results, wrong results, connection errors.',
     '',
   );
   const capacity = machine.cores * 100;

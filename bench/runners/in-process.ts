@@ -1,26 +1,40 @@
 /**
  * Section 1 runner (a child process of bench/run.ts, started with plain `node --expose-gc`; its stdout, where ours
- * writes one audit line per tools/call, goes to /dev/null). Loads ours and the baseline at every tool count into
- * this one process and measures them in alternating rounds, so the machine's noise hits both alike.
+ * writes one audit line per tools/call, goes to /dev/null). Loads every instance (ours and the SDK recipes, in the
+ * eras they are asked in) at every tool count into this one process and measures them in rounds, the instances of a
+ * tool count back to back in an order rotated every round, so the machine's noise hits them all alike.
  */
 import { pathToFileURL } from 'node:url';
 import { reply } from '../lib/child.js';
 import {
   type BenchMethod,
+  type Era,
   lambdaContext,
   type ProxyHandler,
   proxyEvent,
   responseProblem,
   rpcBody,
+  rpcMessage,
 } from '../lib/events.js';
+import { roundOrder } from '../lib/rotation.js';
 import { percentile } from '../lib/stats.js';
+
+/** Who answers: ours, the SDK 1.x stateless recipe, or the SDK v2 one (`createMcpHandler`). */
+export type Impl = 'ours' | 'sdk-v1' | 'sdk-v2';
 
 export interface InProcessInstance {
   id: string;
-  impl: 'ours' | 'baseline';
+  impl: Impl;
+  /** The era of every request the instance is sent. */
+  era: Era;
   tools: number;
   bundle: string;
-  /** Environment read at import (BENCH_TOOLS, REGISTRY_TABLE_NAME, TTLs...). */
+  /**
+   * The module instance it is: instances with the same `module` share one import (one Lambda instance, asked in
+   * both eras: the same code, caches and JIT state, only the requests differ).
+   */
+  module: string;
+  /** Environment read at import (BENCH_TOOLS, REGISTRY_TABLE_NAME, TTLs...); the same for instances of one module. */
   env: Record<string, string>;
   apiKey?: string;
   call: { name: string; arguments: Record<string, unknown> };
@@ -43,7 +57,8 @@ export interface InProcessConfig {
 
 export interface CellResult {
   id: string;
-  impl: 'ours' | 'baseline';
+  impl: Impl;
+  era: Era;
   tools: number;
   scenario: Scenario;
   /** Handler calls per operation (pages of a full listing; 1 otherwise). */
@@ -68,7 +83,13 @@ export interface CellResult {
 }
 
 export interface InProcessResult {
+  /** Per module. */
   importMs: Record<string, number>;
+  /** Wall time of the warm-up and of the heap collections before the cells (not measured time). */
+  warmupMs: number;
+  gcMs: number;
+  /** Live heap (after a collection) once every module is imported, and at the end. */
+  heapUsedBytes: { imported: number; end: number };
   cells: CellResult[];
 }
 
@@ -93,9 +114,14 @@ const config = JSON.parse(process.env.BENCH_CONFIG ?? 'null') as InProcessConfig
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 let sequence = 0;
 
-function call(instance: Pick<Loaded, 'handler' | 'apiKey' | 'call'>, method: BenchMethod, cursor?: string) {
+function call(instance: Pick<Loaded, 'apiKey' | 'call' | 'era'>, method: BenchMethod, cursor?: string) {
   const params = method === 'tools/call' ? instance.call : cursor === undefined ? undefined : { cursor };
-  const event = proxyEvent(rpcBody(method, ++sequence, params), { apiKey: instance.apiKey, method });
+  const event = proxyEvent(rpcBody(method, ++sequence, params, instance.era), {
+    apiKey: instance.apiKey,
+    method,
+    era: instance.era,
+    name: instance.call.name,
+  });
   return { event, context: lambdaContext() };
 }
 
@@ -108,9 +134,9 @@ async function discoverPages(instance: Omit<Loaded, 'cursors' | 'firstPageTools'
     const cursor = cursors[cursors.length - 1];
     const { event, context } = call(instance, 'tools/list', cursor);
     const response = await instance.handler(event, context);
-    const problem = responseProblem('tools/list', response, { deep: true });
+    const problem = responseProblem('tools/list', response, { deep: true, era: instance.era });
     if (problem) throw new Error(`${instance.id} tools/list: ${problem}`);
-    const page = (JSON.parse(response.body) as { result: { tools: { name: string }[]; nextCursor?: string } }).result;
+    const page = rpcMessage(response).result as { tools: { name: string }[]; nextCursor?: string };
     if (cursor === undefined) firstPageTools = page.tools.length;
     for (const tool of page.tools) names.add(tool.name);
     if (!page.nextCursor) break;
@@ -148,6 +174,7 @@ async function run(instance: Loaded, scenario: Scenario, ms: number, min: number
     // any look at them (even startsWith) would flatten the handler's string inside the timed loop.
     for (const response of responses) {
       const problem = responseProblem(method, response, {
+        era: instance.era,
         deep: method !== 'tools/list' || count === 1,
         ...(count === 1 && scenario === 'tools/list' ? { expectedTools: instance.firstPageTools } : {}),
       });
@@ -172,18 +199,30 @@ async function run(instance: Loaded, scenario: Scenario, ms: number, min: number
 async function main(): Promise<InProcessResult> {
   const loaded: Loaded[] = [];
   const importMs: Record<string, number> = {};
+  const modules = new Map<string, ProxyHandler>();
   for (const instance of config.instances) {
-    Object.assign(process.env, instance.env);
-    const started = performance.now();
-    const module = (await import(`${pathToFileURL(instance.bundle).href}?instance=${instance.id}`)) as {
-      handler: ProxyHandler;
-    };
-    importMs[instance.id] = performance.now() - started;
-    const pages = await discoverPages({ ...instance, handler: module.handler });
-    loaded.push({ ...instance, handler: module.handler, ...pages });
+    let handler = modules.get(instance.module);
+    if (!handler) {
+      Object.assign(process.env, instance.env);
+      const started = performance.now();
+      const module = (await import(`${pathToFileURL(instance.bundle).href}?module=${instance.module}`)) as {
+        handler: ProxyHandler;
+      };
+      importMs[instance.module] = performance.now() - started;
+      handler = module.handler;
+      modules.set(instance.module, handler);
+    }
+    const pages = await discoverPages({ ...instance, handler });
+    loaded.push({ ...instance, handler, ...pages });
   }
 
+  const liveHeap = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const imported = liveHeap();
   // Warm-up: caches filled (API key, registry snapshot, secrets), code optimised, every answer checked in depth.
+  const warmupStarted = performance.now();
   for (const instance of loaded) {
     for (const scenario of config.scenarios) {
       const warm = await run(instance, scenario, config.warmupMs, 5);
@@ -191,16 +230,21 @@ async function main(): Promise<InProcessResult> {
     }
   }
 
+  const warmupMs = performance.now() - warmupStarted;
+  let gcMs = 0;
   const accs = new Map<string, Acc>();
   const toolCounts = [...new Set(loaded.map((i) => i.tools))];
   for (let round = 0; round < config.rounds; round++) {
     for (const scenario of config.scenarios) {
       for (const tools of toolCounts) {
-        const pair = loaded.filter((i) => i.tools === tools);
-        if (round % 2 === 1) pair.reverse(); // ours first in even rounds, the baseline first in odd ones
-        for (const instance of pair) {
+        for (const instance of roundOrder(
+          loaded.filter((i) => i.tools === tools),
+          round,
+        )) {
           const key = `${instance.id}|${scenario}`;
+          const beforeGc = performance.now();
           gc(); // each cell starts with a clean heap and pays for its own garbage
+          gcMs += performance.now() - beforeGc;
           accs.set(key, await run(instance, scenario, config.roundMs, config.minPerRound, accs.get(key) ?? emptyAcc()));
         }
       }
@@ -215,6 +259,7 @@ async function main(): Promise<InProcessResult> {
       cells.push({
         id: instance.id,
         impl: instance.impl,
+        era: instance.era,
         tools: instance.tools,
         scenario,
         callsPerOperation: scenario === 'tools/list:all' ? instance.cursors.length : 1,
@@ -233,7 +278,7 @@ async function main(): Promise<InProcessResult> {
       });
     }
   }
-  return { importMs, cells };
+  return { importMs, warmupMs, gcMs, heapUsedBytes: { imported, end: liveHeap() }, cells };
 }
 
 function emptyAcc(): Acc {

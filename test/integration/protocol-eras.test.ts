@@ -69,6 +69,7 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
   let aws: LocalAws;
   let endpoint: McpEndpoint;
   let key: string;
+  let tableName: string;
   const records: AuditRecord[] = [];
   const audit: AuditSink = {
     async record(record) {
@@ -78,7 +79,7 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
 
   before(async () => {
     aws = await startLocalAws();
-    const tableName = await aws.createTable();
+    tableName = await aws.createTable();
     key = (await createApiKey({ client: aws.dynamodb, tableName }, { agentId: 'era-agent', scopes: ['*'] })).key;
     endpoint = createMcpApp({
       config: loadConfig({ REGISTRY_TABLE_NAME: tableName, SERVER_NAME: 'mcp-test', REGISTRY_TTL_MS: '7000' }),
@@ -173,6 +174,44 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       const legacyList = await legacy('tools/list');
       assert.deepEqual(legacyList.body.result?.tools, tools, 'both eras list the same tools');
       assert.equal(legacyList.body.result?.resultType, undefined, 'legacy results carry no resultType');
+    });
+
+    it('gives every page of a paginated tools/list the same private caching hint', async () => {
+      const paged = createMcpApp({
+        config: loadConfig({ REGISTRY_TABLE_NAME: tableName, TOOLS_PAGE_SIZE: '1', REGISTRY_TTL_MS: '7000' }),
+        dynamodb: aws.dynamodb,
+        secretsManager: aws.secretsManager,
+        codeTools: [echo, needsSampling, contact, regional],
+        logger: silentLogger,
+        audit,
+      });
+      const hints: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const response = await paged({
+          method: 'POST',
+          path: '/mcp',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            authorization: `Bearer ${key}`,
+            'mcp-protocol-version': MODERN,
+            'mcp-method': 'tools/list',
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: hints.length,
+            method: 'tools/list',
+            params: { _meta: meta(), ...(cursor ? { cursor } : {}) },
+          }),
+          requestId: randomUUID(),
+          remainingMs: () => 30_000,
+        });
+        const result = (JSON.parse(response.body) as Body).result!;
+        hints.push(`${result.resultType} ${result.ttlMs} ${result.cacheScope}`);
+        cursor = result.nextCursor as string | undefined;
+      } while (cursor);
+      assert.deepEqual(hints, Array(4).fill('complete 7000 private'));
     });
 
     it('calls a tool and frames its result, keeping the error metadata of a failed call beside serverInfo', async () => {

@@ -77,8 +77,11 @@ export interface LocalCluster {
   secretsManager: SecretsManagerClient;
   sync: SyncResult;
   workerPids: number[];
-  /** The process that serves the local DynamoDB (dynalite runs on its own, as DynamoDB is a service of its own). */
-  dynamodbPid: number;
+  /**
+   * The process that serves the local DynamoDB now (dynalite runs on its own, as DynamoDB is a service of its own; a
+   * process that dies is replaced, on the same port).
+   */
+  readonly dynamodbPid: number;
   /** Writes the audit lines received so far to the audit table (they are written every 50 ms anyway). */
   flushAudit(): Promise<void>;
   stop(): Promise<void>;
@@ -123,7 +126,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const codeTools = [];
     for (const dir of [TOOLS_DIR, ...extraToolDirs]) codeTools.push(...loadCodeTools(await toolModulesIn(dir)));
 
-    const dynamo = await startDynamoDbProcess({ path: join(stateDir, 'dynamodb') });
+    const dynamo = await startDynamoDbProcess({
+      path: join(stateDir, 'dynamodb'),
+      onRestart: ({ code, pid }) =>
+        options.onLog?.(JSON.stringify({ level: 'warn', message: 'DynamoDB exited; started again', code, pid }), -1),
+    });
     stops.push(dynamo.close);
     const secretsServer = await startSecretsManagerServer({ file: join(stateDir, 'secrets.json') });
     stops.push(secretsServer.close);
@@ -242,7 +249,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       secretsManager,
       sync,
       workerPids: pool.pids,
-      dynamodbPid: dynamo.pid ?? process.pid,
+      get dynamodbPid() {
+        return dynamo.pid ?? process.pid;
+      },
       flushAudit: () => ingester.flush(),
       stop,
     };

@@ -12,6 +12,7 @@ if (!process.send) {
 const db = await startDynamoDb({
   ...(process.env.DYNAMODB_PATH ? { path: process.env.DYNAMODB_PATH } : {}),
   host: process.env.DYNAMODB_HOST || '127.0.0.1',
+  ...(process.env.DYNAMODB_PORT ? { port: Number(process.env.DYNAMODB_PORT) } : {}),
 });
 process.on('disconnect', () => void db.close().finally(() => process.exit(0)));
 process.send({ port: Number(new URL(db.endpoint).port) });

@@ -117,9 +117,20 @@ export class WorkerPool {
 
   #run(slot: Slot, invocation: Invocation): void {
     const timer = setTimeout(() => {
-      // Lambda's "Task timed out": the caller gets API Gateway's 504 and the environment is not reused.
+      // Lambda's "Task timed out": the caller gets API Gateway's 504 and the environment is not reused. The slot
+      // stops taking work before it is freed, so no queued invocation is handed to the worker about to be killed.
+      slot.ready = false;
+      this.#options.onLog?.(
+        JSON.stringify({
+          level: 'error',
+          message: 'invocation timed out; worker replaced',
+          requestId: requestIdOf(invocation),
+        }),
+        slot.index,
+      );
+      const child = slot.child;
       this.#finish(slot, gatewayError(504, 'Endpoint request timed out'));
-      slot.child?.kill('SIGKILL');
+      child?.kill('SIGKILL');
     }, this.#options.timeoutMs);
     slot.current = { invocation, timer };
     slot.child!.send({ id: invocation.id, event: invocation.event, timeoutMs: this.#options.timeoutMs }, (error) => {
@@ -172,7 +183,22 @@ export class WorkerPool {
           resolve();
           this.#dispatch();
         } else if (message.result && message.id === slot.current?.invocation.id) {
-          this.#finish(slot, message.result);
+          // Lambda refuses a response over its limit ("Response payload size exceeded"): API Gateway answers 502.
+          const size = Buffer.byteLength(JSON.stringify(message.result));
+          if (size > MAX_LAMBDA_RESPONSE_BYTES) {
+            this.#options.onLog?.(
+              JSON.stringify({
+                level: 'error',
+                message: 'response over the Lambda payload limit',
+                bytes: size,
+                requestId: requestIdOf(slot.current!.invocation),
+              }),
+              slot.index,
+            );
+            this.#finish(slot, gatewayError(502, 'Internal server error'));
+          } else {
+            this.#finish(slot, message.result);
+          }
         }
       });
       // Sends to a worker that just exited fail through their callback; the channel's error needs no more.
@@ -182,10 +208,17 @@ export class WorkerPool {
         slot.ready = false;
         reject(new Error(`worker ${slot.index} exited during start (code ${code}, signal ${signal})`));
         // Lambda answers an invocation whose environment died with a 502 from API Gateway.
+        const lost = slot.current?.invocation;
         this.#finish(slot, gatewayError(502, 'Internal server error'));
         if (this.#stopping) return;
         this.#options.onLog?.(
-          JSON.stringify({ level: 'warn', message: 'worker exited; restarting', code, signal }),
+          JSON.stringify({
+            level: 'warn',
+            message: 'worker exited; restarting',
+            code,
+            signal,
+            ...(lost ? { requestId: requestIdOf(lost) } : {}),
+          }),
           slot.index,
         );
         void this.#spawn(slot).catch(() => undefined);
@@ -193,6 +226,13 @@ export class WorkerPool {
     });
   }
 }
+
+function requestIdOf(invocation: Invocation): string | undefined {
+  return invocation.event.requestContext?.requestId;
+}
+
+/** Lambda's limit on a synchronous invocation's response (the proxy result as JSON); a larger one fails as a 502. */
+export const MAX_LAMBDA_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 function gatewayError(statusCode: number, message: string): APIGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) };

@@ -29,6 +29,8 @@ export interface AuditRecord {
   argumentsDigest: string;
   /** The raw arguments, only for tools that opt in (`audit: { arguments: true }`). */
   arguments?: Record<string, unknown>;
+  /** The encoded size of a result that was cut to fit a response. */
+  resultCutFromBytes?: number;
 }
 
 /** Where audit records go. The log sink writes a structured line; the governance layer adds a DynamoDB sink. */

@@ -54,6 +54,11 @@ export const configSchema = z.object({
   TOOLS_PAGE_SIZE: integer(100, 1),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: integer(1_048_576, 1),
+  /**
+   * Largest tool result, in bytes once encoded in the function's response (Lambda refuses responses over 6 MB): a
+   * larger result is cut to fit, saying so, or refused (RESULT_TOO_LARGE) when the tool promises an output schema.
+   */
+  MAX_RESULT_BYTES: integer(5_000_000, 65_536),
   /** Default tool deadline when a tool sets none. Always capped by the Lambda's remaining time. */
   TOOL_TIMEOUT_MS: integer(10_000, 1),
   /** Time kept back from the Lambda deadline to answer after a tool times out. */

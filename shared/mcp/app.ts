@@ -57,6 +57,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     serverVersion: SERVER_VERSION,
     instructions: INSTRUCTIONS,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxResultBytes: config.MAX_RESULT_BYTES,
     defaultToolTimeoutMs: config.TOOL_TIMEOUT_MS,
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
     authenticator: createAuthenticator({

@@ -1,5 +1,11 @@
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/server';
-import { type AuditSink, type CallOutcome, digestArguments, principalFields } from '../audit/audit.js';
+import {
+  type AuditRecord,
+  type AuditSink,
+  type CallOutcome,
+  digestArguments,
+  principalFields,
+} from '../audit/audit.js';
 import type { Principal } from '../auth/principal.js';
 import { hasErrorCode, isToolError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -12,6 +18,7 @@ import { paramHeadersFor } from '../tools/param-headers.js';
 import { excerpt, JsonRpcError } from './json-rpc.js';
 import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
+import { fitResult } from './response-size.js';
 
 export interface CallToolDeps {
   snapshot: RegistrySnapshot;
@@ -39,7 +46,12 @@ export interface CallToolDeps {
    * into must agree with the arguments. Legacy clients mirror nothing, so nothing is checked without them.
    */
   headers?: Readonly<Record<string, string | undefined>>;
+  /** Largest result, once encoded in the function's response; larger ones are cut or refused. @default 5 MB */
+  maxResultBytes?: number;
 }
+
+/** Under Lambda's 6 MB response limit, with room for the rest of the answer. */
+export const DEFAULT_MAX_RESULT_BYTES = 5_000_000;
 
 export interface CallToolParams {
   name: string;
@@ -140,7 +152,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     logger.warn('the arguments could not be digested for the audit record', { error: error as Error });
     argumentsDigest = 'unavailable';
   }
-  const audit = (outcome: CallOutcome, code?: string) =>
+  const audit = (outcome: CallOutcome, code?: string, extra: Partial<AuditRecord> = {}) =>
     deps.audit
       .record({
         time: new Date().toISOString(),
@@ -152,6 +164,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         ...(code ? { errorCode: code } : {}),
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         argumentsDigest,
+        ...extra,
         ...(tool?.definition.auditArguments ? { arguments: args } : {}),
       })
       .catch((error: unknown) => logger.error('audit record could not be written', { error: error as Error }));
@@ -238,8 +251,21 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     code = failure.code;
     result = errorResult(tool, failure);
   }
-  await audit(outcome, code);
-  return scrub(result, deps.redactor);
+  const scrubbed = scrub(result, deps.redactor);
+  const fitted = fitResult(scrubbed, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, {
+    structured: tool.definition.outputJsonSchema !== undefined && !scrubbed.isError,
+  });
+  if (!fitted) {
+    await audit('tool_error', 'RESULT_TOO_LARGE');
+    return errorResult(tool, {
+      code: 'RESULT_TOO_LARGE',
+      message: `The tool's result is too large for a response (over ${(deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES) / 1_000_000} MB encoded); ask for less.`,
+      retryable: false,
+    });
+  }
+  if (fitted.cutFrom !== undefined) logger.warn('result cut to fit a response', { bytes: fitted.cutFrom });
+  await audit(outcome, code, fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom });
+  return fitted.result;
 }
 
 /** The tool's per-agent limit, then the agent's overall one. Fails closed when the counters cannot be reached. */

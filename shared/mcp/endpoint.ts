@@ -9,6 +9,7 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistrySnapshot } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { DEFAULT_MAX_RESULT_BYTES } from './call-tool.js';
 import { type Answer, createDispatcher } from './dispatch/dispatcher.js';
 import type { MethodTable } from './dispatch/method.js';
 import { acceptGuard } from './guards/accept.js';
@@ -41,6 +42,7 @@ import {
 } from './oauth/protected-resource-metadata.js';
 import { checkNotificationVersion, isModern, type Protocol, resolveProtocol } from './protocol/era.js';
 import { allowsBatches } from './protocol/versions.js';
+import { encodedBytes } from './response-size.js';
 
 export { PROTECTED_RESOURCE_PATH };
 
@@ -49,6 +51,8 @@ export interface McpEndpointOptions {
   serverVersion: string;
   instructions?: string;
   maxBodyBytes: number;
+  /** Largest tool result once encoded (and largest batch answer). @default 5000000 */
+  maxResultBytes?: number;
   defaultToolTimeoutMs: number;
   /** Kept back from the function's deadline so a timed-out tool can still be answered. */
   deadlineMarginMs: number;
@@ -101,6 +105,7 @@ type Message =
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const maxBatchSize = options.maxBatchSize ?? 20;
+  const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const serverInfo: Implementation = { name: options.serverName, version: options.serverVersion };
   const redactor = options.redactor ?? processRedactor;
@@ -140,12 +145,36 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       rateLimiter: options.rateLimiter,
       defaultTimeoutMs: options.defaultToolTimeoutMs,
       deadlineMarginMs: options.deadlineMarginMs,
+      maxResultBytes,
     }),
   };
   const dispatch = createDispatcher({ methods, serverInfo, redactor });
   const readsRegistry = (method: string) => Object.hasOwn(methods, method) && methods[method]!.readsRegistry === true;
 
-  return async function handle(request) {
+  /**
+   * The watchdog: whatever a request waits on, it is answered before the function's deadline (half the margin kept
+   * for answering), so an instance is never lost to a timeout. What was still running is logged with the request id.
+   */
+  return (request) => {
+    const budgetMs = Math.max(0, request.remainingMs() - options.deadlineMarginMs / 2);
+    let timer: NodeJS.Timeout | undefined;
+    const watchdog = new Promise<HttpResponse>((resolve) => {
+      timer = setTimeout(() => {
+        options.logger.error('request not answered before the deadline; answered by the watchdog', {
+          requestId: request.requestId,
+        });
+        const error = new JsonRpcError(
+          'InternalError',
+          `The request did not finish in time; it was logged with request id ${request.requestId}.`,
+          { status: 504 },
+        );
+        resolve(withIdOf(request.body, errorHttpResponse(null, error)));
+      }, budgetMs);
+    });
+    return Promise.race([handle(request), watchdog]).finally(() => clearTimeout(timer));
+  };
+
+  async function handle(request: HttpRequest): Promise<HttpResponse> {
     // 1. The protected-resource metadata.
     if (isProtectedResourceMetadataPath(request.path)) return metadata(request);
 
@@ -227,8 +256,26 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     // 6. The response.
     if (answers.length === 0) return { statusCode: 202, headers: {}, body: '' };
     if (!batch) return jsonResponse(answers[0]!.status, answers[0]!.json);
-    return jsonResponse(200, `[${answers.map((answer) => answer.json).join(',')}]`);
-  };
+    return jsonResponse(200, `[${fitBatch(answers, messages).join(',')}]`);
+  }
+
+  /**
+   * A batch's answers, each within the result limit, may together outgrow a response: those past the limit are
+   * replaced by an error saying so (their calls ran, and were audited: send them one per request to see them).
+   */
+  function fitBatch(answers: Answer[], messages: Message[]): string[] {
+    let total = 0;
+    const ids = messages.flatMap((m) => (m.kind === 'request' ? [m.request.id] : m.kind === 'answered' ? [null] : []));
+    return answers.map((answer, index) => {
+      total += encodedBytes(answer.json);
+      if (total <= maxResultBytes) return answer.json;
+      const error = new JsonRpcError(
+        'InternalError',
+        'This answer did not fit in the batch response; the request was handled: send it alone to see its answer.',
+      );
+      return errorJson(ids[index] ?? null, error);
+    });
+  }
 
   /** A dependency is down: HTTP 503 and Retry-After say so; the JSON-RPC error is an internal one, retryable. */
   function unavailable(id: JsonRpcId | null, message: string): HttpResponse {

@@ -49,6 +49,27 @@ describe('the local worker pool (Lambda execution environments)', () => {
     });
   });
 
+  describe('with one worker and a short timeout', () => {
+    const pool = new WorkerPool({ size: 1, bundle: PROBE, timeoutMs: 300 });
+    before(() => pool.start(process.env));
+    after(() => pool.stop());
+
+    it('never hands an invocation waiting in the queue to the worker it is replacing', async () => {
+      const [timedOut, queued] = await Promise.all([invoke(pool, { hang: true }), invoke(pool, { tag: 'after' })]);
+      assert.equal(timedOut.status, 504);
+      assert.equal(queued.status, 200, 'the waiting invocation ran on the replacement');
+      assert.equal(queued.probe?.tag, 'after');
+    });
+
+    it('answers 502 for a response over Lambda’s 6 MB, as API Gateway does', async () => {
+      const tooLarge = await invoke(pool, { bytes: 6_300_000 });
+      assert.equal(tooLarge.status, 502);
+      const fits = await pool.invoke(event({ bytes: 5_000_000 }));
+      assert.equal(fits.result.statusCode, 200);
+      assert.equal(fits.result.body.length, 5_000_000);
+    });
+  });
+
   describe('with two workers', () => {
     const pool = new WorkerPool({ size: 2, bundle: PROBE, timeoutMs: 600 });
     before(() => pool.start(process.env));

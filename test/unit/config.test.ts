@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       SECRETS_TTL_MS: 60_000,
       AUTH_CACHE_TTL_MS: 10_000,
       MAX_BODY_BYTES: 1_048_576,
+      MAX_RESULT_BYTES: 5_000_000,
       TOOL_TIMEOUT_MS: 10_000,
       DEADLINE_MARGIN_MS: 1_000,
       SERVER_NAME: 'mcp-cluster',

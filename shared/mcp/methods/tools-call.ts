@@ -14,6 +14,7 @@ export interface ToolsCallOptions {
   defaultTimeoutMs: number;
   /** Kept back from the function's deadline so a timed-out tool can still be answered. */
   deadlineMarginMs: number;
+  maxResultBytes?: number;
 }
 
 const invalid = (field: string, message: string) =>
@@ -45,6 +46,7 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
           remainingMs: () => context.remainingMs() - options.deadlineMarginMs,
           redactor: options.redactor,
           rateLimiter: options.rateLimiter,
+          maxResultBytes: options.maxResultBytes,
           ...(context.protocol.era === 'modern'
             ? { clientCapabilities: context.protocol.meta.clientCapabilities, headers: context.headers }
             : {}),

@@ -167,6 +167,7 @@ export class McpClusterStack extends Stack {
       fn,
       functionLogGroup: this.mcpFunction.logGroup,
       tables: { Registry: this.registryTable.table, Audit: this.auditTable.table },
+      auditQueues: { retry: this.auditIngest.retryQueue, deadLetter: this.auditIngest.deadLetterQueue },
       alarmEmail: props.alarms?.email,
       alarmTopicArn: props.alarms?.topicArn,
       serverErrorRatePercent: props.alarms?.serverErrorRatePercent,

@@ -84,6 +84,8 @@ export interface LocalCluster {
   readonly dynamodbPid: number;
   /** Writes the audit lines received so far to the audit table (they are written every 50 ms anyway). */
   flushAudit(): Promise<void>;
+  /** Audit lines not written yet (while the audit store is down they wait, in the state folder's spool). */
+  auditWaiting(): number;
   stop(): Promise<void>;
 }
 
@@ -152,16 +154,24 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     stops.push(upstreams.close);
     await pointDemoSecretsAt(secretsManager, demoKeys, upstreams.url);
 
-    // Audit lines reach the audit table the way they do when deployed: from the logs, off the request path.
+    // Audit lines reach the audit table the way they do when deployed: from the logs, off the request path, and they
+    // wait in a spool (as in the deployed retry queue) while the audit store is down.
     const ingester = new LocalAuditIngester({
       client: dynamodb,
       tableName: LOCAL_AUDIT_TABLE_NAME,
       retentionDays: 90,
+      spoolFile: join(stateDir, 'audit-spool.jsonl'),
       onError: (error) =>
         options.onLog?.(
-          JSON.stringify({ level: 'error', message: 'audit ingestion failed', error: String(error) }),
+          JSON.stringify({
+            level: 'error',
+            message: 'audit records could not be written; they wait and are retried',
+            error: String(error),
+          }),
           -1,
         ),
+      onRecovered: (written) =>
+        options.onLog?.(JSON.stringify({ level: 'info', message: 'audit records written after waiting', written }), -1),
     });
     const timeoutMs = options.timeoutMs ?? 25_000;
     const pool = new WorkerPool({
@@ -173,7 +183,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         options.onLog?.(line, worker);
       },
     });
-    stops.push(() => ingester.flush());
+    stops.push(() => ingester.stop());
     stops.push(() => pool.stop());
 
     // The front listens first: its address is the public base URL the workers advertise.
@@ -253,6 +263,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         return dynamo.pid ?? process.pid;
       },
       flushAudit: () => ingester.flush(),
+      auditWaiting: () => ingester.waiting,
       stop,
     };
   } catch (error) {

@@ -1,7 +1,7 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Logger } from '../logging/logger.js';
-import type { AuditRecord, AuditSink } from './audit.js';
+import { type AuditRecord, type AuditSink, createLogAuditSink } from './audit.js';
 
 /**
  * The audit table (`PK`/`SK` strings, TTL on `expiresAt`, index `byTool` on `GSI1PK`/`GSI1SK`):
@@ -28,8 +28,17 @@ export interface AuditItem extends AuditRecord {
   expiresAt: number;
 }
 
-export function auditItem(record: AuditRecord, retentionDays: number, callId: string): AuditItem {
-  return {
+/** DynamoDB refuses items over 400 KB; records are kept well under it. */
+const MAX_ITEM_BYTES = 300_000;
+
+/**
+ * The audit-table item of a record. Its key is the call's (`callId`, or `fallbackId` for records without one), so a
+ * call's start marker, its end and any redelivery of either land on one item. A record too large for an item (raw
+ * arguments that opted in, mostly) is stored without its arguments, saying so, never refused.
+ */
+export function auditItem(record: AuditRecord, retentionDays: number, fallbackId: string): AuditItem {
+  const callId = record.callId ?? fallbackId;
+  const item: AuditItem = {
     ...record,
     PK: agentPartition(record.agentId),
     SK: `${record.time}#${record.requestId}#${callId}`,
@@ -37,6 +46,24 @@ export function auditItem(record: AuditRecord, retentionDays: number, callId: st
     GSI1SK: `${record.time}#${record.agentId}#${record.requestId}#${callId}`,
     expiresAt: Math.floor(Date.parse(record.time) / 1000) + retentionDays * 86_400,
   };
+  if (Buffer.byteLength(JSON.stringify(item)) <= MAX_ITEM_BYTES) return item;
+  const { arguments: _dropped, ...rest } = item;
+  return { ...rest, argumentsOmitted: 'too large to store' } as AuditItem;
+}
+
+/** A start marker never replaces anything; an end replaces only its own start marker. */
+export function conditionFor(record: AuditRecord): {
+  ConditionExpression: string;
+  ExpressionAttributeValues?: Record<string, { S: string }>;
+  ExpressionAttributeNames?: Record<string, string>;
+} {
+  return record.outcome === 'started'
+    ? { ConditionExpression: 'attribute_not_exists(PK)' }
+    : {
+        ConditionExpression: 'attribute_not_exists(PK) OR #outcome = :started',
+        ExpressionAttributeNames: { '#outcome': 'outcome' },
+        ExpressionAttributeValues: { ':started': { S: 'started' } },
+      };
 }
 
 export interface DynamoAuditSinkOptions {
@@ -48,21 +75,29 @@ export interface DynamoAuditSinkOptions {
 
 /**
  * Writes each record to the audit table and as a structured log line (the line is written first and always, so a
- * record survives a DynamoDB failure in the logs). One PutItem per call, conditional so nothing is overwritten.
+ * record survives a DynamoDB failure in the logs). One PutItem per record, conditional: nothing is overwritten but a
+ * call's own start marker by its end.
  */
 export function createDynamoAuditSink(options: DynamoAuditSinkOptions): AuditSink {
+  const lines = createLogAuditSink(options.logger);
   let sequence = 0;
   return {
     async record(record) {
-      options.logger.info('tool call', { audit: record });
-      const callId = `${process.pid.toString(36)}.${(++sequence).toString(36)}`;
-      await options.client.send(
-        new PutItemCommand({
-          TableName: options.tableName,
-          Item: marshall(auditItem(record, options.retentionDays, callId), { removeUndefinedValues: true }),
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await lines.record(record);
+      const fallbackId = `${process.pid.toString(36)}.${(++sequence).toString(36)}`;
+      try {
+        await options.client.send(
+          new PutItemCommand({
+            TableName: options.tableName,
+            Item: marshall(auditItem(record, options.retentionDays, fallbackId), { removeUndefinedValues: true }),
+            ...conditionFor(record),
+          }),
+        );
+      } catch (error) {
+        // The end of the call was written first (a marker arriving late): the record is already complete.
+        if ((error as Error).name === 'ConditionalCheckFailedException' && record.outcome === 'started') return;
+        throw error;
+      }
     },
   };
 }

@@ -13,9 +13,21 @@ export type CallOutcome =
   | 'denied' // the tool exists but the caller may not call it (answered as unknown)
   | 'unknown_tool'; // no such tool, or disabled
 
-/** One record per `tools/call`. Arguments appear only as a digest; secrets never appear. */
+/**
+ * What a stored record says: how the call ended, or `started` for a call whose tool began to run and whose end was
+ * never recorded (the instance died or was cut off mid-call). The end, once recorded, replaces the start.
+ */
+export type AuditOutcome = CallOutcome | 'started';
+
+/**
+ * One record per `tools/call`. Arguments appear only as a digest; secrets never appear. `time` is when the call began
+ * and `callId` names the call: together with the request id they are the record's key, which a call's start marker
+ * and its end share.
+ */
 export interface AuditRecord {
   time: string;
+  /** Unique per call; a redelivered or replayed line of the same call rewrites the same record. */
+  callId?: string;
   requestId: string;
   agentId: string;
   tenant: string;
@@ -23,7 +35,7 @@ export interface AuditRecord {
   onBehalfOf?: string;
   tool: string;
   toolVersion?: number;
-  outcome: CallOutcome;
+  outcome: AuditOutcome;
   errorCode?: string;
   latencyMs: number;
   argumentsDigest: string;
@@ -38,10 +50,14 @@ export interface AuditSink {
   record(record: AuditRecord): Promise<void>;
 }
 
+/** The message of an audit log line: the end of a call, or the start of one whose tool is about to run. */
+export const AUDIT_LINE_MESSAGE = 'tool call';
+export const AUDIT_START_LINE_MESSAGE = 'tool call started';
+
 export function createLogAuditSink(logger: Logger): AuditSink {
   return {
     async record(record) {
-      logger.info('tool call', { audit: record });
+      logger.info(record.outcome === 'started' ? AUDIT_START_LINE_MESSAGE : AUDIT_LINE_MESSAGE, { audit: record });
     },
   };
 }

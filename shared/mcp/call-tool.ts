@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/server';
 import {
+  type AuditOutcome,
   type AuditRecord,
   type AuditSink,
   type CallOutcome,
@@ -152,10 +154,14 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     logger.warn('the arguments could not be digested for the audit record', { error: error as Error });
     argumentsDigest = 'unavailable';
   }
-  const audit = (outcome: CallOutcome, code?: string, extra: Partial<AuditRecord> = {}) =>
+  // The call's key in the audit trail: when it began, and an id of its own. A start marker and the end share it.
+  const time = new Date().toISOString();
+  const callId = randomBytes(6).toString('base64url');
+  const audit = (outcome: AuditOutcome, code?: string, extra: Partial<AuditRecord> = {}) =>
     deps.audit
       .record({
-        time: new Date().toISOString(),
+        time,
+        callId,
         requestId: deps.requestId,
         ...principalFields(principal),
         tool: name,
@@ -231,6 +237,9 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   let code: string | undefined;
   try {
     const secrets = await deps.secrets.resolve(tool.secrets);
+    // Every call leaves a start marker before its tool runs: if the instance dies or is cut off mid-call, the trail
+    // still shows the call (outcome `started`); its end replaces the marker, so a call keeps one record.
+    await audit('started');
     const deadline = Date.now() + timeoutMs;
     const value = await withDeadline(timeoutMs, deps.signal, (signal) =>
       tool.definition.run(parsed.data, {

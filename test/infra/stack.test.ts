@@ -254,7 +254,7 @@ describe('the McpCluster-dev stack', () => {
 
     it("sends the MCP function's audit lines to an ingester that writes the audit table, keeping records 90 days", () => {
       template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
-        FilterPattern: '{ $.message = "tool call" }',
+        FilterPattern: '{ ($.message = "tool call") || ($.message = "tool call started") }',
         LogGroupName: { Ref: Match.stringLikeRegexp('^McpBundledLogs') },
       });
       const ingesterId = logicalIdOf(template, 'AWS::Lambda::Function', {
@@ -275,6 +275,46 @@ describe('the McpCluster-dev stack', () => {
         Principal: 'logs.amazonaws.com',
         FunctionName: { 'Fn::GetAtt': [ingesterId, 'Arn'] },
       });
+    });
+
+    it('keeps audit events the ingester could not write in a retry queue that hands them back, then a dead-letter queue, both alarmed', () => {
+      const ingesterId = logicalIdOf(template, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ AUDIT_RETENTION_DAYS: '90' }) },
+      });
+      const queues = template.findResources('AWS::SQS::Queue');
+      const retryId = Object.keys(queues).find((id) => queues[id]?.Properties.RedrivePolicy)!;
+      const retry = queues[retryId]!.Properties;
+      assert.equal(retry.RedrivePolicy.maxReceiveCount, 60);
+      assert.equal(retry.MessageRetentionPeriod, 14 * 86_400);
+      assert.equal(retry.SqsManagedSseEnabled, true);
+      const deadId = retry.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+      assert.equal(queues[deadId]?.Properties.MessageRetentionPeriod, 14 * 86_400);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: ingesterId },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [retryId, 'Arn'] } } },
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ingesterId },
+        EventSourceArn: { 'Fn::GetAtt': [retryId, 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+      assert.ok(
+        alarmed.some(
+          (a) =>
+            a.MetricName === 'ApproximateAgeOfOldestMessage' &&
+            JSON.stringify(a.Dimensions).includes(retryId) &&
+            a.Threshold === 900,
+        ),
+        'an alarm when records wait over 15 minutes',
+      );
+      assert.ok(
+        alarmed.some(
+          (a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(deadId),
+        ),
+        'an alarm when records are dead-lettered',
+      );
     });
   });
 

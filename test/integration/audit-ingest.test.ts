@@ -88,4 +88,64 @@ describe('audit ingestion from log lines', () => {
     await ingestAuditLines({ client: dynamo.client, tableName, retentionDays: 30 }, [line, line]);
     assert.equal((await stored()).filter((item) => item.agentId === agentId).length, 1);
   });
+
+  const options = () => ({ client: dynamo.client, tableName, retentionDays: 30 });
+  const startLine = (audit: AuditRecord) =>
+    JSON.stringify({ level: 'info', message: 'tool call started', requestId: audit.requestId, audit });
+  const byAgent = async (agentId: string) => (await stored()).filter((item) => item.agentId === agentId);
+
+  it('keeps one record per call: its end replaces its start marker, whichever line comes first or alone', async () => {
+    const agentId = `agent-${randomUUID().slice(0, 6)}`;
+    const call = (callId: string) => record({ agentId, callId, tool: 'delete_user_account' });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((id) => call(id)) as [
+      AuditRecord,
+      AuditRecord,
+      AuditRecord,
+      AuditRecord,
+    ];
+    // a: start and end in one delivery; b: start, then end later; c: end, then a late start; d: only started.
+    await ingestAuditLines(options(), [
+      { id: 'a1', message: startLine({ ...a, outcome: 'started' }) },
+      { id: 'a2', message: auditLine(a) },
+      { id: 'b1', message: startLine({ ...b, outcome: 'started' }) },
+      { id: 'c2', message: auditLine(c) },
+      { id: 'd1', message: startLine({ ...d, outcome: 'started' }) },
+    ]);
+    await ingestAuditLines(options(), [
+      { id: 'b2', message: auditLine(b) },
+      { id: 'c1', message: startLine({ ...c, outcome: 'started' }) },
+    ]);
+    const outcomes = Object.fromEntries((await byAgent(agentId)).map((item) => [item.callId, item.outcome]));
+    assert.deepEqual(outcomes, { a: 'success', b: 'success', c: 'success', d: 'started' });
+  });
+
+  it('stores a record too large for an item without its raw arguments, saying so', async () => {
+    const agentId = `agent-${randomUUID().slice(0, 6)}`;
+    const huge = record({ agentId, callId: 'h', arguments: { blob: 'x'.repeat(500_000) } });
+    await ingestAuditLines(options(), [{ id: 'h', message: auditLine(huge) }]);
+    const [item] = await byAgent(agentId);
+    assert.equal(item?.arguments, undefined);
+    assert.equal((item as unknown as { argumentsOmitted: string }).argumentsOmitted, 'too large to store');
+  });
+
+  it('writes the neighbours of a record DynamoDB refuses, and names the refused one', async () => {
+    const agentId = `agent-${randomUUID().slice(0, 6)}`;
+    const refused: string[] = [];
+    const lines = Array.from({ length: 5 }, (_, i) => ({
+      id: `n${i}`,
+      message: auditLine(record({ agentId, callId: `n${i}`, ...(i === 2 ? { tool: 't'.repeat(450_000) } : {}) })),
+    }));
+    await ingestAuditLines({ ...options(), onRejected: (r) => refused.push(r.callId ?? '') }, lines);
+    assert.deepEqual((await byAgent(agentId)).map((item) => item.callId).sort(), ['n0', 'n1', 'n3', 'n4']);
+    assert.deepEqual(refused, ['n2']);
+  });
+
+  it('throws, for the lines to be retried, when DynamoDB fails for any other reason (here: no such table)', async () => {
+    const agentId = `agent-${randomUUID().slice(0, 6)}`;
+    await assert.rejects(
+      ingestAuditLines({ ...options(), tableName: 'no-such-table' }, [
+        { id: 'x', message: auditLine(record({ agentId })) },
+      ]),
+    );
+  });
 });

@@ -60,7 +60,10 @@ describe('hostile input, in process', () => {
   const records: AuditRecord[] = [];
   const audit: AuditSink = {
     async record(record) {
-      records.push(record);
+      // As the audit table keeps them: one record per call, its end replacing its start marker.
+      const earlier = records.findIndex((kept) => kept.callId === record.callId);
+      if (earlier >= 0) records[earlier] = record;
+      else records.push(record);
     },
   };
 
@@ -192,6 +195,38 @@ describe('hostile input, in process', () => {
       ],
     );
     assert.equal(records.length, 3, 'every call ran and was audited');
+  });
+
+  it('leaves a start marker before a tool runs, sharing the key its end record replaces', async () => {
+    const everything: AuditRecord[] = [];
+    const raw = createMcpApp({
+      config: loadConfig({ REGISTRY_TABLE_NAME: tableName }),
+      dynamodb: aws.dynamodb,
+      secretsManager: aws.secretsManager,
+      codeTools: [destructive],
+      logger: silentLogger,
+      audit: {
+        async record(record) {
+          everything.push(record);
+        },
+      },
+    });
+    const body = (name: string, args: unknown) =>
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+    await send(body('destructive', { target: 'u-1' }), 30_000, raw);
+    assert.deepEqual(
+      everything.map((r) => r.outcome),
+      ['started', 'success'],
+    );
+    assert.equal(everything[0]?.callId, everything[1]?.callId);
+    assert.equal(everything[0]?.time, everything[1]?.time);
+    everything.length = 0;
+    await send(body('destructive', {}), 30_000, raw);
+    assert.deepEqual(
+      everything.map((r) => r.outcome),
+      ['invalid_arguments'],
+      'a call refused before its tool runs has its end only',
+    );
   });
 
   it('answers before the function’s deadline whatever a request waits on, echoing its id', async () => {

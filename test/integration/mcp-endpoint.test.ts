@@ -144,7 +144,10 @@ function collectingAuditSink(): AuditSink & { records: AuditRecord[] } {
   return {
     records,
     async record(record) {
-      records.push(record);
+      // As the audit table keeps them: one record per call, its end replacing its start marker.
+      const earlier = records.findIndex((kept) => kept.callId === record.callId);
+      if (earlier >= 0) records[earlier] = record;
+      else records.push(record);
     },
   };
 }

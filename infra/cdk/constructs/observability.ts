@@ -7,6 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CallOutcome } from '../../../shared/audit/audit.js';
 
@@ -38,6 +39,8 @@ export interface McpObservabilityProps {
   functionLogGroup: logs.ILogGroup;
   /** Tables to watch for throttling, by display name. */
   tables: Record<string, dynamodb.ITable>;
+  /** The audit ingester's queues: records waiting for the audit table, and those that failed every retry. */
+  auditQueues?: { retry: sqs.IQueue; deadLetter: sqs.IQueue };
   /** Alarm notifications go to a new topic with this email subscribed. */
   alarmEmail?: string;
   /** ...or to this existing topic. */
@@ -212,6 +215,21 @@ export class McpObservability extends Construct {
         `${name.replace(/[^A-Za-z0-9]/g, '')}TableThrottles`,
         `DynamoDB throttled requests on the ${name} table.`,
         metric,
+        1,
+      );
+    }
+
+    if (props.auditQueues) {
+      alarm(
+        'AuditRecordsWaiting',
+        'Audit records have waited more than 15 minutes for the audit table (they are retried, not lost).',
+        props.auditQueues.retry.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
+        900,
+      );
+      alarm(
+        'AuditRecordsDeadLettered',
+        'Audit records failed every retry and wait in the dead-letter queue: fix the cause, then move them back to the retry queue.',
+        props.auditQueues.deadLetter.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
         1,
       );
     }

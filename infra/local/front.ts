@@ -232,7 +232,9 @@ function requestIdOf(invocation: Invocation): string | undefined {
 }
 
 /** Lambda's limit on a synchronous invocation's response (the proxy result as JSON); a larger one fails as a 502. */
-export const MAX_LAMBDA_RESPONSE_BYTES = 6 * 1024 * 1024;
+export const MAX_LAMBDA_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
+/** Lambda's limit on a synchronous invocation's request (the proxy event as JSON); API Gateway answers 413. */
+export const MAX_LAMBDA_REQUEST_BYTES = 6 * 1024 * 1024;
 
 function gatewayError(statusCode: number, message: string): APIGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) };
@@ -371,6 +373,9 @@ async function route(
   if (options.anonymousKey && req.headers.authorization === undefined) {
     event.headers.Authorization = `Bearer ${options.anonymousKey}`;
     event.multiValueHeaders.Authorization = [`Bearer ${options.anonymousKey}`];
+  }
+  if (Buffer.byteLength(JSON.stringify(event)) > MAX_LAMBDA_REQUEST_BYTES) {
+    return send(res, gatewayError(413, 'Request Too Long'));
   }
   const { result, worker } = await options.pool.invoke(event);
   send(res, result, { 'x-amzn-requestid': event.requestContext.requestId, 'x-mcp-cluster-worker': String(worker) });

@@ -52,6 +52,14 @@ export interface CallToolDeps {
   maxResultBytes?: number;
 }
 
+/**
+ * Call ids: random per instance (drawn once), then counted, so they are unique across instances without a draw of
+ * randomness on every call.
+ */
+const CALL_ID_PREFIX = randomBytes(6).toString('base64url');
+let callSequence = 0;
+const nextCallId = () => `${CALL_ID_PREFIX}${(++callSequence).toString(36)}`;
+
 /** Under Lambda's 6 MB response limit, with room for the rest of the answer. */
 export const DEFAULT_MAX_RESULT_BYTES = 5_000_000;
 
@@ -156,7 +164,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   }
   // The call's key in the audit trail: when it began, and an id of its own. A start marker and the end share it.
   const time = new Date().toISOString();
-  const callId = randomBytes(6).toString('base64url');
+  const callId = nextCallId();
   const audit = (outcome: AuditOutcome, code?: string, extra: Partial<AuditRecord> = {}) =>
     deps.audit
       .record({

@@ -19,7 +19,7 @@ import { startSecretsManagerServer } from '../infra/local/secrets-manager-server
 import { putHttpTool } from '../shared/admin/http-tools.js';
 import { createApiKey, hashApiKey } from '../shared/auth/api-keys.js';
 import { syncCodeManifests } from '../shared/registry/sync.js';
-import { apiKeyPartition } from '../shared/registry/table.js';
+import { apiKeyPartition } from '../shared/store/api-keys.js';
 import type { ToolDefinition } from '../shared/tools/define-tool.js';
 import { loadCodeTools } from '../shared/tools/load-tools.js';
 import { syntheticToolModules } from './entries/synthetic-tool-index.js';

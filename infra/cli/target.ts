@@ -14,7 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import type { SecretsTarget } from '../../shared/admin/secrets.js';
-import type { TableStore } from '../../shared/admin/store.js';
+import type { TableRef } from '../../shared/store/items.js';
 import { UsageError } from './args.js';
 
 // The CLI runs on Node 20 too; the SDK's notice about it is noise for an operator.
@@ -71,8 +71,8 @@ export interface Target {
   /** Endpoints of the local services, to name them when they cannot be reached. */
   endpoints?: string[];
   /** The registry table and a client for it; a TargetError when the target does not name one. */
-  registry(): TableStore;
-  audit(): TableStore;
+  registry(): TableRef;
+  audit(): TableRef;
   secrets(): SecretsTarget;
   close(): void;
 }

@@ -3,14 +3,10 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { AUDIT_BY_TOOL_INDEX } from '../../shared/audit/audit-table.js';
+import { AUDIT_TABLE, REGISTRY_TABLE } from '../../shared/store/table-schemas.js';
+import { ensureTable } from '../../shared/store/tables.js';
 import { stopChild } from './child-process.js';
 
 export interface LocalDynamoDb {
@@ -112,74 +108,12 @@ export async function startDynamoDbProcess(
   };
 }
 
-/** Creates the audit table as the CDK stack does (PK/SK, index `byTool` on GSI1PK/GSI1SK) unless it exists. */
-export async function ensureAuditTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  if (await tableStatus(client, tableName)) return waitUntilActive(client, tableName);
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['PK', 'SK', 'GSI1PK', 'GSI1SK'].map((name) => ({
-        AttributeName: name,
-        AttributeType: 'S',
-      })),
-      KeySchema: [
-        { AttributeName: 'PK', KeyType: 'HASH' },
-        { AttributeName: 'SK', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: AUDIT_BY_TOOL_INDEX,
-          KeySchema: [
-            { AttributeName: 'GSI1PK', KeyType: 'HASH' },
-            { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  await waitUntilActive(client, tableName);
+/** Creates the audit table from the schema the CDK stack builds it from, unless it exists. */
+export function ensureAuditTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return ensureTable(client, tableName, AUDIT_TABLE);
 }
 
-/**
- * Creates the registry table as the CDK stack does (PK/SK strings, on-demand) unless it exists.
- * Keep in step with infra's table construct.
- */
-export async function ensureRegistryTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  if (await tableStatus(client, tableName)) return waitUntilActive(client, tableName);
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'PK', AttributeType: 'S' },
-        { AttributeName: 'SK', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'PK', KeyType: 'HASH' },
-        { AttributeName: 'SK', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  await waitUntilActive(client, tableName);
-}
-
-async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
-  try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return Table?.TableStatus ?? 'UNKNOWN';
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
-}
-
-/** A table answers reads only once ACTIVE (dynalite, like DynamoDB, reports CREATING first). */
-async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if ((await tableStatus(client, tableName)) === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+/** Creates the registry table from the schema the CDK stack builds it from, unless it exists. */
+export function ensureRegistryTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return ensureTable(client, tableName, REGISTRY_TABLE);
 }

@@ -1,15 +1,8 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  ScanCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createApiKey, hashApiKey, looksLikeApiKey, type NewApiKey } from '../auth/api-keys.js';
-import { API_KEY_SORT_KEY, type ApiKeyItem, apiKeyItemSchema, type RateLimit } from '../registry/table.js';
+import { type ApiKeyItem, type ApiKeyRecord, createApiKeyStore } from '../store/api-keys.js';
+import type { RateLimit, TableRef } from '../store/items.js';
 import { AdminError } from './admin-error.js';
-import { checkScopes, type MalformedItemHandler, type TableStore } from './store.js';
+import { checkScopes, type MalformedItemHandler } from './input.js';
 
 export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
 
@@ -31,27 +24,13 @@ export interface ApiKeySummary {
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const KEY_ID_PATTERN = /^key_[0-9a-f]{16}$/;
 
-/** Only these attributes are read: never `PK` (the key's hash). */
-const SUMMARY_ATTRIBUTES = [
-  'keyId',
-  'agentId',
-  'tenant',
-  'scopes',
-  'createdAt',
-  'expiresAt',
-  'revokedAt',
-  'description',
-  'rateLimit',
-] as const;
-const summarySchema = apiKeyItemSchema.omit({ PK: true, SK: true });
-
 export function apiKeyStatus(item: Pick<ApiKeyItem, 'expiresAt' | 'revokedAt'>, now: Date = new Date()): ApiKeyStatus {
   if (item.revokedAt) return 'revoked';
   if (item.expiresAt && Date.parse(item.expiresAt) <= now.getTime()) return 'expired';
   return 'active';
 }
 
-function summarize(item: Omit<ApiKeyItem, 'PK' | 'SK'>, now: Date): ApiKeySummary {
+function summarize(item: ApiKeyRecord, now: Date): ApiKeySummary {
   return {
     keyId: item.keyId,
     agentId: item.agentId,
@@ -73,7 +52,7 @@ export interface IssuedApiKey {
 }
 
 /** Checks the input and creates a key (only its SHA-256 is stored). */
-export async function issueApiKey(store: TableStore, input: NewApiKey, now: Date = new Date()): Promise<IssuedApiKey> {
+export async function issueApiKey(store: TableRef, input: NewApiKey, now: Date = new Date()): Promise<IssuedApiKey> {
   if (!AGENT_ID_PATTERN.test(input.agentId)) {
     throw new AdminError(
       'INVALID_INPUT',
@@ -103,48 +82,12 @@ export async function issueApiKey(store: TableStore, input: NewApiKey, now: Date
 
 /** Every API key, oldest first. Items that do not parse are skipped (and reported to `onMalformed`). */
 export async function listApiKeys(
-  store: TableStore,
+  store: TableRef,
   options: { now?: Date; onMalformed?: MalformedItemHandler } = {},
 ): Promise<ApiKeySummary[]> {
   const now = options.now ?? new Date();
-  const keys: ApiKeySummary[] = [];
-  for await (const raw of scanKeys(store)) {
-    const parsed = summarySchema.safeParse(raw);
-    if (parsed.success) keys.push(summarize(parsed.data, now));
-    else options.onMalformed?.(String(raw.keyId ?? '(no keyId)'), parsed.error.issues[0]?.message ?? 'invalid');
-  }
+  const keys = (await createApiKeyStore(store).list(options.onMalformed)).map((record) => summarize(record, now));
   return keys.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-}
-
-/** Scans the API key items, reading only the summary attributes (plus `PK` where `withHash`). */
-async function* scanKeys(
-  store: TableStore,
-  filter: { keyId?: string; withHash?: boolean } = {},
-): AsyncGenerator<Record<string, unknown>> {
-  const attributes: string[] = [...SUMMARY_ATTRIBUTES, ...(filter.withHash ? ['PK'] : [])];
-  const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
-  const values: Record<string, AttributeValue> = { ':sk': { S: API_KEY_SORT_KEY } };
-  let expression = 'SK = :sk';
-  if (filter.keyId) {
-    values[':keyId'] = { S: filter.keyId };
-    expression += ' AND keyId = :keyId';
-  }
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await store.client.send(
-      new ScanCommand({
-        TableName: store.tableName,
-        FilterExpression: expression,
-        ProjectionExpression: Object.keys(names).join(', '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) yield unmarshall(item);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
 }
 
 /**
@@ -152,7 +95,7 @@ async function* scanKeys(
  * `AUTH_CACHE_TTL_MS`. Refuses an unknown key id and a key already revoked.
  */
 export async function revokeApiKey(
-  store: TableStore,
+  store: TableRef,
   keyIdOrKey: string,
   options: { now?: Date } = {},
 ): Promise<ApiKeySummary> {
@@ -164,43 +107,10 @@ export async function revokeApiKey(
       `Invalid key id ${JSON.stringify(keyIdOrKey)}: key ids look like key_0123456789abcdef.`,
     );
   }
-  let found: Record<string, unknown> | undefined;
-  for await (const item of scanKeys(store, { keyId, withHash: true })) {
-    found = item;
-    break;
+  const outcome = await createApiKeyStore(store).revoke(keyId, now);
+  if (outcome.revoked) return summarize(outcome.record, now);
+  if (outcome.reason === 'already-revoked') {
+    throw new AdminError('KEY_ALREADY_REVOKED', `The key ${keyId} was already revoked at ${outcome.revokedAt}.`);
   }
-  if (!found || typeof found.PK !== 'string') {
-    throw new AdminError('KEY_NOT_FOUND', `No API key with id ${keyId}.`);
-  }
-  if (typeof found.revokedAt === 'string') {
-    throw new AdminError('KEY_ALREADY_REVOKED', `The key ${keyId} was already revoked at ${found.revokedAt}.`);
-  }
-  const key = { PK: { S: found.PK }, SK: { S: API_KEY_SORT_KEY } };
-  try {
-    const output = await store.client.send(
-      new UpdateItemCommand({
-        TableName: store.tableName,
-        Key: key,
-        UpdateExpression: 'SET revokedAt = :now',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revokedAt)',
-        ExpressionAttributeValues: { ':now': { S: now.toISOString() } },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const { PK: _hash, SK: _sk, ...item } = apiKeyItemSchema.parse(unmarshall(output.Attributes ?? {}));
-    return summarize(item, now);
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    // Someone else revoked (or deleted) it between our read and our write.
-    const current = await store.client.send(
-      new GetItemCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }),
-    );
-    const revokedAt = current.Item?.revokedAt?.S;
-    if (revokedAt) {
-      throw new AdminError('KEY_ALREADY_REVOKED', `The key ${keyId} was already revoked at ${revokedAt}.`, {
-        cause: error,
-      });
-    }
-    throw new AdminError('KEY_NOT_FOUND', `No API key with id ${keyId}.`, { cause: error });
-  }
+  throw new AdminError('KEY_NOT_FOUND', `No API key with id ${keyId}.`);
 }

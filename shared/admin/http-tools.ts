@@ -5,22 +5,15 @@
  */
 
 import { isIP } from 'node:net';
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { classifyAddress } from '../http-tools/address-policy.js';
 import { compileHttpTool, httpToolProblems } from '../http-tools/compile-http-tool.js';
 import type { OutboundClient } from '../http-tools/outbound-client.js';
+import { parseRateLimit } from '../rate-limit/rate-limit.js';
 import {
   argumentMappingSchema,
+  type CheckedToolManifest,
   checkedToolManifestSchema,
   type HttpToolSpec,
   httpAuthSchema,
@@ -28,17 +21,12 @@ import {
   httpToolSpecSchema,
   issueLines,
 } from '../registry/http-tool-spec.js';
-import {
-  parseRateLimit,
-  type RateLimit,
-  rateLimitSchema,
-  TOOL_PARTITION,
-  type ToolManifest,
-} from '../registry/table.js';
+import { type RateLimit, rateLimitSchema, type TableRef } from '../store/items.js';
+import { createToolManifestStore, TOOL_PARTITION } from '../store/tool-manifests.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
+import { checkScopes } from './input.js';
 import type { ImportedTool, OpenApiImport } from './openapi-import.js';
-import { checkScopes, type TableStore } from './store.js';
 
 /** An HTTP tool as an operator gives it: the manifest without its keys and bookkeeping. */
 export interface HttpToolInput {
@@ -262,44 +250,25 @@ function manifestProblems(tool: HttpToolInput, options: { checkName?: boolean } 
 }
 
 /** Every manifest in the registry, by name, as stored (malformed items are skipped). */
-export async function readManifests(store: TableStore): Promise<Map<string, ToolManifest>> {
-  const manifests = new Map<string, ToolManifest>();
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await store.client.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const raw of page.Items ?? []) {
-      const parsed = checkedToolManifestSchema.safeParse(unmarshall(raw));
-      if (parsed.success) manifests.set(parsed.data.SK, parsed.data);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+export async function readManifests(store: TableRef): Promise<Map<string, CheckedToolManifest>> {
+  const manifests = new Map<string, CheckedToolManifest>();
+  for (const [name, manifest] of await createToolManifestStore(store).readAll()) {
+    const checked = checkedToolManifestSchema.safeParse(manifest);
+    if (checked.success) manifests.set(name, checked.data);
+  }
   return manifests;
 }
 
 /** One tool's manifest as stored, `http` spec included; TOOL_NOT_FOUND when there is none. */
-export async function getToolManifest(store: TableStore, name: string): Promise<ToolManifest> {
+export async function getToolManifest(store: TableRef, name: string): Promise<CheckedToolManifest> {
   checkName(name);
-  const output = await store.client.send(
-    new GetItemCommand({
-      TableName: store.tableName,
-      Key: { PK: { S: TOOL_PARTITION }, SK: { S: name } },
-      ConsistentRead: true,
-    }),
-  );
-  if (!output.Item) throw notFound(name);
-  return checkedToolManifestSchema.parse(unmarshall(output.Item));
+  const manifest = await createToolManifestStore(store).get(name);
+  if (!manifest) throw notFound(name);
+  return checkedToolManifestSchema.parse(manifest);
 }
 
 export interface PutHttpToolResult {
-  manifest: ToolManifest;
+  manifest: CheckedToolManifest;
   created: boolean;
 }
 
@@ -308,7 +277,7 @@ export interface PutHttpToolResult {
  * set: enabled, scopes, rate limit). Refuses to replace a code tool (`codeToolNames` adds the checkout's own).
  */
 export async function putHttpTool(
-  store: TableStore,
+  store: TableRef,
   input: HttpToolInput,
   options: { now?: Date; codeToolNames?: readonly string[] } = {},
 ): Promise<PutHttpToolResult> {
@@ -326,7 +295,7 @@ export async function putHttpTool(
 }
 
 /** Removes an HTTP tool. Code tools are refused: their folder owns them (`tools disable` turns one off). */
-export async function removeHttpTool(store: TableStore, name: string): Promise<ToolManifest> {
+export async function removeHttpTool(store: TableRef, name: string): Promise<CheckedToolManifest> {
   const existing = await getToolManifest(store, name);
   if (existing.source === 'code') {
     throw new AdminError(
@@ -342,7 +311,7 @@ export interface ImportChange {
   tool: ImportedTool;
   /** What differs: `description`, `scopes`, `http.request.url`, `http.inputSchema`, ... */
   fields: string[];
-  existing: ToolManifest;
+  existing: CheckedToolManifest;
 }
 
 /** What an import would do to the registry. Nothing is written while `conflicts` is not empty. */
@@ -352,9 +321,9 @@ export interface ImportPlan {
   change: ImportChange[];
   unchanged: string[];
   /** With `prune`: this import's tools whose operation is gone from the document. */
-  remove: ToolManifest[];
+  remove: CheckedToolManifest[];
   /** Without `prune`: this import's tools whose operation is gone from the document, kept as they are. */
-  gone: ToolManifest[];
+  gone: CheckedToolManifest[];
   /** Tools of the same name the import does not own: code tools, HTTP tools added by hand or another import. */
   conflicts: { name: string; reason: string }[];
   /** Scopes every tool of the import gets (`--scopes`); absent: unchanged (none on a new tool). */
@@ -364,7 +333,7 @@ export interface ImportPlan {
 
 /** Compares an import with the registry: which tools it adds, changes (and how), leaves, and removes. */
 export async function planImport(
-  store: TableStore,
+  store: TableRef,
   imported: OpenApiImport,
   options: { scopes?: readonly string[]; prune?: boolean; codeToolNames?: readonly string[] } = {},
 ): Promise<ImportPlan> {
@@ -443,7 +412,7 @@ export interface ImportResult {
 
 /** Writes a plan: every write is conditional on what the plan read, so a concurrent change fails loudly. */
 export async function applyImport(
-  store: TableStore,
+  store: TableRef,
   plan: ImportPlan,
   options: { now?: Date } = {},
 ): Promise<ImportResult> {
@@ -480,7 +449,11 @@ export function conflictError(plan: ImportPlan): AdminError {
 }
 
 /** The fields of `existing` the import would change. */
-function differences(existing: ToolManifest, tool: ImportedTool, scopes: readonly string[] | undefined): string[] {
+function differences(
+  existing: CheckedToolManifest,
+  tool: ImportedTool,
+  scopes: readonly string[] | undefined,
+): string[] {
   const fields: string[] = [];
   if (existing.description !== tool.description) fields.push('description');
   if (scopes && canonical(existing.scopes ?? null) !== canonical(scopes)) fields.push('scopes');
@@ -509,10 +482,10 @@ function canonical(value: unknown): string {
 }
 
 function buildManifest(
-  existing: ToolManifest | undefined,
+  existing: CheckedToolManifest | undefined,
   input: HttpToolInput,
   options: { now?: Date; keepScopes?: boolean },
-): ToolManifest {
+): CheckedToolManifest {
   const scopes = input.scopes ? checkScopes(input.scopes) : options.keepScopes ? existing?.scopes : undefined;
   const rateLimit = input.rateLimit ?? existing?.rateLimit;
   const candidate = {
@@ -534,42 +507,16 @@ function buildManifest(
 }
 
 /** Puts a manifest if the item is still as read: absent, or at the version read. */
-async function writeManifest(store: TableStore, manifest: ToolManifest, expected: ToolManifest | undefined) {
-  try {
-    await store.client.send(
-      new PutItemCommand({
-        TableName: store.tableName,
-        Item: marshall(manifest, { removeUndefinedValues: true }),
-        ...(expected
-          ? {
-              ConditionExpression: '#version = :version AND #source = :http',
-              ExpressionAttributeNames: { '#version': 'version', '#source': 'source' },
-              ExpressionAttributeValues: { ':version': { N: String(expected.version) }, ':http': { S: 'http' } },
-            }
-          : { ConditionExpression: 'attribute_not_exists(PK)' }),
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw concurrent(manifest.SK, error);
-    throw error;
-  }
+async function writeManifest(
+  store: TableRef,
+  manifest: CheckedToolManifest,
+  expected: CheckedToolManifest | undefined,
+) {
+  if (!(await createToolManifestStore(store).putHttp(manifest, expected))) throw concurrent(manifest.SK);
 }
 
-async function deleteManifest(store: TableStore, expected: ToolManifest) {
-  try {
-    await store.client.send(
-      new DeleteItemCommand({
-        TableName: store.tableName,
-        Key: { PK: { S: TOOL_PARTITION }, SK: { S: expected.SK } },
-        ConditionExpression: '#version = :version AND #source = :http',
-        ExpressionAttributeNames: { '#version': 'version', '#source': 'source' },
-        ExpressionAttributeValues: { ':version': { N: String(expected.version) }, ':http': { S: 'http' } },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw concurrent(expected.SK, error);
-    throw error;
-  }
+async function deleteManifest(store: TableRef, expected: CheckedToolManifest) {
+  if (!(await createToolManifestStore(store).deleteHttp(expected))) throw concurrent(expected.SK);
 }
 
 function checkName(name: string): void {
@@ -590,7 +537,5 @@ const codeConflict = (name: string) =>
     `${name} is a code tool (functions/tools): an HTTP tool cannot replace it. Choose another name.`,
   );
 
-const concurrent = (name: string, cause: unknown) =>
-  new AdminError('CONCURRENT_CHANGE', `${name} changed while this ran (another write got there first): run it again.`, {
-    cause,
-  });
+const concurrent = (name: string) =>
+  new AdminError('CONCURRENT_CHANGE', `${name} changed while this ran (another write got there first): run it again.`);

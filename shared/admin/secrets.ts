@@ -7,6 +7,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { errorCode } from '../errors/errors.js';
+import { isSecretName, SECRET_NAME_RULE } from '../secrets/secret-name.js';
 import { AdminError } from './admin-error.js';
 
 /** The stack's secrets: a Secrets Manager client and the prefix every tool secret lives under. */
@@ -16,8 +17,6 @@ export interface SecretsTarget {
   prefix: string;
 }
 
-/** A secret's name below the prefix: what a tool's `secrets` binding names (`weather-api`). */
-export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]{0,255}$/;
 /** Secrets Manager's limit on a secret value. */
 export const MAX_SECRET_BYTES = 65_536;
 
@@ -32,10 +31,10 @@ export interface StoredSecret {
 /** The full name for `name`: the prefix is added unless `name` already starts with it. */
 export function secretId(prefix: string, name: string): string {
   const bare = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-  if (!SECRET_NAME_PATTERN.test(bare) || bare.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+  if (!isSecretName(bare)) {
     throw new AdminError(
       'INVALID_INPUT',
-      `Invalid secret name ${JSON.stringify(name)}: up to 256 letters, digits and / _ + = . @ - (no empty, . or .. path segments), as a tool's secrets binding names it.`,
+      `Invalid secret name ${JSON.stringify(name)}: ${SECRET_NAME_RULE}, as a tool's secrets binding names it.`,
     );
   }
   return `${prefix}${bare}`;

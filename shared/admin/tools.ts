@@ -1,15 +1,9 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { checkedToolManifestSchema } from '../registry/http-tool-spec.js';
-import { type RateLimit, rateLimitSchema, TOOL_PARTITION, type ToolManifest } from '../registry/table.js';
+import { type RateLimit, rateLimitSchema, type TableRef } from '../store/items.js';
+import { createToolManifestStore, type ManifestChange, type ToolManifest } from '../store/tool-manifests.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
-import { checkScopes, type MalformedItemHandler, type TableStore } from './store.js';
+import { checkScopes, type MalformedItemHandler } from './input.js';
 
 /** What the code says about a tool when no policy overrides it (a `ToolDefinition` fits). */
 export interface CodeDefaults {
@@ -67,40 +61,29 @@ export function summarizeTool(manifest: ToolManifest, code?: CodeDefaults): Tool
 
 /** Every tool manifest in the registry, by name, with its effective policy. Malformed items are skipped. */
 export async function listToolManifests(
-  store: TableStore,
+  store: TableRef,
   options: ToolStoreOptions & { onMalformed?: MalformedItemHandler } = {},
 ): Promise<ToolSummary[]> {
   const code = new Map((options.codeTools ?? []).map((tool) => [tool.name, tool]));
   const tools: ToolSummary[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await store.client.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const raw of page.Items ?? []) {
-      const parsed = checkedToolManifestSchema.safeParse(unmarshall(raw));
-      if (parsed.success) tools.push(summarizeTool(parsed.data, code.get(parsed.data.SK)));
-      else options.onMalformed?.(String(raw.SK?.S), parsed.error.issues[0]?.message ?? 'invalid');
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const onMalformed = (name: string, issues: { message: string }[]) =>
+    options.onMalformed?.(name, issues[0]?.message ?? 'invalid');
+  for (const manifest of (await createToolManifestStore(store).readAll({ onMalformed })).values()) {
+    const checked = checkedToolManifestSchema.safeParse(manifest);
+    if (checked.success) tools.push(summarizeTool(checked.data, code.get(manifest.SK)));
+    else onMalformed(manifest.SK, checked.error.issues);
+  }
   return tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Enables or disables a tool for every caller; instances follow within their `REGISTRY_TTL_MS`. */
 export async function setEnabled(
-  store: TableStore,
+  store: TableRef,
   name: string,
   enabled: boolean,
   options: ToolStoreOptions & { now?: Date } = {},
 ): Promise<ToolSummary> {
-  return updateManifest(store, name, { set: { enabled: { BOOL: enabled } }, remove: [] }, options);
+  return updateManifest(store, name, { set: { enabled }, remove: [] }, options);
 }
 
 /**
@@ -116,16 +99,16 @@ export interface PolicyUpdate {
 
 /** Changes a tool's policy in one UpdateItem that bumps `version` and sets `updatedAt`. */
 export async function updatePolicy(
-  store: TableStore,
+  store: TableRef,
   name: string,
   update: PolicyUpdate,
   options: ToolStoreOptions & { now?: Date } = {},
 ): Promise<ToolSummary> {
-  const set: Record<string, AttributeValue> = {};
-  const remove: string[] = [];
+  const set: ManifestChange['set'] = {};
+  const remove: ('scopes' | 'rateLimit' | 'description')[] = [];
   if (update.scopes === null) remove.push('scopes');
   else if (update.scopes !== undefined) {
-    set.scopes = { L: checkScopes(update.scopes).map((scope) => ({ S: scope })) };
+    set.scopes = checkScopes(update.scopes);
   }
   if (update.rateLimit === null) remove.push('rateLimit');
   else if (update.rateLimit !== undefined) {
@@ -133,15 +116,13 @@ export async function updatePolicy(
     if (!parsed.success) {
       throw new AdminError('INVALID_INPUT', 'A rate limit needs a positive limit and a window of 1 s to 1 day.');
     }
-    set.rateLimit = {
-      M: { limit: { N: String(parsed.data.limit) }, windowSeconds: { N: String(parsed.data.windowSeconds) } },
-    };
+    set.rateLimit = { limit: parsed.data.limit, windowSeconds: parsed.data.windowSeconds };
   }
   if (update.description === null) remove.push('description');
   else if (update.description !== undefined) {
     const description = update.description.trim();
     if (!description) throw new AdminError('INVALID_INPUT', 'The description is empty.');
-    set.description = { S: description };
+    set.description = description;
   }
   if (Object.keys(set).length === 0 && remove.length === 0) {
     throw new AdminError('NOTHING_TO_UPDATE', 'Nothing to update: give scopes, a rate limit or a description.');
@@ -150,9 +131,9 @@ export async function updatePolicy(
 }
 
 async function updateManifest(
-  store: TableStore,
+  store: TableRef,
   name: string,
-  change: { set: Record<string, AttributeValue>; remove: string[] },
+  change: ManifestChange,
   options: ToolStoreOptions & { now?: Date },
 ): Promise<ToolSummary> {
   if (!TOOL_NAME_PATTERN.test(name)) {
@@ -161,45 +142,15 @@ async function updateManifest(
       `Invalid tool name ${JSON.stringify(name)}: tool names match ${TOOL_NAME_PATTERN}.`,
     );
   }
-  const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
-  const values: Record<string, AttributeValue> = {
-    ':zero': { N: '0' },
-    ':one': { N: '1' },
-    ':now': { S: (options.now ?? new Date()).toISOString() },
-  };
-  const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now'];
-  for (const [attribute, value] of Object.entries(change.set)) {
-    names[`#${attribute}`] = attribute;
-    values[`:${attribute}`] = value;
-    sets.push(`#${attribute} = :${attribute}`);
-  }
-  for (const attribute of change.remove) names[`#${attribute}`] = attribute;
-  const removes = change.remove.map((attribute) => `#${attribute}`);
-  try {
-    const output = await store.client.send(
-      new UpdateItemCommand({
-        TableName: store.tableName,
-        Key: { PK: { S: TOOL_PARTITION }, SK: { S: name } },
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
+  const updated = await createToolManifestStore(store).update(name, change, options.now ?? new Date());
+  if (!updated) {
+    throw new AdminError(
+      'TOOL_NOT_FOUND',
+      `No tool named "${name}" in the registry ("tools list" shows the tools; a new tool folder is registered by the next deploy or npm start).`,
     );
-    const manifest = checkedToolManifestSchema.parse(unmarshall(output.Attributes ?? {}));
-    return summarizeTool(
-      manifest,
-      options.codeTools?.find((tool) => tool.name === name),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
-      throw new AdminError(
-        'TOOL_NOT_FOUND',
-        `No tool named "${name}" in the registry ("tools list" shows the tools; a new tool folder is registered by the next deploy or npm start).`,
-        { cause: error },
-      );
-    }
-    throw error;
   }
+  return summarizeTool(
+    checkedToolManifestSchema.parse(updated),
+    options.codeTools?.find((tool) => tool.name === name),
+  );
 }

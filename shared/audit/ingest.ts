@@ -1,13 +1,7 @@
 import { gunzipSync } from 'node:zlib';
-import {
-  BatchWriteItemCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { type AuditWrite, createAuditRecordStore } from '../store/audit-records.js';
+import type { TableRef } from '../store/items.js';
 import { AUDIT_LINE_MESSAGE, AUDIT_START_LINE_MESSAGE, type AuditRecord } from './audit.js';
-import { type AuditItem, auditItem, conditionFor } from './audit-table.js';
 
 /** One log line as CloudWatch Logs delivers it to a subscription: a unique id and the line. */
 export interface LogLine {
@@ -54,9 +48,7 @@ export function auditRecordOf(line: string): AuditRecord | undefined {
   return undefined;
 }
 
-export interface IngestOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface IngestOptions extends TableRef {
   retentionDays: number;
   /** Hears of a record DynamoDB refuses as invalid (it is skipped; its neighbours are written). */
   onRejected?: (record: AuditRecord, error: unknown) => void;
@@ -71,58 +63,17 @@ export interface IngestOptions {
  * unreachable) throws, for the caller to retry the lines.
  */
 export async function ingestAuditLines(options: IngestOptions, lines: readonly LogLine[]): Promise<number> {
-  const byKey = new Map<string, { record: AuditRecord; item: AuditItem }>();
+  const store = createAuditRecordStore<AuditRecord>(options);
+  const byKey = new Map<string, AuditWrite<AuditRecord>>();
   for (const line of lines) {
     const record = auditRecordOf(line.message);
     if (!record) continue;
-    const item = auditItem(record, options.retentionDays, line.id);
-    const key = `${item.PK}\u0000${item.SK}`;
+    const write = { record, fallbackId: line.id };
+    const key = store.keyOf(write);
     const earlier = byKey.get(key);
     if (earlier && earlier.record.outcome !== 'started' && record.outcome === 'started') continue;
-    byKey.set(key, { record, item });
+    byKey.set(key, write);
   }
-  const entries = [...byKey.values()];
-  const ends = entries.filter((entry) => entry.record.outcome !== 'started');
-  const starts = entries.filter((entry) => entry.record.outcome === 'started');
-  for (let i = 0; i < ends.length; i += 25) await writeBatch(options, ends.slice(i, i + 25));
-  for (const entry of starts) await putOne(options, entry);
-  return entries.length;
-}
-
-const isValidation = (error: unknown) => (error as Error | undefined)?.name === 'ValidationException';
-
-async function writeBatch(options: IngestOptions, batch: { record: AuditRecord; item: AuditItem }[]): Promise<void> {
-  let pending: WriteRequest[] = batch.map(({ item }) => ({
-    PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) },
-  }));
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt === 8) throw new Error(`${pending.length} audit records were not written after ${attempt} attempts`);
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    try {
-      const output = await options.client.send(
-        new BatchWriteItemCommand({ RequestItems: { [options.tableName]: pending } }),
-      );
-      pending = output.UnprocessedItems?.[options.tableName] ?? [];
-    } catch (error) {
-      if (!isValidation(error)) throw error;
-      for (const entry of batch) await putOne(options, entry);
-      return;
-    }
-  }
-}
-
-async function putOne(options: IngestOptions, { record, item }: { record: AuditRecord; item: AuditItem }) {
-  try {
-    await options.client.send(
-      new PutItemCommand({
-        TableName: options.tableName,
-        Item: marshall(item, { removeUndefinedValues: true }),
-        ...conditionFor(record),
-      }),
-    );
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return; // the end is there already
-    if (!isValidation(error)) throw error;
-    options.onRejected?.(record, error);
-  }
+  await store.putMany([...byKey.values()], options.onRejected);
+  return byKey.size;
 }

@@ -1,16 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LoadingCache } from '../cache/loading-cache.js';
 import { AuthError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import {
-  API_KEY_SORT_KEY,
-  type ApiKeyItem,
-  apiKeyItemSchema,
-  apiKeyPartition,
-  type RateLimit,
-} from '../registry/table.js';
+import { API_KEY_SORT_KEY, type ApiKeyItem, apiKeyPartition, createApiKeyStore } from '../store/api-keys.js';
+import type { RateLimit, TableRef } from '../store/items.js';
 import type { Principal } from './principal.js';
 
 /** API keys look like `mcpk_<43 base64url characters>`: 256 bits of randomness behind a recognisable prefix. */
@@ -43,10 +36,7 @@ export interface CreatedApiKey {
 }
 
 /** Creates an API key and stores its hash. */
-export async function createApiKey(
-  options: { client: DynamoDBClient; tableName: string },
-  input: NewApiKey,
-): Promise<CreatedApiKey> {
+export async function createApiKey(table: TableRef, input: NewApiKey): Promise<CreatedApiKey> {
   const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
   const hash = hashApiKey(key);
   const item: ApiKeyItem = {
@@ -61,13 +51,7 @@ export async function createApiKey(
     ...(input.description ? { description: input.description } : {}),
     ...(input.rateLimit ? { rateLimit: input.rateLimit } : {}),
   };
-  await options.client.send(
-    new PutItemCommand({
-      TableName: options.tableName,
-      Item: marshall(item, { removeUndefinedValues: true }),
-      ConditionExpression: 'attribute_not_exists(PK)',
-    }),
-  );
+  await createApiKeyStore(table).create(item);
   return { key, keyId: item.keyId, item };
 }
 
@@ -76,9 +60,7 @@ export interface ApiKeyVerifier {
   verify(key: string): Promise<Principal>;
 }
 
-export interface ApiKeyVerifierOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface ApiKeyVerifierOptions extends TableRef {
   /** How long a looked-up key is trusted; a revoked key stops working within this time. */
   ttlMs: number;
   logger: Logger;
@@ -87,28 +69,15 @@ export interface ApiKeyVerifierOptions {
 
 export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVerifier {
   const now = options.now ?? Date.now;
+  const store = createApiKeyStore(options);
+  const onMalformed = (issues: unknown) => options.logger.warn('malformed API key item', { issues });
   const cache = new LoadingCache<string, ApiKeyItem | null>({
     ttlMs: options.ttlMs,
     // Unknown keys are remembered briefly, so a flood of bad keys does not become a flood of reads.
     ttlFor: (item) => (item ? options.ttlMs : Math.min(options.ttlMs, 1_000)),
     maxEntries: 10_000,
     now,
-    load: async (hash) => {
-      const output = await options.client.send(
-        new GetItemCommand({
-          TableName: options.tableName,
-          Key: { PK: { S: apiKeyPartition(hash) }, SK: { S: API_KEY_SORT_KEY } },
-          ConsistentRead: true,
-        }),
-      );
-      if (!output.Item) return null;
-      const parsed = apiKeyItemSchema.safeParse(unmarshall(output.Item));
-      if (!parsed.success) {
-        options.logger.warn('malformed API key item', { issues: parsed.error.issues });
-        return null;
-      }
-      return parsed.data;
-    },
+    load: (hash) => store.get(hash, onMalformed),
   });
 
   // Principals are built once per cached key item, and errors only when a key is refused: a warm call allocates neither.

@@ -9,7 +9,7 @@ import {
   IDEMPOTENT_METHODS,
   issueLines,
 } from '../registry/http-tool-spec.js';
-import type { ToolManifest } from '../registry/table.js';
+import type { ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { paramHeadersOf } from '../tools/param-headers.js';

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type AuditSink, createLogAuditSink } from '../audit/audit.js';
-import { createDynamoAuditSink } from '../audit/audit-table.js';
+import { createDynamoAuditSink } from '../audit/dynamo-sink.js';
 import { createApiKeyVerifier } from '../auth/api-keys.js';
 import { createAuthenticator } from '../auth/authenticate.js';
 import { createJwtVerifier } from '../auth/jwt.js';

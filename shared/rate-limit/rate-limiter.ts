@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { RateLimit } from '../registry/table.js';
+import type { TableRef } from '../store/items.js';
+import { createRateCounterStore } from '../store/rate-counters.js';
+import type { RateLimit } from './rate-limit.js';
 
 export interface RateDecision {
   allowed: boolean;
@@ -13,42 +14,19 @@ export interface RateLimiter {
 }
 
 /**
- * Fixed-window counters in DynamoDB: one conditional atomic `ADD` per call, so the limit is exact whichever instance
- * answers. Items expire through the table's TTL shortly after their window. Calls to tools without a limit never
- * reach this.
+ * Fixed windows, counted in DynamoDB (shared/store/rate-counters.ts): the limit is exact whichever instance answers.
+ * Counters expire through the table's TTL shortly after their window. Calls to tools without a limit never reach this.
  */
-export function createRateLimiter(options: {
-  client: DynamoDBClient;
-  tableName: string;
-  now?: () => number;
-}): RateLimiter {
+export function createRateLimiter(options: TableRef & { now?: () => number }): RateLimiter {
   const now = options.now ?? Date.now;
+  const counters = createRateCounterStore(options);
   return {
     async consume(subject, limit) {
       const nowSeconds = now() / 1000;
-      const windowStart = Math.floor(nowSeconds / limit.windowSeconds) * limit.windowSeconds;
-      const windowEnd = windowStart + limit.windowSeconds;
-      const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowSeconds));
-      try {
-        await options.client.send(
-          new UpdateItemCommand({
-            TableName: options.tableName,
-            Key: { PK: { S: `RATE#${subject}` }, SK: { S: `W#${windowStart}` } },
-            UpdateExpression: 'ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)',
-            ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: {
-              ':one': { N: '1' },
-              ':limit': { N: String(limit.limit) },
-              ':expires': { N: String(windowEnd + 60) },
-            },
-          }),
-        );
-        return { allowed: true, retryAfterSeconds: 0 };
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { allowed: false, retryAfterSeconds };
-        throw error;
-      }
+      const start = Math.floor(nowSeconds / limit.windowSeconds) * limit.windowSeconds;
+      const end = start + limit.windowSeconds;
+      const allowed = await counters.increment(subject, { start, limit: limit.limit, expiresAt: end + 60 });
+      return { allowed, retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(end - nowSeconds)) };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { toolManifestSchema } from './table.js';
+import { isSecretName, SECRET_NAME_RULE } from '../secrets/secret-name.js';
+import { toolManifestSchema } from '../store/tool-manifests.js';
 
 /**
  * What a manifest-only HTTP tool (`source: 'http'`) declares: its schema for the model, the request it turns a call
@@ -32,9 +33,7 @@ export const argumentMappingSchema = z.strictObject({
 export type ArgumentMapping = z.infer<typeof argumentMappingSchema>;
 
 /** A secret's name under the stack's prefix (`weather-api` reads `${SECRETS_PREFIX}weather-api`). */
-const secretName = z
-  .string()
-  .regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/, 'a Secrets Manager name: letters, digits and /_+=.@-');
+const secretName = z.string().refine(isSecretName, `a secret name: ${SECRET_NAME_RULE}`);
 
 /**
  * Credentials injected into every request from one secret. A secret holding JSON may name the `field` to use.
@@ -148,3 +147,6 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: readonly
 
 /** A tool manifest with an HTTP tool's spec checked (and normalized) too: what the admin reads and writes. */
 export const checkedToolManifestSchema = toolManifestSchema.safeExtend({ http: httpToolSpecSchema.optional() });
+
+/** A manifest whose HTTP spec (if any) is checked. */
+export type CheckedToolManifest = z.infer<typeof checkedToolManifestSchema>;

@@ -3,10 +3,10 @@ import { RegistryUnavailableError } from '../errors/errors.js';
 import type { HttpToolCompiler } from '../http-tools/compile-http-tool.js';
 import type { OutboundOptions } from '../http-tools/outbound-client.js';
 import type { Logger } from '../logging/logger.js';
+import type { ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';
 import type { ManifestStore } from './manifest-store.js';
 import { buildSnapshot, type RegistrySnapshot } from './snapshot.js';
-import type { ToolManifest } from './table.js';
 
 export interface Registry {
   /** The current snapshot: cached for `ttlMs`, the last good one while DynamoDB fails. */

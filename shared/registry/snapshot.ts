@@ -1,6 +1,7 @@
 import { hasScopes, type Principal } from '../auth/principal.js';
+import type { RateLimit } from '../store/items.js';
+import type { ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';
-import type { RateLimit, ToolManifest } from './table.js';
 
 /** A tool as served right now: the code's schema and behaviour joined with the manifest's policy. */
 export interface ServedTool {

@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  QueryCommand,
-  type QueryCommandOutput,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { TableRef } from '../store/items.js';
+import { createToolManifestStore } from '../store/tool-manifests.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
-import { TOOL_PARTITION } from './table.js';
 
 export interface SyncResult {
   created: string[];
@@ -44,44 +37,22 @@ export function codeHash(tool: ToolDefinition): string {
  * Manifests of other sources (`source: 'http'`) are never written or deleted, even when a code tool shares the name.
  */
 export async function syncCodeManifests(
-  options: { client: DynamoDBClient; tableName: string },
+  options: TableRef,
   tools: readonly ToolDefinition[],
   now: Date = new Date(),
 ): Promise<SyncResult> {
-  const { client, tableName } = options;
+  const store = createToolManifestStore(options);
   const result: SyncResult = { created: [], updated: [], unchanged: [], removed: [], shadowed: [] };
-  const sources = await existingSources(client, tableName);
+  const sources = await store.readSources();
   const existing = new Set([...sources].filter(([, source]) => source === 'code').map(([name]) => name));
 
   for (const tool of tools) {
-    const hash = codeHash(tool);
-    try {
-      await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: { PK: { S: TOOL_PARTITION }, SK: { S: tool.name } },
-          // Only code manifests (or items without a source) are the sync's: an HTTP tool of the same name is left alone.
-          ConditionExpression:
-            'attribute_not_exists(PK) OR attribute_not_exists(#source) OR ' +
-            '(#source = :code AND (attribute_not_exists(codeHash) OR codeHash <> :hash))',
-          UpdateExpression:
-            'SET #source = :code, codeHash = :hash, defaultScopes = :scopes, defaultDescription = :description, ' +
-            'updatedAt = :now, version = if_not_exists(version, :zero) + :one',
-          ExpressionAttributeNames: { '#source': 'source' },
-          ExpressionAttributeValues: {
-            ':code': { S: 'code' },
-            ':hash': { S: hash },
-            ':scopes': { L: tool.scopes.map((scope) => ({ S: scope })) },
-            ':description': { S: tool.description },
-            ':now': { S: now.toISOString() },
-            ':zero': { N: '0' },
-            ':one': { N: '1' },
-          },
-        }),
-      );
-      (existing.has(tool.name) ? result.updated : result.created).push(tool.name);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const written = await store.putCode(
+      { name: tool.name, codeHash: codeHash(tool), defaultScopes: tool.scopes, defaultDescription: tool.description },
+      now,
+    );
+    if (written) (existing.has(tool.name) ? result.updated : result.created).push(tool.name);
+    else {
       const source = sources.get(tool.name);
       (source !== undefined && source !== 'code' ? result.shadowed : result.unchanged).push(tool.name);
     }
@@ -89,43 +60,7 @@ export async function syncCodeManifests(
 
   const names = new Set(tools.map((tool) => tool.name));
   for (const name of existing) {
-    if (names.has(name)) continue;
-    try {
-      await client.send(
-        new DeleteItemCommand({
-          TableName: tableName,
-          Key: { PK: { S: TOOL_PARTITION }, SK: { S: name } },
-          ConditionExpression: '#source = :code',
-          ExpressionAttributeNames: { '#source': 'source' },
-          ExpressionAttributeValues: { ':code': { S: 'code' } },
-        }),
-      );
-      result.removed.push(name);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    if (!names.has(name) && (await store.deleteCode(name))) result.removed.push(name);
   }
   return result;
-}
-
-/** Every tool manifest's source, by name (`undefined` for an item without one). */
-async function existingSources(client: DynamoDBClient, tableName: string): Promise<Map<string, string | undefined>> {
-  const sources = new Map<string, string | undefined>();
-  let startKey: QueryCommandOutput['LastEvaluatedKey'];
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ProjectionExpression: 'SK, #source',
-        ExpressionAttributeNames: { '#source': 'source' },
-        ExpressionAttributeValues: { ':pk': { S: TOOL_PARTITION } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) if (item.SK?.S) sources.set(item.SK.S, item.source?.S);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return sources;
 }

@@ -3,6 +3,7 @@ import { LoadingCache } from '../cache/loading-cache.js';
 import { errorCode, SecretUnavailableError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import { isSecretName } from './secret-name.js';
 
 export interface SecretStore {
   /**
@@ -24,8 +25,6 @@ export interface SecretStoreOptions {
   logger: Logger;
   redactor?: Redactor;
 }
-
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
 
 export function createSecretStore(options: SecretStoreOptions): SecretStore {
   const redactor = options.redactor ?? processRedactor;
@@ -62,7 +61,7 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
       if (entries.length === 0) return {};
       const values = await Promise.all(
         entries.map(async ([binding, name]) => {
-          if (!SECRET_NAME.test(name)) throw new SecretUnavailableError(binding);
+          if (!isSecretName(name)) throw new SecretUnavailableError(binding);
           try {
             return [binding, await cache.get(name)] as const;
           } catch (error) {

@@ -5,7 +5,7 @@ import { QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createApiKey, type NewApiKey } from '../../shared/auth/api-keys.js';
 import { ERROR_META_KEY } from '../../shared/mcp/call-tool.js';
-import type { RateLimit } from '../../shared/registry/table.js';
+import type { RateLimit } from '../../shared/store/items.js';
 import {
   awaitAuditRecords,
   connectClient,

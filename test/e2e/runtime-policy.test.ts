@@ -4,7 +4,7 @@ import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { createApiKey, hashApiKey } from '../../shared/auth/api-keys.js';
-import { apiKeyPartition } from '../../shared/registry/table.js';
+import { apiKeyPartition } from '../../shared/store/api-keys.js';
 import { connectClient, post, sleep, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 const TTL_MS = 400;

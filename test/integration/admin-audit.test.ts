@@ -7,7 +7,7 @@ import { ensureAuditTable } from '../../infra/local/dynamodb.js';
 import type { AdminError } from '../../shared/admin/admin-error.js';
 import { type AuditSearch, searchAudit } from '../../shared/admin/audit.js';
 import type { AuditRecord } from '../../shared/audit/audit.js';
-import { createDynamoAuditSink } from '../../shared/audit/audit-table.js';
+import { createDynamoAuditSink } from '../../shared/audit/dynamo-sink.js';
 import { type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
 
 /** Calls at 10:00, 10:01, … 10:05 on 2030-01-01, alternating two agents and two tools. */

@@ -24,6 +24,7 @@ import {
   openApiToTools,
 } from '../../shared/admin/openapi-import.js';
 import { setEnabled, updatePolicy } from '../../shared/admin/tools.js';
+import type { HttpToolSpec } from '../../shared/registry/http-tool-spec.js';
 import { createManifestStore } from '../../shared/registry/manifest-store.js';
 import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
@@ -119,7 +120,10 @@ describe('admin: HTTP tools and OpenAPI imports (dynalite)', () => {
         tableName: store.tableName,
         logger: silentLogger,
       }).loadAll();
-      assert.equal(manifests.get('getPetById')?.http?.request.url, 'https://eu.shop.example/api/v2/pets/{petId}');
+      assert.equal(
+        (manifests.get('getPetById')?.http as HttpToolSpec | undefined)?.request.url,
+        'https://eu.shop.example/api/v2/pets/{petId}',
+      );
     });
 
     it('changes nothing on a second import of the same document', async () => {

@@ -4,7 +4,7 @@ import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { API_KEY_PREFIX, createApiKey, createApiKeyVerifier, hashApiKey } from '../../shared/auth/api-keys.js';
 import { createAuthenticator } from '../../shared/auth/authenticate.js';
 import { AuthError } from '../../shared/errors/errors.js';
-import { API_KEY_SORT_KEY, apiKeyPartition } from '../../shared/registry/table.js';
+import { API_KEY_SORT_KEY, apiKeyPartition } from '../../shared/store/api-keys.js';
 import {
   closedPortUrl,
   dynamoDbClient,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ensureAuditTable } from '../../infra/local/dynamodb.js';
 import { searchAudit } from '../../shared/admin/audit.js';
 import { type AuditRecord, digestArguments } from '../../shared/audit/audit.js';
-import { createDynamoAuditSink } from '../../shared/audit/audit-table.js';
+import { createDynamoAuditSink } from '../../shared/audit/dynamo-sink.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ToolError } from '../../shared/errors/errors.js';

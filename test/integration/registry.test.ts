@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { createManifestStore } from '../../shared/registry/manifest-store.js';
 import { createRegistry } from '../../shared/registry/registry.js';
 import { buildSnapshot, RegistrySnapshot } from '../../shared/registry/snapshot.js';
-import { TOOL_PARTITION } from '../../shared/registry/table.js';
+import { TOOL_PARTITION } from '../../shared/store/tool-manifests.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import {
   captureLogs,

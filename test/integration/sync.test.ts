@@ -4,7 +4,7 @@ import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { codeHash, syncCodeManifests } from '../../shared/registry/sync.js';
-import { TOOL_PARTITION } from '../../shared/registry/table.js';
+import { TOOL_PARTITION } from '../../shared/store/tool-manifests.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { type LocalAws, startLocalAws } from '../helpers/aws.js';
 

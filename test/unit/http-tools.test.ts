@@ -10,7 +10,7 @@ import { mapResponse } from '../../shared/http-tools/response-mapping.js';
 import { Redactor } from '../../shared/logging/redactor.js';
 import type { HttpToolSpec } from '../../shared/registry/http-tool-spec.js';
 import { buildSnapshot } from '../../shared/registry/snapshot.js';
-import type { ToolManifest } from '../../shared/registry/table.js';
+import type { ToolManifest } from '../../shared/store/tool-manifests.js';
 import { captureLogs } from '../helpers/aws.js';
 
 const noNetwork: OutboundClient = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { buildSnapshot } from '../../shared/registry/snapshot.js';
-import type { ToolManifest } from '../../shared/registry/table.js';
+import type { ToolManifest } from '../../shared/store/tool-manifests.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 
 const tool = (name: string, scopes: string[] = []) =>

@@ -2,7 +2,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Config } from '../../../shared/config/config.js';
-import { protectedTableProps, type TableProtectionProps } from './table-protection.js';
+import { REGISTRY_TABLE } from '../../../shared/store/table-schemas.js';
+import { protectedTableProps, type TableProtectionProps, tablePropsOf } from './table-protection.js';
 
 /** The function environment variable that names the table; read by shared/config. */
 const TABLE_NAME_ENV = 'REGISTRY_TABLE_NAME' satisfies keyof Config;
@@ -10,8 +11,8 @@ const TABLE_NAME_ENV = 'REGISTRY_TABLE_NAME' satisfies keyof Config;
 export interface RegistryTableProps extends TableProtectionProps {}
 
 /**
- * The registry: tool manifests and API keys in one table (`PK`/`SK` strings; see shared/registry/table.ts and the
- * local twin in infra/local/dynamodb.ts). Functions get access through `bindReader`/`bindWriter`, which also set
+ * The registry: tool manifests and API keys in one table (`PK`/`SK` strings), built from the table schema
+ * this stack and the local cluster share (shared/store/table-schemas.ts; the items are in shared/store/). Functions get access through `bindReader`/`bindWriter`, which also set
  * the environment variable that names the table.
  */
 export class RegistryTable extends Construct {
@@ -20,8 +21,7 @@ export class RegistryTable extends Construct {
   constructor(scope: Construct, id: string, props: RegistryTableProps = {}) {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'SK', type: dynamodb.AttributeType.STRING },
+      ...tablePropsOf(REGISTRY_TABLE),
       ...protectedTableProps(props),
     });
   }

@@ -1,5 +1,6 @@
 import { type ApiKeySummary, issueApiKey, listApiKeys, revokeApiKey } from '../../../shared/admin/api-keys.js';
-import { formatRateLimit, parseRateLimit, type RateLimit } from '../../../shared/registry/table.js';
+import { formatRateLimit, parseRateLimit } from '../../../shared/rate-limit/rate-limit.js';
+import type { RateLimit } from '../../../shared/store/items.js';
 import { type Command, requiredOption, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { fields, formatTime, table } from '../format.js';
 import { parseTime, TIME_HELP } from '../time.js';

@@ -17,7 +17,8 @@ import {
   type ToolSummary,
   updatePolicy,
 } from '../../../shared/admin/tools.js';
-import { formatRateLimit, type ToolManifest } from '../../../shared/registry/table.js';
+import { formatRateLimit } from '../../../shared/rate-limit/rate-limit.js';
+import type { ToolManifest } from '../../../shared/store/tool-manifests.js';
 import { type Command, type CommandContext, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { fields, table, truncate } from '../format.js';
 import { parseRateLimitFlag } from './keys.js';

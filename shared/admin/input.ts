@@ -1,11 +1,6 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AdminError } from './admin-error.js';
 
-/** A table and a client for it: what every admin operation on DynamoDB takes. */
-export interface TableStore {
-  client: DynamoDBClient;
-  tableName: string;
-}
+/** Checks of operators' input shared by the admin operations. */
 
 /** Called for each item that does not parse, so a caller can warn instead of failing the whole listing. */
 export type MalformedItemHandler = (id: string, problem: string) => void;

@@ -3,9 +3,16 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
-import { type CodeToolMetadata, codeToolMetadata } from '../../shared/tools/lazy-tool.js';
-import { paramHeadersOf } from '../../shared/tools/param-headers.js';
-import { TOOL_INDEX_FILE, TOOLS_DIR, toolModulesIn } from './tool-index.js';
+import {
+  type CodeToolCatalog,
+  readToolCatalog,
+  renderToolIndex,
+  TOOL_INDEX_FILE,
+  TOOLS_DIR,
+  writeToolIndex,
+} from './tool-index.js';
+
+export type { CodeToolCatalog };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -46,34 +53,17 @@ const lambdaCredentials: Plugin = {
   },
 };
 
-/** The folder tools, by folder: each one's module and its metadata as the build reads it (`codeToolCatalog`). */
-export type CodeToolCatalog = Readonly<Record<string, { module: string; metadata: CodeToolMetadata }>>;
-
 /**
- * In a Lambda bundle, the tool index serves every folder tool from its metadata, read here at build time, and
- * imports its module only on the tool's first call (shared/tools/lazy-tool.ts): each tool's module is a chunk of its
- * own, and a cold start evaluates none of them (nor derives their JSON Schemas), however many tools there are.
+ * A bundle that serves more tool folders than functions/tools (the local cluster's conformance fixture) gets the same
+ * lazy index as functions/tools/index.generated.ts (infra/build/tool-index.ts), rendered for all of its folders.
  */
-function lazyToolIndex(catalog: CodeToolCatalog): Plugin {
+function toolIndexOf(catalog: CodeToolCatalog): Plugin {
   return {
-    name: 'lazy-tool-index',
+    name: 'tool-index',
     setup(pluginBuild) {
       pluginBuild.onLoad({ filter: /[\\/]functions[\\/]tools[\\/]index\.generated\.ts$/ }, (args) => {
         if (resolve(args.path) !== TOOL_INDEX_FILE) return undefined;
-        const entries = Object.entries(catalog).map(
-          ([folder, { module, metadata }]) =>
-            `  { folder: ${JSON.stringify(folder)}, tool: lazyCodeTool(${JSON.stringify(metadata)}, () => import(${JSON.stringify(module)})) },`,
-        );
-        return {
-          contents: [
-            `import { lazyCodeTool } from ${JSON.stringify(join(ROOT, 'shared/tools/lazy-tool.ts'))};`,
-            'export const toolModules = [',
-            ...entries,
-            '];',
-          ].join('\n'),
-          loader: 'ts',
-          resolveDir: TOOLS_DIR,
-        };
+        return { contents: renderToolIndex(catalog, TOOLS_DIR), loader: 'ts', resolveDir: TOOLS_DIR };
       });
     },
   };
@@ -101,36 +91,20 @@ export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: Code
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [zodEnglishOnly, lambdaCredentials, ...(options.codeTools ? [lazyToolIndex(options.codeTools)] : [])],
+    plugins: [zodEnglishOnly, lambdaCredentials, ...(options.codeTools ? [toolIndexOf(options.codeTools)] : [])],
     // Some dependencies still call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
 }
 
 /**
- * Every folder tool of `functions/tools` (and of `extraToolDirs`, such as the conformance fixture), by folder: its
- * module and its metadata, read from the module as `defineTool` made it (JSON Schemas included), which the bundles
- * serve the tools from. Regenerates the tool indexes first. Two folders of the same name are refused.
+ * Every folder tool of `functions/tools` (and of `extraToolDirs`, such as the conformance fixture), by folder, checked
+ * (`readToolCatalog`). Regenerates the tool indexes first.
  */
 export async function codeToolCatalog(extraToolDirs: readonly string[] = []): Promise<CodeToolCatalog> {
-  const catalog: Record<string, { module: string; metadata: CodeToolMetadata }> = {};
-  for (const dir of [TOOLS_DIR, ...extraToolDirs]) {
-    for (const { folder, tool } of await toolModulesIn(dir)) {
-      if (catalog[folder]) throw new Error(`Two tool folders are named ${folder}: in functions/tools and in ${dir}`);
-      // What a tool loads before its first call (a JSON Schema input's compiled check) must work: a schema that does
-      // not compile fails the build, rather than being advertised and refusing every call.
-      try {
-        await tool.ready?.();
-      } catch (error) {
-        throw new Error(`Tool folder ${folder}: ${(error as Error).message}`, { cause: error });
-      }
-      // Clients drop a tool whose x-mcp-header annotations break MCP's rules: it is refused here instead.
-      const { problems } = paramHeadersOf(tool.inputJsonSchema);
-      if (problems.length) throw new Error(`Tool folder ${folder}: ${problems.join('; ')}`);
-      catalog[folder] = { module: join(dir, folder, 'tool.ts'), metadata: codeToolMetadata(tool) };
-    }
-  }
-  return catalog;
+  await writeToolIndex();
+  for (const dir of extraToolDirs) await writeToolIndex(dir);
+  return readToolCatalog([TOOLS_DIR, ...extraToolDirs]);
 }
 
 /** sha256 over every file of a bundle folder (entry and chunks, in name order): changes whenever the code does. */

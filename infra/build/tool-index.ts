@@ -1,15 +1,32 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FolderToolDefinition, ToolDefinition } from '../../shared/tools/define-tool.js';
+import { type CodeToolMetadata, codeToolMetadata } from '../../shared/tools/lazy-tool.js';
+import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { TOOL_FOLDER_PATTERN } from '../../shared/tools/naming.js';
+import { paramHeadersOf } from '../../shared/tools/param-headers.js';
 
 /**
  * Tool discovery: every folder `functions/tools/<name>/` with a `tool.ts` is a tool. This writes
- * `functions/tools/index.generated.ts`, which statically imports them all, so esbuild bundles exactly the tools
- * present and nobody edits a list by hand. Runs before `start`, `test`, `build`, `typecheck` and `cdk synth`.
+ * `functions/tools/index.generated.ts`, which serves each tool from its metadata (read here from the tool's module,
+ * JSON Schemas included) and imports the module only on the tool's first call (shared/tools/lazy-tool.ts). Tests,
+ * `npm start` and the Lambda bundles all load tools through it, so what runs locally is what runs deployed: in a
+ * bundle, each tool's module is a chunk of its own that a cold start never evaluates. Nobody edits a list by hand.
+ * Runs before `start`, `test`, `build`, `typecheck` and `cdk synth`.
  */
 export const TOOLS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../functions/tools');
 export const TOOL_INDEX_FILE = join(TOOLS_DIR, 'index.generated.ts');
+
+const LAZY_TOOL = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/tools/lazy-tool.js');
+
+export interface ToolModule {
+  folder: string;
+  tool: FolderToolDefinition;
+}
+
+/** The folder tools, by folder: each one's module (an absolute path) and its metadata. */
+export type CodeToolCatalog = Readonly<Record<string, { module: string; metadata: CodeToolMetadata }>>;
 
 export function discoverToolFolders(toolsDir = TOOLS_DIR): string[] {
   const folders = readdirSync(toolsDir, { withFileTypes: true })
@@ -23,43 +40,77 @@ export function discoverToolFolders(toolsDir = TOOLS_DIR): string[] {
   return folders;
 }
 
-const DEFINE_TOOL = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/tools/define-tool.js');
+/**
+ * Every folder tool of `toolsDirs`, read from its module as `defineTool` made it, and checked as a client would
+ * need it: the folder exports its tool under the folder's name, what the tool loads before its first call (a JSON
+ * Schema input's compiled check) works, and its x-mcp-header annotations keep MCP's rules. A tool that fails is
+ * refused here, naming the folder, rather than advertised and refusing every call. Two folders of one name too.
+ */
+export async function readToolCatalog(toolsDirs: readonly string[] = [TOOLS_DIR]): Promise<CodeToolCatalog> {
+  const catalog: Record<string, { module: string; metadata: CodeToolMetadata }> = {};
+  for (const dir of toolsDirs) {
+    const folders = discoverToolFolders(dir);
+    const modules = await Promise.all(
+      folders.map(async (folder) => {
+        const module = join(dir, folder, 'tool.ts');
+        const { default: tool } = (await import(pathToFileURL(module).href)) as { default: ToolDefinition };
+        return { folder, module, tool };
+      }),
+    );
+    loadCodeTools(modules);
+    for (const { folder, module, tool } of modules) {
+      if (catalog[folder]) throw new Error(`Two tool folders are named ${folder}: in ${TOOLS_DIR} and in ${dir}`);
+      try {
+        await tool.ready?.();
+      } catch (error) {
+        throw new Error(`Tool folder ${folder}: ${(error as Error).message}`, { cause: error });
+      }
+      const { problems } = paramHeadersOf(tool.inputJsonSchema);
+      if (problems.length) throw new Error(`Tool folder ${folder}: ${problems.join('; ')}`);
+      catalog[folder] = { module, metadata: codeToolMetadata(tool) };
+    }
+  }
+  return catalog;
+}
 
-export function renderToolIndex(folders: readonly string[], toolsDir = TOOLS_DIR): string {
-  const imports = folders.map((folder, i) => `import tool${i} from './${folder}/tool.js';`);
-  const entries = folders.map((folder, i) => `  { folder: '${folder}', tool: tool${i} },`);
-  const defineTool = relative(toolsDir, DEFINE_TOOL).split('\\').join('/');
+/** The index module serving a catalog's tools lazily; module paths are written relative to `indexDir`. */
+export function renderToolIndex(catalog: CodeToolCatalog, indexDir: string): string {
+  const relativeTo = (path: string) => {
+    const specifier = relative(indexDir, path).split('\\').join('/');
+    return specifier.startsWith('.') ? specifier : `./${specifier}`;
+  };
+  const entries = Object.entries(catalog).map(
+    ([folder, { module, metadata }]) =>
+      `  {\n    folder: ${JSON.stringify(folder)},\n    tool: lazyCodeTool(${JSON.stringify(metadata)}, () => import(${JSON.stringify(relativeTo(module).replace(/\.ts$/, '.js'))})),\n  },`,
+  );
   return [
     '// Generated by infra/build/tool-index.ts from the tool folders beside it. Do not edit; do not commit.',
-    `import type { ToolDefinition } from '${defineTool.startsWith('.') ? defineTool : `./${defineTool}`}';`,
-    ...imports,
+    `import { lazyCodeTool } from '${relativeTo(LAZY_TOOL)}';`,
     '',
-    'export const toolModules: readonly { folder: string; tool: ToolDefinition }[] = [',
+    'export const toolModules = [',
     ...entries,
     '];',
     '',
   ].join('\n');
 }
 
-/** Writes the index if it changed; returns the folders found. */
-export function writeToolIndex(toolsDir = TOOLS_DIR): string[] {
-  const folders = discoverToolFolders(toolsDir);
+/** Writes the index of a folder of tool folders if it changed; returns the folders found. */
+export async function writeToolIndex(toolsDir = TOOLS_DIR): Promise<string[]> {
+  const catalog = await readToolCatalog([toolsDir]);
   const file = join(toolsDir, 'index.generated.ts');
-  const text = renderToolIndex(folders, toolsDir);
+  const text = renderToolIndex(catalog, toolsDir);
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
-  return folders;
+  return Object.keys(catalog);
 }
 
-/** The tools of a folder of tool folders, loaded through its (regenerated) index, as tests and `npm start` load them. */
-export async function toolModulesIn(
-  toolsDir = TOOLS_DIR,
-): Promise<readonly { folder: string; tool: import('../../shared/tools/define-tool.js').ToolDefinition }[]> {
-  writeToolIndex(toolsDir);
+/** The tools of a folder of tool folders, through its (regenerated) index: how tests, `npm start` and Lambda load them. */
+export async function toolModulesIn(toolsDir = TOOLS_DIR): Promise<readonly ToolModule[]> {
+  await writeToolIndex(toolsDir);
   const index = pathToFileURL(join(toolsDir, 'index.generated.ts')).href;
-  return ((await import(index)) as { toolModules: Awaited<ReturnType<typeof toolModulesIn>> }).toolModules;
+  return ((await import(index)) as { toolModules: readonly ToolModule[] }).toolModules;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const folders = writeToolIndex();
+  const folders = await writeToolIndex();
   console.log(`tool index: ${folders.length} tools (${folders.join(', ')})`);
 }

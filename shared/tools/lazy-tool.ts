@@ -43,9 +43,10 @@ export function codeToolMetadata(tool: ToolDefinition): CodeToolMetadata {
 }
 
 /**
- * A folder tool served from its metadata, its module loaded on the first call (`ready`). A Lambda bundle serves its
- * tools so (infra/build/bundle.ts), each module in a chunk of its own: a cold start evaluates none of them, whatever
- * their number, and a call loads only its own tool.
+ * A folder tool served from its metadata, its module loaded on the first call (`ready`). The generated tool index
+ * (infra/build/tool-index.ts) serves every folder tool so, in tests, `npm start` and Lambda alike; in a bundle each
+ * module is a chunk of its own: a cold start evaluates none of them, whatever their number, and a call loads only
+ * its own tool.
  */
 export function lazyCodeTool(
   metadata: CodeToolMetadata,
@@ -53,6 +54,7 @@ export function lazyCodeTool(
 ): LazyCodeToolDefinition {
   let loaded: CodeToolDefinition | undefined;
   let loading: Promise<void> | undefined;
+  let served: string | undefined;
   const tool = (): CodeToolDefinition => {
     if (!loaded) throw new Error(`tool ${metadata.name} is used before its module is loaded (call ready() first)`);
     return loaded;
@@ -65,6 +67,13 @@ export function lazyCodeTool(
         async ({ default: definition }) => {
           if (definition?.kind !== 'code' || !('input' in definition) || definition.name !== metadata.name) {
             throw new Error(`the module of tool ${metadata.name} does not export its defineTool({...})`);
+          }
+          // A tool edited since its index was generated would be advertised with one schema and run with another.
+          served ??= JSON.stringify(metadata);
+          if (JSON.stringify(codeToolMetadata(definition)) !== served) {
+            throw new Error(
+              `tool ${metadata.name} changed since its index was generated: run \`npm run tools:index\` (npm start, test and build do)`,
+            );
           }
           await definition.ready?.();
           loaded = definition;

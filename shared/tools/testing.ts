@@ -1,5 +1,6 @@
 /**
- * Helpers for tool authors' tests. Import them from `tool.test.ts` only: nothing here belongs in a Lambda bundle.
+ * Helpers for tool authors' tests (exported by the authors' entry, shared/tools/index.ts). Use them from
+ * `tool.test.ts`: a Lambda bundle leaves them out.
  *
  *   const result = await runTool<{ result: number }>(calculate, { expression: '1 + 2' });
  *   await assert.rejects(runTool(tool, args, { secrets: { weather: 'not json' } }), { code: 'CREDENTIAL_INVALID' });
@@ -11,10 +12,11 @@ import { createLogger } from '../logging/logger.js';
 import type { CodeToolDefinition, ToolContext } from './define-tool.js';
 
 /** The caller tests run as unless they say otherwise: an API-key agent holding every scope. */
-export const TEST_PRINCIPAL: Readonly<Principal> = Object.freeze({
+// Marked pure so a bundle of a tool that imports the authors' entry leaves these helpers out.
+export const TEST_PRINCIPAL: Readonly<Principal> = /* @__PURE__ */ Object.freeze({
   agentId: 'test-agent',
   tenant: 'test',
-  scopes: Object.freeze(['*']),
+  scopes: /* @__PURE__ */ Object.freeze(['*']),
   method: 'api-key',
   credentialId: 'test-key',
 });

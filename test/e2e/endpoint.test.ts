@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { toolModules } from '../../functions/tools/index.generated.js';
-import { discoverToolFolders } from '../../infra/build/tool-index.js';
-import { deriveJsonSchemas } from '../../shared/tools/define-tool.js';
+import { discoverToolFolders, TOOLS_DIR } from '../../infra/build/tool-index.js';
+import { deriveJsonSchemas, type ToolDefinition } from '../../shared/tools/define-tool.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { toolNameForFolder } from '../../shared/tools/naming.js';
 import {
@@ -82,7 +83,15 @@ describe('the local cluster, through the MCP SDK client', () => {
 
   it('advertises each tool as its module declares it, JSON Schemas exactly as zod derives them (bundle metadata)', async () => {
     const { tools } = await dev.client.listTools();
-    for (const code of loadCodeTools(toolModules)) {
+    // The modules themselves, not the index (which serves the build's metadata until a tool's first call).
+    const modules = await Promise.all(
+      discoverToolFolders().map(async (folder) => ({
+        folder,
+        tool: ((await import(pathToFileURL(join(TOOLS_DIR, folder, 'tool.ts')).href)) as { default: ToolDefinition })
+          .default,
+      })),
+    );
+    for (const code of loadCodeTools(modules)) {
       assert.ok('input' in code, `${code.name} is the module's own definition here`);
       const served = tools.find((tool) => tool.name === code.name);
       assert.equal(served?.description, code.description);

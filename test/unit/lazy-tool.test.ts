@@ -70,6 +70,13 @@ describe('tools served from their metadata, their module loaded on the first cal
     await tool.ready();
     assert.equal(attempts, 2);
   });
+
+  it('refuses a module that changed since the index was generated, rather than serve two schemas', async () => {
+    const edited = defineTool({ ...greetSpec(), input: z.object({ name: z.string(), formal: z.boolean() }) });
+    const { tool } = lazyGreet(async () => ({ default: edited }));
+    await assert.rejects(tool.ready(), /greet changed since its index was generated: run `npm run tools:index`/);
+    assert.throws(() => tool.validate({ name: 'Ada' }), /before its module is loaded/);
+  });
 });
 
 function greetSpec() {

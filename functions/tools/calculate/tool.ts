@@ -1,6 +1,5 @@
+import { defineTool, ToolError } from 'mcp-cluster/tools';
 import { z } from 'zod';
-import { ToolError } from '../../../shared/errors/errors.js';
-import { defineTool } from '../../../shared/tools/define-tool.js';
 
 /*
  * A small recursive-descent evaluator; nothing here ever reaches eval, Function or a property lookup on a user name.

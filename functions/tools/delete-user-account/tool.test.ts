@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { createLogger, runTool, type StubServer, startStubServer, TEST_PRINCIPAL } from 'mcp-cluster/tools';
 import { type DemoUpstreams, startDemoUpstreams } from '../../../infra/local/demo-upstreams.js';
-import { createLogger } from '../../../shared/logging/logger.js';
-import { runTool, type StubServer, startStubServer, TEST_PRINCIPAL } from '../../../shared/tools/testing.js';
 import deleteUserAccount from './tool.js';
 
 type Output = { userId: string; deleted: true; deletedAt: string };

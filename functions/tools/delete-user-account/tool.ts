@@ -1,7 +1,5 @@
+import { defineTool, type HttpCredential, isAbort, parseHttpCredential, ToolError } from 'mcp-cluster/tools';
 import { z } from 'zod';
-import { ToolError } from '../../../shared/errors/errors.js';
-import { defineTool } from '../../../shared/tools/define-tool.js';
-import { type HttpCredential, isAbort, parseHttpCredential } from '../../../shared/tools/http-credential.js';
 
 const DEFAULT_BASE_URL = 'https://directory.example.com/v1';
 

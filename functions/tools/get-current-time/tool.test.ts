@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { runTool } from '../../../shared/tools/testing.js';
+import { runTool } from 'mcp-cluster/tools';
 import getCurrentTime from './tool.js';
 
 type Output = {

@@ -1,5 +1,5 @@
+import { defineTool } from 'mcp-cluster/tools';
 import { z } from 'zod';
-import { defineTool } from '../../../shared/tools/define-tool.js';
 
 const TIME_ZONE_MESSAGE = 'Unknown IANA time zone; use names like Europe/Paris';
 

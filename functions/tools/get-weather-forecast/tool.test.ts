@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { runTool, type StubServer, startStubServer } from 'mcp-cluster/tools';
 import { type DemoUpstreams, startDemoUpstreams } from '../../../infra/local/demo-upstreams.js';
-import { runTool, type StubServer, startStubServer } from '../../../shared/tools/testing.js';
 import getWeatherForecast from './tool.js';
 
 type Day = { date: string; summary: string; tempMin: number; tempMax: number; precipitationChance: number };

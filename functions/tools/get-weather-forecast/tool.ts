@@ -1,7 +1,5 @@
+import { defineTool, isAbort, parseHttpCredential, ToolError } from 'mcp-cluster/tools';
 import { z } from 'zod';
-import { ToolError } from '../../../shared/errors/errors.js';
-import { defineTool } from '../../../shared/tools/define-tool.js';
-import { isAbort, parseHttpCredential } from '../../../shared/tools/http-credential.js';
 
 const DEFAULT_BASE_URL = 'https://weather.example.com/v1';
 

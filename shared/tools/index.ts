@@ -1,0 +1,21 @@
+/**
+ * The tool author's API, in one entry: `import { defineTool, ToolError } from 'mcp-cluster/tools'`. Everything a
+ * folder tool (functions/tools/<name>/tool.ts) and its test use is here; the rest of shared/ is the platform's.
+ */
+export type { Principal } from '../auth/principal.js';
+export { ToolError } from '../errors/errors.js';
+export { createLogger, type Logger } from '../logging/logger.js';
+export {
+  type ArgumentIssue,
+  defineTool,
+  type JsonSchemaInput,
+  jsonSchemaInput,
+  type TextContent,
+  type ToolAnnotations,
+  type ToolContent,
+  type ToolContext,
+  type ToolSpec,
+  type UnstructuredResult,
+} from './define-tool.js';
+export { type HttpCredential, isAbort, parseHttpCredential } from './http-credential.js';
+export { runTool, type StubServer, startStubServer, TEST_PRINCIPAL, toolContext } from './testing.js';

@@ -11,11 +11,11 @@ import {
 } from '../registry/http-tool-spec.js';
 import type { ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
+import { compileSchema, type Validate } from '../tools/json-schema.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { paramHeadersOf } from '../tools/param-headers.js';
 import { AUTH_SECRET_BINDING, injectAuth } from './auth-injection.js';
 import { createHostAllowlist } from './host-allowlist.js';
-import { compileSchema, type Validate } from './json-schema.js';
 import { createOutboundClient, type OutboundClient, type OutboundOptions } from './outbound-client.js';
 import { analyseRequest, mapRequest, missingPathArguments, type RequestPlan } from './request-mapping.js';
 import { DEFAULT_MAX_BYTES, mapResponse } from './response-mapping.js';

@@ -242,7 +242,7 @@ export function defineTool<
   const ready = isJsonSchemaInput(input)
     ? async () => {
         if (checkJsonSchema) return;
-        const { compileSchema } = await import('../http-tools/json-schema.js');
+        const { compileSchema } = await import('./json-schema.js');
         const check = compileSchema(input.jsonSchema as Record<string, unknown>);
         checkJsonSchema = (value) => {
           const checked = check(value);

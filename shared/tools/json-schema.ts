@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import * as addFormatsModule from 'ajv-formats';
-import type { ArgumentIssue } from '../tools/define-tool.js';
+import type { ArgumentIssue } from './define-tool.js';
 
 /**
  * JSON Schema validation for tool inputs that are JSON Schemas (manifest tools, `jsonSchemaInput`): ajv, every error

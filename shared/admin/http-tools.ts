@@ -27,7 +27,7 @@ import {
   httpRequestSchema,
   httpToolSpecSchema,
   issueLines,
-} from '../registry/http-tool-spec.js';
+} from '../http-tools/spec.js';
 import {
   parseRateLimit,
   type RateLimit,

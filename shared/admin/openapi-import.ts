@@ -1,7 +1,7 @@
 /**
  * OpenAPI 3.x → HTTP tool manifests. `loadOpenApi` reads, validates and dereferences a document (JSON or YAML, a file
  * or a URL) with swagger-parser; `openApiToTools` is pure: one tool per operation, its input schema made of the
- * operation's parameters and JSON request body, its request mapping exactly as http-tool-spec.ts defines it.
+ * operation's parameters and JSON request body, its request mapping exactly as http-tools/spec.ts defines it.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { readFile, realpath } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import {
   type HttpToolSpec,
   httpAuthSchema,
   httpToolSpecSchema,
-} from '../registry/http-tool-spec.js';
+} from '../http-tools/spec.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
 

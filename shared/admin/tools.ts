@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { checkedToolManifestSchema } from '../registry/http-tool-spec.js';
+import { checkedToolManifestSchema } from '../http-tools/spec.js';
 import { type RateLimit, rateLimitSchema, TOOL_PARTITION, type ToolManifest } from '../registry/table.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';

@@ -8,7 +8,7 @@ import {
   httpToolSpecSchema,
   IDEMPOTENT_METHODS,
   issueLines,
-} from '../registry/http-tool-spec.js';
+} from './spec.js';
 import type { ToolManifest } from '../registry/table.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HttpToolSpec } from './http-tool-spec.js';
+import type { HttpToolSpec } from '../http-tools/spec.js';
 
 /**
  * The registry table (single-table design, on-demand):

@@ -8,7 +8,7 @@ import type { OutboundClient, OutboundResponse } from '../../shared/http-tools/o
 import { mapRequest, planRequest } from '../../shared/http-tools/request-mapping.js';
 import { mapResponse } from '../../shared/http-tools/response-mapping.js';
 import { Redactor } from '../../shared/logging/redactor.js';
-import type { HttpToolSpec } from '../../shared/registry/http-tool-spec.js';
+import type { HttpToolSpec } from '../../shared/http-tools/spec.js';
 import { buildSnapshot } from '../../shared/registry/snapshot.js';
 import type { ToolManifest } from '../../shared/registry/table.js';
 import { captureLogs } from '../helpers/aws.js';

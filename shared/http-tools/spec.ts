@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toolManifestSchema } from './table.js';
+import { toolManifestSchema } from '../registry/table.js';
 
 /**
  * What a manifest-only HTTP tool (`source: 'http'`) declares: its schema for the model, the request it turns a call

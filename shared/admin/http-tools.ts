@@ -16,9 +16,9 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { classifyAddress } from '../http-tools/address-policy.js';
 import { compileHttpTool, httpToolProblems } from '../http-tools/compile-http-tool.js';
-import type { OutboundClient } from '../http-tools/outbound-client.js';
+import { classifyAddress } from '../http-tools/outbound/address-policy.js';
+import type { OutboundClient } from '../http-tools/outbound/outbound-client.js';
 import {
   argumentMappingSchema,
   checkedToolManifestSchema,

@@ -11,7 +11,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { dirname, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { classifyAddress } from '../http-tools/address-policy.js';
+import { classifyAddress } from '../http-tools/outbound/address-policy.js';
 import {
   type ArgumentMapping,
   HTTP_METHODS,

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createHostAllowlist } from '../../shared/http-tools/host-allowlist.js';
-import { createOutboundClient, type OutboundRequest } from '../../shared/http-tools/outbound-client.js';
+import { createHostAllowlist } from '../../shared/http-tools/outbound/host-allowlist.js';
+import { createOutboundClient, type OutboundRequest } from '../../shared/http-tools/outbound/outbound-client.js';
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js';
 import { json, startUpstream, type Upstream } from '../helpers/upstream.js';
 

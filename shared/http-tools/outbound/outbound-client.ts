@@ -2,8 +2,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { ToolError } from '../errors/errors.js';
-import { type HttpMethod, IDEMPOTENT_METHODS } from './spec.js';
+import { ToolError } from '../../errors/errors.js';
+import { type HttpMethod, IDEMPOTENT_METHODS } from '../spec.js';
 import { type AddressPolicy, createAddressPolicy } from './address-policy.js';
 import { createResolver, guardedLookup, OUTBOUND_FORBIDDEN } from './guarded-lookup.js';
 import type { HostAllowlist } from './host-allowlist.js';

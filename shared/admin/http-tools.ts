@@ -17,6 +17,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { compileHttpTool, httpToolProblems } from '../http-tools/compile-http-tool.js';
+import type { ImportedTool, OpenApiImport } from '../http-tools/openapi/operations.js';
 import { classifyAddress } from '../http-tools/outbound/address-policy.js';
 import type { OutboundClient } from '../http-tools/outbound/outbound-client.js';
 import {
@@ -37,7 +38,6 @@ import {
 } from '../registry/table.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
-import type { ImportedTool, OpenApiImport } from './openapi-import.js';
 import { checkScopes, type TableStore } from './store.js';
 
 /** An HTTP tool as an operator gives it: the manifest without its keys and bookkeeping. */

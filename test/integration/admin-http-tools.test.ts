@@ -17,13 +17,13 @@ import {
   readManifests,
   removeHttpTool,
 } from '../../shared/admin/http-tools.js';
+import { setEnabled, updatePolicy } from '../../shared/admin/tools.js';
 import {
   loadOpenApi,
   type OpenApiDocument,
   type OpenApiImportOptions,
   openApiToTools,
-} from '../../shared/admin/openapi-import.js';
-import { setEnabled, updatePolicy } from '../../shared/admin/tools.js';
+} from '../../shared/http-tools/openapi/operations.js';
 import { createManifestStore } from '../../shared/registry/manifest-store.js';
 import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';

@@ -16,7 +16,7 @@ import {
   type OpenApiImportOptions,
   openApiToTools,
   RECURSIVE_SCHEMA_NOTE,
-} from '../../shared/admin/openapi-import.js';
+} from '../../shared/http-tools/openapi/operations.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/openapi/${name}`, import.meta.url));
 const SHOP = fixture('shop.json');

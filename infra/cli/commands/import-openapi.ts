@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { AdminError } from '../../../shared/admin/admin-error.js';
 import { applyImport, conflictError, type ImportPlan, planImport } from '../../../shared/admin/http-tools.js';
-import { loadOpenApi, openApiToTools } from '../../../shared/admin/openapi-import.js';
+import { loadOpenApi, openApiToTools } from '../../../shared/http-tools/openapi/operations.js';
 import { type Command, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { table } from '../format.js';
 import { secretNote } from './secrets.js';

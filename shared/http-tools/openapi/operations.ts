@@ -11,7 +11,9 @@ import { isIP, type LookupFunction } from 'node:net';
 import { dirname, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { classifyAddress } from '../http-tools/outbound/address-policy.js';
+import { AdminError } from '../../admin/admin-error.js';
+import { TOOL_NAME_PATTERN } from '../../tools/naming.js';
+import { classifyAddress } from '../outbound/address-policy.js';
 import {
   type ArgumentMapping,
   HTTP_METHODS,
@@ -20,9 +22,7 @@ import {
   type HttpToolSpec,
   httpAuthSchema,
   httpToolSpecSchema,
-} from '../http-tools/spec.js';
-import { TOOL_NAME_PATTERN } from '../tools/naming.js';
-import { AdminError } from './admin-error.js';
+} from '../spec.js';
 
 type Json = Record<string, unknown>;
 

@@ -17,7 +17,15 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { compileHttpTool, httpToolProblems } from '../http-tools/compile-http-tool.js';
-import type { ImportedTool, OpenApiImport } from '../http-tools/openapi/operations.js';
+import type { OpenApiDocument } from '../http-tools/openapi/document.js';
+import { type LoadedOpenApi, loadOpenApi } from '../http-tools/openapi/load.js';
+import { OpenApiError } from '../http-tools/openapi/openapi-error.js';
+import {
+  type ImportedTool,
+  type OpenApiImport,
+  type OpenApiImportOptions,
+  openApiToTools,
+} from '../http-tools/openapi/operations.js';
 import { classifyAddress } from '../http-tools/outbound/address-policy.js';
 import type { OutboundClient } from '../http-tools/outbound/outbound-client.js';
 import {
@@ -337,6 +345,27 @@ export async function removeHttpTool(store: TableStore, name: string): Promise<T
   await deleteManifest(store, existing);
   return existing;
 }
+
+/** Reads an OpenAPI document for an import (`loadOpenApi`); what it refuses is an AdminError of the same code. */
+export async function readOpenApi(source: string): Promise<LoadedOpenApi> {
+  try {
+    return await loadOpenApi(source);
+  } catch (error) {
+    throw asAdminError(error);
+  }
+}
+
+/** The tools an import of `document` makes (`openApiToTools`); what it refuses is an AdminError of the same code. */
+export function toolsFromOpenApi(document: OpenApiDocument, options: OpenApiImportOptions = {}): OpenApiImport {
+  try {
+    return openApiToTools(document, options);
+  } catch (error) {
+    throw asAdminError(error);
+  }
+}
+
+const asAdminError = (error: unknown) =>
+  error instanceof OpenApiError ? new AdminError(error.code, error.message, { cause: error.cause }) : error;
 
 export interface ImportChange {
   tool: ImportedTool;

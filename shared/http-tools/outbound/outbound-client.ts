@@ -46,6 +46,11 @@ export interface OutboundRequest {
   /** Query parameter that carries a credential: removed from a redirect to another host. */
   credentialQuery?: string;
   maxBytes: number;
+  /**
+   * A body whose Content-Length says it is larger than `maxBytes` is not read at all (the response comes back
+   * `truncated`, with an empty body): for callers that refuse such a body rather than use its first bytes.
+   */
+  skipOversized?: boolean;
   /** Extra attempts; used only for idempotent methods. */
   retries: number;
   signal: AbortSignal;
@@ -237,7 +242,7 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
         (response) =>
           resolve({
             response,
-            read: () => readCapped(response, request.maxBytes, method === 'HEAD', url),
+            read: () => readCapped(response, request.maxBytes, method === 'HEAD', url, request.skipOversized === true),
           }),
       );
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
@@ -347,7 +352,13 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
 }
 
 /** Reads at most `maxBytes` of the body, then stops reading (the socket is destroyed, nothing more is downloaded). */
-function readCapped(response: IncomingMessage, maxBytes: number, head: boolean, url: URL): Promise<OutboundResponse> {
+function readCapped(
+  response: IncomingMessage,
+  maxBytes: number,
+  head: boolean,
+  url: URL,
+  skipOversized: boolean,
+): Promise<OutboundResponse> {
   const lengthHeader = response.headers['content-length'];
   const declared = lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
   const base = {
@@ -360,6 +371,10 @@ function readCapped(response: IncomingMessage, maxBytes: number, head: boolean, 
   if (head) {
     response.resume();
     return Promise.resolve({ ...base, body: Buffer.alloc(0), truncated: false });
+  }
+  if (skipOversized && declared !== undefined && declared > maxBytes) {
+    response.destroy();
+    return Promise.resolve({ ...base, body: Buffer.alloc(0), truncated: true, totalBytes: declared });
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -7,10 +7,18 @@
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { classifyAddress } from '../http-tools/address-policy.js';
 import { compileHttpTool, httpToolProblems } from '../http-tools/compile-http-tool.js';
-import type { OutboundClient } from '../http-tools/outbound-client.js';
-import { parseRateLimit } from '../rate-limit/rate-limit.js';
+import type { OpenApiDocument } from '../http-tools/openapi/document.js';
+import { type LoadedOpenApi, loadOpenApi } from '../http-tools/openapi/load.js';
+import { OpenApiError } from '../http-tools/openapi/openapi-error.js';
+import {
+  type ImportedTool,
+  type OpenApiImport,
+  type OpenApiImportOptions,
+  openApiToTools,
+} from '../http-tools/openapi/operations.js';
+import { classifyAddress } from '../http-tools/outbound/address-policy.js';
+import type { OutboundClient } from '../http-tools/outbound/outbound-client.js';
 import {
   argumentMappingSchema,
   type CheckedToolManifest,
@@ -20,13 +28,13 @@ import {
   httpRequestSchema,
   httpToolSpecSchema,
   issueLines,
-} from '../registry/http-tool-spec.js';
+} from '../http-tools/spec.js';
+import { parseRateLimit } from '../rate-limit/rate-limit.js';
 import { type RateLimit, rateLimitSchema, type TableRef } from '../store/items.js';
 import { createToolManifestStore, TOOL_PARTITION } from '../store/tool-manifests.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
 import { checkScopes } from './input.js';
-import type { ImportedTool, OpenApiImport } from './openapi-import.js';
 
 /** An HTTP tool as an operator gives it: the manifest without its keys and bookkeeping. */
 export interface HttpToolInput {
@@ -306,6 +314,27 @@ export async function removeHttpTool(store: TableRef, name: string): Promise<Che
   await deleteManifest(store, existing);
   return existing;
 }
+
+/** Reads an OpenAPI document for an import (`loadOpenApi`); what it refuses is an AdminError of the same code. */
+export async function readOpenApi(source: string): Promise<LoadedOpenApi> {
+  try {
+    return await loadOpenApi(source);
+  } catch (error) {
+    throw asAdminError(error);
+  }
+}
+
+/** The tools an import of `document` makes (`openApiToTools`); what it refuses is an AdminError of the same code. */
+export function toolsFromOpenApi(document: OpenApiDocument, options: OpenApiImportOptions = {}): OpenApiImport {
+  try {
+    return openApiToTools(document, options);
+  } catch (error) {
+    throw asAdminError(error);
+  }
+}
+
+const asAdminError = (error: unknown) =>
+  error instanceof OpenApiError ? new AdminError(error.code, error.message, { cause: error.cause }) : error;
 
 export interface ImportChange {
   tool: ImportedTool;

@@ -1,4 +1,4 @@
-import { checkedToolManifestSchema } from '../registry/http-tool-spec.js';
+import { checkedToolManifestSchema } from '../http-tools/spec.js';
 import { type RateLimit, rateLimitSchema, type TableRef } from '../store/items.js';
 import { createToolManifestStore, type ManifestChange, type ToolManifest } from '../store/tool-manifests.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';

@@ -1,6 +1,6 @@
 import { ToolError } from '../errors/errors.js';
 import type { Redactor } from '../logging/redactor.js';
-import type { HttpAuth } from '../registry/http-tool-spec.js';
+import type { HttpAuth } from './spec.js';
 
 /** The binding name an HTTP tool's secret is resolved under (`ServedTool.secrets`). */
 export const AUTH_SECRET_BINDING = 'auth';

@@ -2,23 +2,17 @@ import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Logger } from '../logging/logger.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
-import {
-  type HttpMethod,
-  type HttpToolSpec,
-  httpToolSpecSchema,
-  IDEMPOTENT_METHODS,
-  issueLines,
-} from '../registry/http-tool-spec.js';
 import type { ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
 import { compileSchema, type Validate } from '../tools/json-schema.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { paramHeadersOf } from '../tools/param-headers.js';
 import { AUTH_SECRET_BINDING, injectAuth } from './auth-injection.js';
-import { createHostAllowlist } from './host-allowlist.js';
-import { createOutboundClient, type OutboundClient, type OutboundOptions } from './outbound-client.js';
+import { createHostAllowlist } from './outbound/host-allowlist.js';
+import { createOutboundClient, type OutboundClient, type OutboundOptions } from './outbound/outbound-client.js';
 import { analyseRequest, mapRequest, missingPathArguments, type RequestPlan } from './request-mapping.js';
 import { DEFAULT_MAX_BYTES, mapResponse } from './response-mapping.js';
+import { type HttpMethod, type HttpToolSpec, httpToolSpecSchema, IDEMPOTENT_METHODS, issueLines } from './spec.js';
 
 /** Extra attempts of an idempotent request unless the manifest says otherwise. */
 export const DEFAULT_RETRIES = 2;

@@ -1,5 +1,5 @@
 import { ToolError } from '../errors/errors.js';
-import type { ArgumentLocation, HttpRequestSpec } from '../registry/http-tool-spec.js';
+import type { ArgumentLocation, HttpRequestSpec } from './spec.js';
 
 /**
  * How a call's arguments become an HTTP request, decided once per manifest: each argument's location and wire name.

@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { ToolError } from '../errors/errors.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
-import { type OutboundResponse, retryAfterSeconds } from './outbound-client.js';
+import { type OutboundResponse, retryAfterSeconds } from './outbound/outbound-client.js';
 
 /**
  * How an upstream response becomes the call's result:

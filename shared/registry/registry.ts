@@ -1,7 +1,7 @@
 import { LoadingCache } from '../cache/loading-cache.js';
 import { RegistryUnavailableError } from '../errors/errors.js';
 import type { HttpToolCompiler } from '../http-tools/compile-http-tool.js';
-import type { OutboundOptions } from '../http-tools/outbound-client.js';
+import type { OutboundOptions } from '../http-tools/outbound/outbound-client.js';
 import type { Logger } from '../logging/logger.js';
 import type { ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';

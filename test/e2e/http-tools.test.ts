@@ -6,7 +6,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
-import type { HttpToolSpec } from '../../shared/registry/http-tool-spec.js';
+import type { HttpToolSpec } from '../../shared/http-tools/spec.js';
 import {
   awaitAuditRecords,
   type ConnectedClient,

@@ -171,7 +171,7 @@ describe('the McpCluster-dev stack', () => {
       }
     });
 
-    it('key the registry with PK and SK strings, as shared/registry/table.ts does', () => {
+    it('key the registry with PK and SK strings, as shared/store/table-schemas.ts says', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
           { AttributeName: 'PK', KeyType: 'HASH' },

@@ -17,14 +17,11 @@ import {
   readManifests,
   removeHttpTool,
 } from '../../shared/admin/http-tools.js';
-import {
-  loadOpenApi,
-  type OpenApiDocument,
-  type OpenApiImportOptions,
-  openApiToTools,
-} from '../../shared/admin/openapi-import.js';
 import { setEnabled, updatePolicy } from '../../shared/admin/tools.js';
-import type { HttpToolSpec } from '../../shared/registry/http-tool-spec.js';
+import type { OpenApiDocument } from '../../shared/http-tools/openapi/document.js';
+import { loadOpenApi } from '../../shared/http-tools/openapi/load.js';
+import { type OpenApiImportOptions, openApiToTools } from '../../shared/http-tools/openapi/operations.js';
+import type { HttpToolSpec } from '../../shared/http-tools/spec.js';
 import { createManifestStore } from '../../shared/registry/manifest-store.js';
 import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';

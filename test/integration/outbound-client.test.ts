@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createHostAllowlist } from '../../shared/http-tools/host-allowlist.js';
-import { createOutboundClient, type OutboundRequest } from '../../shared/http-tools/outbound-client.js';
+import { createHostAllowlist } from '../../shared/http-tools/outbound/host-allowlist.js';
+import { createOutboundClient, type OutboundRequest } from '../../shared/http-tools/outbound/outbound-client.js';
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js';
 import { json, startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -183,6 +183,30 @@ describe('the guarded outbound client, against loopback upstreams', () => {
       { code: 'OUTBOUND_FORBIDDEN' },
       'loopback is private too: refused without OUTBOUND_ALLOWED_CIDRS',
     );
+  });
+
+  it('reaches a private origin it is told to vouch for, on every hop by that hop, and nothing else private', async () => {
+    const vouching = createOutboundClient({ dnsServers: [dns.server], privateOrigins: [api.url], keepAlive: false });
+    const both = createHostAllowlist([new URL(api.url).host, new URL(other.url).host, '169.254.169.254']);
+    assert.equal((await vouching.send(request(`${api.url}/hop`))).status, 200);
+    await assert.rejects(vouching.send(request(`${other.url}/x`, { allowedHosts: both })), {
+      code: 'OUTBOUND_FORBIDDEN',
+      hop: 0,
+      address: '127.0.0.1',
+      addressClass: 'private',
+    });
+    await assert.rejects(vouching.send(request(`${api.url}/to-other`, { allowedHosts: both })), {
+      code: 'OUTBOUND_FORBIDDEN',
+      hop: 1,
+      url: new URL(`${other.url}/x`),
+      addressClass: 'private',
+    });
+    await assert.rejects(vouching.send(request(`${api.url}/to-metadata`, { allowedHosts: both })), {
+      code: 'OUTBOUND_FORBIDDEN',
+      hop: 1,
+      address: '169.254.169.254',
+      addressClass: 'forbidden',
+    });
   });
 
   it('refuses literal metadata addresses, v4 and v6', async () => {

@@ -9,6 +9,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFINE_TOOL = join(ROOT, 'shared/tools/define-tool.js');
 
 /** A folder of tool folders under node_modules/.cache (so `zod` resolves), removed after the file's tests. */
+mkdirSync(join(ROOT, 'node_modules/.cache'), { recursive: true }); // a fresh `npm ci` has none
 const scratch = mkdtempSync(join(ROOT, 'node_modules/.cache/tool-catalog-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

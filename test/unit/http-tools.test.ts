@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyAddress, createAddressPolicy, embeddedIpv4 } from '../../shared/http-tools/address-policy.js';
 import { credentialOf, injectAuth } from '../../shared/http-tools/auth-injection.js';
 import { compileHttpTool, createHttpToolCompiler } from '../../shared/http-tools/compile-http-tool.js';
-import { createHostAllowlist } from '../../shared/http-tools/host-allowlist.js';
-import type { OutboundClient, OutboundResponse } from '../../shared/http-tools/outbound-client.js';
+import { classifyAddress, createAddressPolicy, embeddedIpv4 } from '../../shared/http-tools/outbound/address-policy.js';
+import { createHostAllowlist } from '../../shared/http-tools/outbound/host-allowlist.js';
+import type { OutboundClient, OutboundResponse } from '../../shared/http-tools/outbound/outbound-client.js';
 import { mapRequest, planRequest } from '../../shared/http-tools/request-mapping.js';
 import { mapResponse } from '../../shared/http-tools/response-mapping.js';
+import type { HttpToolSpec } from '../../shared/http-tools/spec.js';
 import { Redactor } from '../../shared/logging/redactor.js';
-import type { HttpToolSpec } from '../../shared/registry/http-tool-spec.js';
 import { buildSnapshot } from '../../shared/registry/snapshot.js';
 import type { ToolManifest } from '../../shared/store/tool-manifests.js';
 import { captureLogs } from '../helpers/aws.js';

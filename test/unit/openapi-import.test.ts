@@ -8,15 +8,14 @@ import { Ajv } from 'ajv';
 import formatsModule from 'ajv-formats';
 import type { AdminError } from '../../shared/admin/admin-error.js';
 import { checkHttpTool } from '../../shared/admin/http-tools.js';
+import { loadOpenApi } from '../../shared/http-tools/openapi/load.js';
 import {
   type ImportedTool,
-  loadOpenApi,
-  MAX_SCHEMA_NODES,
   MAX_TOOL_BYTES,
   type OpenApiImportOptions,
   openApiToTools,
-  RECURSIVE_SCHEMA_NOTE,
-} from '../../shared/admin/openapi-import.js';
+} from '../../shared/http-tools/openapi/operations.js';
+import { MAX_SCHEMA_NODES, RECURSIVE_SCHEMA_NOTE } from '../../shared/http-tools/openapi/schema.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/openapi/${name}`, import.meta.url));
 const SHOP = fixture('shop.json');

@@ -1,7 +1,13 @@
 import { resolve } from 'node:path';
 import { AdminError } from '../../../shared/admin/admin-error.js';
-import { applyImport, conflictError, type ImportPlan, planImport } from '../../../shared/admin/http-tools.js';
-import { loadOpenApi, openApiToTools } from '../../../shared/admin/openapi-import.js';
+import {
+  applyImport,
+  conflictError,
+  type ImportPlan,
+  planImport,
+  readOpenApi,
+  toolsFromOpenApi,
+} from '../../../shared/admin/http-tools.js';
 import { type Command, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { table } from '../format.js';
 import { secretNote } from './secrets.js';
@@ -75,11 +81,11 @@ const importOpenApi: Command = {
     }
     const dryRun = values['dry-run'] === true;
 
-    const loaded = await loadOpenApi(/^https?:\/\//i.test(spec) ? spec : resolve(ctx.io.cwd, spec));
+    const loaded = await readOpenApi(/^https?:\/\//i.test(spec) ? spec : resolve(ctx.io.cwd, spec));
     const secret = stringOption(values, 'secret');
     const prefix = stringOption(values, 'prefix');
     const importedFrom = stringOption(values, 'source');
-    const imported = openApiToTools(loaded.document, {
+    const imported = toolsFromOpenApi(loaded.document, {
       ...(prefix !== undefined ? { prefix } : {}),
       ...(include ? { include } : {}),
       ...(secret !== undefined ? { secret } : {}),

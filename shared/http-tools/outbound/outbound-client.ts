@@ -2,17 +2,18 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { ToolError } from '../errors/errors.js';
-import { type HttpMethod, IDEMPOTENT_METHODS } from '../registry/http-tool-spec.js';
-import { type AddressPolicy, createAddressPolicy } from './address-policy.js';
-import { createResolver, guardedLookup, OUTBOUND_FORBIDDEN } from './guarded-lookup.js';
+import { ToolError } from '../../errors/errors.js';
+import { type HttpMethod, IDEMPOTENT_METHODS } from '../spec.js';
+import { type AddressClass, type AddressPolicy, classifyAddress, createAddressPolicy } from './address-policy.js';
+import { createResolver, guardedLookup, OUTBOUND_FORBIDDEN, type OutboundForbiddenError } from './guarded-lookup.js';
 import type { HostAllowlist } from './host-allowlist.js';
 
 /**
- * The only way HTTP tools reach the network. Every connection is checked twice: the URL's host against the tool's
- * allowed hosts, and each address the host resolves to against the address policy (in the socket's own `lookup`, so
- * what is checked is what is connected to). Redirects are followed by hand, within the allowed hosts; credentials
- * never follow a redirect to another host. Idempotent requests are retried on network errors and 408/429/502/503/504.
+ * The only way HTTP tools, and the OpenAPI import, reach the network. Every connection is checked twice: the URL's
+ * host against the request's allowed hosts, and each address the host resolves to against the address policy (in the
+ * socket's own `lookup`, so what is checked is what is connected to). Redirects are followed by hand, at most five,
+ * each hop checked again; credentials never follow a redirect to another host. Idempotent requests are retried on
+ * network errors and 408/429/502/503/504.
  */
 
 export interface OutboundOptions {
@@ -24,6 +25,14 @@ export interface OutboundOptions {
   backoffMs?: number;
   /** Certificate authorities (PEM) trusted besides Node's own, for upstreams behind a private CA. */
   ca?: string | readonly string[];
+  /**
+   * Origins (`http://127.0.0.1:8080`) whose private or loopback addresses may be reached whatever `allowedCidrs`
+   * says, judged on every hop by that hop's URL: the OpenAPI import passes its document's own origin. Link-local,
+   * metadata and reserved addresses stay refused.
+   */
+  privateOrigins?: readonly string[];
+  /** Keeps connections open for the next request (default); a client for a few one-off requests closes each. */
+  keepAlive?: boolean;
 }
 
 export interface OutboundRequest {
@@ -37,11 +46,21 @@ export interface OutboundRequest {
   /** Query parameter that carries a credential: removed from a redirect to another host. */
   credentialQuery?: string;
   maxBytes: number;
+  /**
+   * A body whose Content-Length says it is larger than `maxBytes` is not read at all (the response comes back
+   * `truncated`, with an empty body): for callers that refuse such a body rather than use its first bytes.
+   */
+  skipOversized?: boolean;
   /** Extra attempts; used only for idempotent methods. */
   retries: number;
   signal: AbortSignal;
   /** No retry is started that would wait past this time (ms since the epoch). */
   deadline?: number;
+  /**
+   * Follows a redirect from https to plain http, which is refused by default (what a request carries would go out in
+   * clear text): only for requests that carry nothing secret, such as the OpenAPI import's GETs.
+   */
+  followDowngrades?: boolean;
 }
 
 export interface OutboundResponse {
@@ -60,6 +79,31 @@ export interface OutboundResponse {
 
 export interface OutboundClient {
   send(request: OutboundRequest): Promise<OutboundResponse>;
+}
+
+/**
+ * A request the client refused or could not complete, with what it was about: the URL of the hop (after `hop`
+ * redirects) and, for an address the policy refused, that address and its class. A ToolError, worded for the model;
+ * callers that word their own messages (the OpenAPI import) decide on `code` and read these fields.
+ */
+export class OutboundError extends ToolError {
+  readonly url: URL;
+  readonly hop: number;
+  readonly address?: string;
+  readonly addressClass?: AddressClass;
+
+  constructor(
+    code: string,
+    message: string,
+    where: { url: URL; hop: number; address?: string; addressClass?: AddressClass },
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.url = where.url;
+    this.hop = where.hop;
+    if (where.address !== undefined) this.address = where.address;
+    if (where.addressClass !== undefined) this.addressClass = where.addressClass;
+  }
 }
 
 export const MAX_REDIRECTS = 5;
@@ -102,10 +146,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function forbidden(host: string, why: string): ToolError {
-  return new ToolError(
+function forbidden(
+  host: string,
+  why: string,
+  where: { url: URL; hop: number; address?: string; addressClass?: AddressClass },
+): OutboundError {
+  return new OutboundError(
     OUTBOUND_FORBIDDEN,
     `The request to ${host} was refused: ${why}. This tool may not reach it; changing the arguments will not help.`,
+    where,
   );
 }
 
@@ -123,34 +172,60 @@ function networkFailure(error: NodeJS.ErrnoException, host: string): ToolError {
   );
 }
 
+/** One address policy with the lookup that enforces it and the agents whose sockets were connected through it. */
+interface Guard {
+  policy: AddressPolicy;
+  lookup: ReturnType<typeof guardedLookup>;
+  agents: { 'http:': HttpAgent; 'https:': HttpsAgent };
+}
+
 export function createOutboundClient(options: OutboundOptions = {}): OutboundClient {
-  const policy: AddressPolicy = createAddressPolicy({ allowedCidrs: options.allowedCidrs });
-  const lookup = guardedLookup(createResolver(options.dnsServers), policy);
-  // Agents of their own: pooled sockets were connected through this client's lookup, and only this client reuses them.
-  const agents = {
-    'http:': new HttpAgent({ keepAlive: true, lookup, timeout: 30_000 }),
-    'https:': new HttpsAgent({
-      keepAlive: true,
+  const resolver = createResolver(options.dnsServers);
+  const keepAlive = options.keepAlive ?? true;
+  const guard = (policy: AddressPolicy): Guard => {
+    const lookup = guardedLookup(resolver, policy);
+    // Agents of their own: pooled sockets were connected through this guard's lookup, and only it reuses them.
+    return {
+      policy,
       lookup,
-      timeout: 30_000,
-      ...(options.ca ? { ca: [...rootCertificates, ...[options.ca].flat()] } : {}),
-    }),
+      agents: {
+        'http:': new HttpAgent({ keepAlive, lookup, timeout: 30_000 }),
+        'https:': new HttpsAgent({
+          keepAlive,
+          lookup,
+          timeout: 30_000,
+          ...(options.ca ? { ca: [...rootCertificates, ...[options.ca].flat()] } : {}),
+        }),
+      },
+    };
   };
+  const guarded = guard(createAddressPolicy({ allowedCidrs: options.allowedCidrs }));
+  const privateOrigins = new Set((options.privateOrigins ?? []).map((origin) => new URL(origin).origin));
+  const vouched = privateOrigins.size
+    ? guard(createAddressPolicy({ allowedCidrs: options.allowedCidrs, allowPrivate: true }))
+    : undefined;
+  /** The guard a hop's URL connects through: its origin decides, on every hop. */
+  const guardOf = (url: URL): Guard => (vouched && privateOrigins.has(url.origin) ? vouched : guarded);
   const backoffMs = options.backoffMs ?? 100;
 
   /** One request/response exchange, no redirects, no retries. */
   function exchange(
     method: string,
     url: URL,
+    hop: number,
     headers: Record<string, string>,
     body: string | undefined,
     request: OutboundRequest,
   ): Promise<{ response: IncomingMessage; read: () => Promise<OutboundResponse> }> {
+    const { policy, lookup, agents } = guardOf(url);
     // Literal IP hosts never reach `lookup`: check them here.
     const literal = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(literal)) {
       const why = policy.refusal(literal);
-      if (why) return Promise.reject(forbidden(url.host, `it is ${why}`));
+      if (why) {
+        const refused = { address: literal, addressClass: classifyAddress(literal) };
+        return Promise.reject(forbidden(url.host, `it is ${why}`, { url, hop, ...refused }));
+      }
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
@@ -167,12 +242,15 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
         (response) =>
           resolve({
             response,
-            read: () => readCapped(response, request.maxBytes, method === 'HEAD', url),
+            read: () => readCapped(response, request.maxBytes, method === 'HEAD', url, request.skipOversized === true),
           }),
       );
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         if (request.signal.aborted) return reject(request.signal.reason);
-        if (error.code === OUTBOUND_FORBIDDEN) return reject(forbidden(url.host, error.message));
+        if (error.code === OUTBOUND_FORBIDDEN) {
+          const { address, addressClass } = error as unknown as OutboundForbiddenError;
+          return reject(forbidden(url.host, error.message, { url, hop, address, addressClass }));
+        }
         reject(networkFailure(error, url.host));
       });
       outgoing.end(body);
@@ -194,31 +272,41 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
           hop === 0
             ? 'it is not an allowed host of this tool'
             : 'the upstream redirected there, and it is not an allowed host of this tool',
+          { url, hop },
         );
       }
-      const { response, read } = await exchange(method, url, headers, body, request);
+      const { response, read } = await exchange(method, url, hop, headers, body, request);
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if (!REDIRECTS.has(status) || !location) return read();
       response.destroy();
       if (hop >= MAX_REDIRECTS) {
-        throw new ToolError(
+        throw new OutboundError(
           'UPSTREAM_TOO_MANY_REDIRECTS',
           `The upstream API redirected more than ${MAX_REDIRECTS} times.`,
+          { url, hop },
         );
       }
       let next: URL;
       try {
         next = new URL(location, url);
-      } catch {
-        throw new ToolError('UPSTREAM_INVALID_RESPONSE', 'The upstream API redirected to an invalid URL.');
+      } catch (error) {
+        throw new OutboundError(
+          'UPSTREAM_INVALID_RESPONSE',
+          'The upstream API redirected to an invalid URL.',
+          { url, hop },
+          { cause: error },
+        );
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw forbidden(next.protocol, 'the upstream redirected to a scheme other than http(s)');
+        throw forbidden(next.protocol, 'the upstream redirected to a scheme other than http(s)', {
+          url: next,
+          hop: hop + 1,
+        });
       }
-      if (url.protocol === 'https:' && next.protocol === 'http:') {
+      if (url.protocol === 'https:' && next.protocol === 'http:' && !request.followDowngrades) {
         // A downgrade would send the request (and whatever it carries) in clear text.
-        throw forbidden(next.host, 'the upstream redirected from https to plain http');
+        throw forbidden(next.host, 'the upstream redirected from https to plain http', { url: next, hop: hop + 1 });
       }
       if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
         method = method === 'HEAD' ? 'HEAD' : 'GET';
@@ -264,7 +352,13 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
 }
 
 /** Reads at most `maxBytes` of the body, then stops reading (the socket is destroyed, nothing more is downloaded). */
-function readCapped(response: IncomingMessage, maxBytes: number, head: boolean, url: URL): Promise<OutboundResponse> {
+function readCapped(
+  response: IncomingMessage,
+  maxBytes: number,
+  head: boolean,
+  url: URL,
+  skipOversized: boolean,
+): Promise<OutboundResponse> {
   const lengthHeader = response.headers['content-length'];
   const declared = lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
   const base = {
@@ -277,6 +371,10 @@ function readCapped(response: IncomingMessage, maxBytes: number, head: boolean, 
   if (head) {
     response.resume();
     return Promise.resolve({ ...base, body: Buffer.alloc(0), truncated: false });
+  }
+  if (skipOversized && declared !== undefined && declared > maxBytes) {
+    response.destroy();
+    return Promise.resolve({ ...base, body: Buffer.alloc(0), truncated: true, totalBytes: declared });
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { Resolver, lookup as systemLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import type { AddressPolicy } from './address-policy.js';
+import { type AddressClass, type AddressPolicy, classifyAddress } from './address-policy.js';
 
 /** Code of the error a refused address raises (on the request, through `lookup`). */
 export const OUTBOUND_FORBIDDEN = 'OUTBOUND_FORBIDDEN';
@@ -9,11 +9,16 @@ export const OUTBOUND_FORBIDDEN = 'OUTBOUND_FORBIDDEN';
 export class OutboundForbiddenError extends Error {
   readonly code = OUTBOUND_FORBIDDEN;
   readonly host: string;
+  /** The answer that was refused, and its class. */
+  readonly address: string;
+  readonly addressClass: AddressClass;
 
-  constructor(host: string, why: string) {
+  constructor(host: string, why: string, address: string) {
     super(`${host} resolves to ${why}`);
     this.name = 'OutboundForbiddenError';
     this.host = host;
+    this.address = address;
+    this.addressClass = classifyAddress(address);
   }
 }
 
@@ -67,7 +72,9 @@ export function guardedLookup(resolve: Resolve, policy: AddressPolicy): LookupFu
       (answers) => {
         for (const answer of answers) {
           const why = policy.refusal(answer.address);
-          if (why) return done(new OutboundForbiddenError(hostname, why), options.all ? [] : '', undefined);
+          if (why) {
+            return done(new OutboundForbiddenError(hostname, why, answer.address), options.all ? [] : '', undefined);
+          }
         }
         const wanted = options.family === 4 || options.family === 6 ? options.family : undefined;
         const usable = wanted ? answers.filter((answer) => answer.family === wanted) : answers;

@@ -128,9 +128,15 @@ export function parseCidr(cidr: string): { network: string; prefix: number; fami
 
 /**
  * The policy for one process: forbidden addresses are always refused; private ones unless inside `allowedCidrs`
- * (which can never open a forbidden address); public ones are allowed.
+ * (which can never open a forbidden address) or `allowPrivate` is set; public ones are allowed.
  */
-export function createAddressPolicy(options: { allowedCidrs?: readonly string[] } = {}): AddressPolicy {
+export function createAddressPolicy(
+  options: {
+    allowedCidrs?: readonly string[];
+    /** Every private address may be reached (never a forbidden one): for origins a caller vouches for. */
+    allowPrivate?: boolean;
+  } = {},
+): AddressPolicy {
   const allowed = new BlockList();
   for (const cidr of options.allowedCidrs ?? []) {
     const { network, prefix, family } = parseCidr(cidr);
@@ -140,7 +146,7 @@ export function createAddressPolicy(options: { allowedCidrs?: readonly string[] 
     refusal(address) {
       const kind = classifyAddress(address);
       if (kind === 'forbidden') return 'a link-local, metadata or otherwise reserved address';
-      if (kind === 'private') {
+      if (kind === 'private' && !options.allowPrivate) {
         const normal = normalise(address)!;
         if (!allowed.check(normal.address, normal.family)) return 'a private or loopback address';
       }

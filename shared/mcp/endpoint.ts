@@ -215,6 +215,21 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     // 1. The protected-resource metadata.
     if (isProtectedResourceMetadataPath(request.path)) return metadata(request);
 
+    // With an authorization server, a GET or DELETE without a credential is answered with the 401 challenge, as a POST
+    // is: OAuth clients probe the endpoint that way to learn how to sign in and which scopes to request (mcp-remote reads
+    // the scope of its client-credentials token request from this answer only). With a credential it gets the 405.
+    if (oauth && (request.method === 'GET' || request.method === 'DELETE') && !request.headers['authorization']) {
+      return authChallenge(
+        null,
+        {
+          status: 401,
+          reason: 'invalid_request',
+          message: 'Authentication required: send "Authorization: Bearer <token>".',
+        },
+        await challengeOptions(request, undefined),
+      );
+    }
+
     // 2. Guards. A refusal echoes the id of the body's message when it can be read (the size guard never parses).
     const refused = firstRefusal(guards, request);
     if (refused) return refused.statusCode === 413 ? refused : withIdOf(request.body, refused);

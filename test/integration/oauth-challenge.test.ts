@@ -123,6 +123,16 @@ describe('what a refused request tells its client (challenges and protected-reso
       assert.equal(challengeOf(response), `Bearer resource_metadata="${BASE}${METADATA_PATH}", scope="weather:read"`);
     });
 
+    it('answers a GET without a credential with the same 401 challenge (how OAuth clients probe), and 405 with one', async () => {
+      const endpoint = app({ OAUTH_ISSUER: issuer.url });
+      const probe = await send(endpoint, { method: 'GET' });
+      assert.equal(probe.statusCode, 401);
+      assert.match(challengeOf(probe), /scope="weather:read"/);
+      const withCredential = await send(endpoint, { method: 'GET', credential: await issuer.issue() });
+      assert.equal(withCredential.statusCode, 405);
+      assert.equal((await send(app({}), { method: 'GET' })).statusCode, 405, 'API keys only: 405 at once');
+    });
+
     it('names the required scopes and OAUTH_DEFAULT_SCOPES instead when they are set', async () => {
       const endpoint = app({
         OAUTH_ISSUER: issuer.url,

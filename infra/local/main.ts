@@ -87,7 +87,9 @@ const narrowTools = await toolsOf(cluster.narrowApiKey);
 const audience = config.OAUTH_AUDIENCE ?? cluster.url;
 const oauthLine = issuerCheck
   ? `\n  OAuth          access tokens (JWT) from ${issuerCheck.issuer} for the audience ${audience}${
-      issuerCheck.keys ? ` (${issuerCheck.keys} signing keys at ${issuerCheck.jwksUri})` : ''
+      issuerCheck.keys
+        ? ` (${issuerCheck.keys} signing key${issuerCheck.keys === 1 ? '' : 's'} at ${issuerCheck.jwksUri})`
+        : ''
     }${issuerCheck.warning ? `\n  warning        OAuth: ${issuerCheck.warning.replace(/\n/g, '\n                 ')}` : ''}`
   : '\n  OAuth          off (set OAUTH_ISSUER to accept access tokens: docs/oauth.md)';
 

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { type DevAuthorizationServer, startDevAuthorizationServer } from '../../infra/local/oauth-dev-server.js';
 import { post, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 const MCP_REMOTE = join(process.cwd(), 'node_modules/mcp-remote/dist/proxy.js');
+const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
+const run = promisify(execFile);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -131,6 +134,17 @@ describe('OAuth with a real authorization server (oidc-provider) and real client
     const overAsked = await tokenFor(server, 'weather-agent', 'weather:read users:admin');
     assert.equal(overAsked.status, 400);
     assert.equal(overAsked.body.error, 'invalid_scope');
+  });
+
+  it("runs docs/oauth.md's client as written: challenge, metadata, token for the resource, tools of the scope", async () => {
+    const { stdout } = await run(TSX, ['docs/examples/oauth-client.ts'], {
+      env: { ...process.env, MCP_URL: cluster.url },
+      timeout: 30_000,
+    });
+    assert.equal(
+      stdout,
+      `token for ${cluster.url} with scope "weather:read"\ncalculate, get_current_time, get_weather_forecast\n`,
+    );
   });
 
   it('connects mcp-remote --client-credentials, which requests the challenged scope, and lists the weather tools', async () => {

@@ -61,8 +61,11 @@ export interface LocalCluster {
   /** The MCP endpoint: `${baseUrl}/mcp`. */
   url: string;
   baseUrl: string;
-  /** The development API key (all scopes). */
+  /** The development API key: scope `*`, so every tool, destructive ones included. */
   apiKey: string;
+  /** A second, narrow key (`narrowScopes`): what a real agent's key looks like. */
+  narrowApiKey: string;
+  narrowScopes: readonly string[];
   /** Tools served, by name (functions/tools and the extra folders). */
   toolNames: string[];
   /** Whether requests without a key are served (`anonymousAccess`). */
@@ -232,6 +235,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
     const url = `${front.url}/mcp`;
     const dev = await ensureDevKey(join(stateDir, 'dev.json'), dynamodb, url);
+    const narrow = await ensureNarrowKey(join(stateDir, NARROW_KEY_FILE), dynamodb);
     const clusterFile: LocalClusterFile = {
       url,
       region: LOCAL_REGION,
@@ -248,6 +252,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       url,
       baseUrl: front.url,
       apiKey: dev.apiKey,
+      narrowApiKey: narrow.apiKey,
+      narrowScopes: NARROW_KEY_SCOPES,
       toolNames: codeTools.map((tool) => tool.name).sort(),
       anonymousAccess: anonymousKey !== undefined,
       tableName: LOCAL_TABLE_NAME,
@@ -320,6 +326,41 @@ async function ensureDevKey(file: string, dynamodb: DynamoDBClient, url: string)
   }
   writeFileSync(file, `${JSON.stringify(dev, null, 2)}\n`, { mode: 0o600 });
   return dev;
+}
+
+/** The scopes of the narrow example key: the weather tool's, so it sees the tools that need no scope and that one. */
+export const NARROW_KEY_SCOPES = ['weather:read'] as const;
+const NARROW_KEY_FILE = 'narrow-key.json';
+
+/** The narrow example key (agent `local-weather-bot`): kept while valid, made again otherwise. */
+async function ensureNarrowKey(file: string, dynamodb: DynamoDBClient): Promise<{ apiKey: string; keyId: string }> {
+  if (existsSync(file)) {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { apiKey: string; keyId: string };
+      const verifier = createApiKeyVerifier({
+        client: dynamodb,
+        tableName: LOCAL_TABLE_NAME,
+        ttlMs: 0,
+        logger: createLogger({ level: 'silent' }),
+      });
+      await verifier.verify(saved.apiKey);
+      return saved;
+    } catch {
+      // made again below
+    }
+  }
+  const created = await createApiKey(
+    { client: dynamodb, tableName: LOCAL_TABLE_NAME },
+    {
+      agentId: 'local-weather-bot',
+      tenant: 'local',
+      scopes: [...NARROW_KEY_SCOPES],
+      description: 'narrow example key of the local cluster',
+    },
+  );
+  const saved = { apiKey: created.key, keyId: created.keyId };
+  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  return saved;
 }
 
 interface DemoSecret {

@@ -1,29 +1,21 @@
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
-import { AuthError } from '../errors/errors.js';
-import type { Logger } from '../logging/logger.js';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import { AuthError, hasErrorCode } from '../errors/errors.js';
+import {
+  asAuthFailure,
+  discoverIssuerMetadata,
+  type FetchAttempt,
+  IssuerLookupError,
+  sameIssuer,
+} from './issuer-metadata.js';
 import type { JwtVerifier, JwtVerifierOptions } from './jwt.js';
 import type { Principal } from './principal.js';
-
-/** Finds the JWKS URL in the issuer's OpenID Connect or OAuth 2.0 authorization server metadata. */
-async function discoverJwksUri(issuer: string, fetchImpl: typeof fetch): Promise<string> {
-  const base = issuer.replace(/\/+$/, '');
-  const url = new URL(issuer);
-  const candidates = [
-    `${base}/.well-known/openid-configuration`,
-    `${url.origin}/.well-known/oauth-authorization-server${url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '')}`,
-  ];
-  for (const candidate of candidates) {
-    try {
-      const response = await fetchImpl(candidate, { signal: AbortSignal.timeout(3_000) });
-      if (!response.ok) continue;
-      const metadata = (await response.json()) as { issuer?: string; jwks_uri?: string };
-      if (metadata.jwks_uri && (metadata.issuer === undefined || metadata.issuer === issuer)) return metadata.jwks_uri;
-    } catch {
-      // try the next well-known location
-    }
-  }
-  throw new Error('no jwks_uri in the issuer metadata');
-}
 
 const scopesOf = (payload: JWTPayload): string[] => {
   if (typeof payload.scope === 'string') return payload.scope.split(' ').filter(Boolean);
@@ -67,57 +59,95 @@ export function principalFromClaims(payload: JWTPayload, tenantClaim: string): P
   };
 }
 
+/** How long a fetched JWKS is trusted: a signing key the issuer removed is still accepted for up to this long. */
+export const JWKS_CACHE_MS = 10 * 60_000;
+/** Least time between two JWKS fetches for a token whose `kid` is not in the cached set. */
+export const JWKS_COOLDOWN_MS = 30_000;
+/** Leeway for `exp` and `nbf` unless configured. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
+
+interface KeySet {
+  /** The issuer identifier tokens must carry: the issuer's metadata's own `issuer` when it was discovered. */
+  issuer: string;
+  jwksUri: string;
+  remote: ReturnType<typeof createRemoteJWKSet>;
+  /** What the last JWKS request answered. */
+  lastFetch(): FetchAttempt | undefined;
+}
+
 /**
  * Verifies OAuth 2.1 bearer JWTs with jose: signature (JWKS, cached), `iss`, `aud`, `exp`/`nbf`, asymmetric
  * algorithms only. Loaded by `createJwtVerifier` (./jwt.ts) with the first token.
  */
 export function createJoseJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const fetchImpl = options.fetch ?? fetch;
-  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
-  const keySet = () => {
-    jwks ??= (async () => {
-      const uri = options.jwksUri ?? (await discoverJwksUri(options.issuer, fetchImpl));
-      return createRemoteJWKSet(new URL(uri), {
-        cacheMaxAge: 10 * 60_000,
-        cooldownDuration: 30_000,
+  let keySet: Promise<KeySet> | undefined;
+  const loadKeySet = () => {
+    keySet ??= (async (): Promise<KeySet> => {
+      const discovered = options.jwksUri ? undefined : await discoverIssuerMetadata(options.issuer, fetchImpl);
+      const jwksUri = options.jwksUri ?? discovered!.jwksUri;
+      let last: FetchAttempt | undefined;
+      const recordingFetch = async (url: string, init: RequestInit) => {
+        try {
+          const response = await fetchImpl(url, init);
+          last = { url, status: response.status };
+          return response;
+        } catch (error) {
+          last = {
+            url,
+            problem: `request failed (${(error as Error).name === 'TimeoutError' ? 'timed out' : String((error as Error).message)})`,
+          };
+          throw error;
+        }
+      };
+      const remote = createRemoteJWKSet(new URL(jwksUri), {
+        cacheMaxAge: JWKS_CACHE_MS,
+        cooldownDuration: JWKS_COOLDOWN_MS,
         timeoutDuration: 3_000,
+        [customFetch]: recordingFetch,
       });
+      return { issuer: discovered?.issuer ?? options.issuer, jwksUri, remote, lastFetch: () => last };
     })();
-    jwks.catch(() => {
-      jwks = undefined; // retry discovery on the next token
+    keySet.catch(() => {
+      keySet = undefined; // retry discovery on the next token
     });
-    return jwks;
+    return keySet;
   };
-  /** The key for a token; failing to fetch the issuer's keys is the issuer's problem (503), not the token's (401). */
-  const keyFor: JWTVerifyGetKey = async (header, token) => {
-    let remote: Awaited<ReturnType<typeof keySet>>;
-    try {
-      remote = await keySet();
-    } catch (error) {
-      throw new KeySetUnavailableError(error);
-    }
-    try {
-      return await remote(header, token);
-    } catch (error) {
-      if (error instanceof joseErrors.JOSEError && isTokenProblem(error)) throw error;
-      throw new KeySetUnavailableError(error);
-    }
-  };
+
+  /** The key for a token; failing to fetch the issuer's keys is the issuer's problem (503 or 500), not the token's (401). */
+  const keyFor =
+    (keys: KeySet): JWTVerifyGetKey =>
+    async (header, token) => {
+      try {
+        return await keys.remote(header, token);
+      } catch (error) {
+        if (error instanceof joseErrors.JOSEError && isTokenProblem(error)) throw error;
+        const attempt = keys.lastFetch() ?? { url: keys.jwksUri, problem: (error as Error).message };
+        const status = attempt.status;
+        const failed: FetchAttempt =
+          status !== undefined && status >= 200 && status < 300
+            ? { ...attempt, problem: 'not a JSON Web Key Set' }
+            : attempt;
+        throw new KeySetUnavailableError(new IssuerLookupError("the issuer's signing keys", [failed]));
+      }
+    };
 
   return {
     async verify(token) {
       let payload: JWTPayload;
+      let keys: KeySet | undefined;
       try {
-        const result = await jwtVerify(token, keyFor, {
-          issuer: options.issuer,
+        keys = await loadKeySet();
+        const result = await jwtVerify(token, keyFor(keys), {
+          issuer: keys.issuer,
           audience: options.audience,
           algorithms: [...options.algorithms],
-          clockTolerance: options.clockToleranceSeconds ?? 5,
+          clockTolerance: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
           requiredClaims: ['exp', 'sub'],
         });
         payload = result.payload;
       } catch (error) {
-        throw tokenError(error, options.logger);
+        throw tokenError(error, options, keys);
       }
       return principalFromClaims(payload, options.tenantClaim);
     },
@@ -125,7 +155,7 @@ export function createJoseJwtVerifier(options: JwtVerifierOptions): JwtVerifier 
 }
 
 class KeySetUnavailableError extends Error {
-  constructor(cause: unknown) {
+  constructor(cause: IssuerLookupError) {
     super("the issuer's signing keys are unavailable", { cause });
     this.name = 'KeySetUnavailableError';
   }
@@ -141,14 +171,42 @@ function isTokenProblem(error: InstanceType<typeof joseErrors.JOSEError>): boole
   );
 }
 
-/** Refusals of the token itself become AuthError (401); failures to reach the issuer stay errors (503, retry). */
-function tokenError(error: unknown, logger: Logger): Error {
-  if (error instanceof KeySetUnavailableError) {
-    logger.error("the issuer's signing keys could not be fetched", { error });
-    return error;
+/**
+ * Refusals of the token itself become AuthError (401). Failures to reach the issuer stay errors (503, retry); a
+ * lookup that failed for good (the issuer's metadata or keys are not where the configuration says) becomes an
+ * AuthConfigError (500, an operator must act). Either is logged with every URL tried and what it answered.
+ */
+function tokenError(error: unknown, options: JwtVerifierOptions, keys: KeySet | undefined): Error {
+  const { logger } = options;
+  const lookup =
+    error instanceof IssuerLookupError
+      ? error
+      : error instanceof KeySetUnavailableError && error.cause instanceof IssuerLookupError
+        ? error.cause
+        : undefined;
+  if (lookup) {
+    logger.error(
+      lookup.permanent
+        ? 'OAuth is misconfigured: the issuer metadata or signing keys at these URLs cannot be used'
+        : "the issuer's metadata or signing keys could not be fetched",
+      { issuer: options.issuer, attempts: lookup.attempts.map((a) => ({ ...a })) },
+    );
+    return asAuthFailure(lookup);
   }
+  if (hasErrorCode(error, 'AUTH_MISCONFIGURED')) return error;
   if (error instanceof joseErrors.JWTExpired) return new AuthError('invalid_token', 'The token has expired.');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (
+      error.claim === 'iss' &&
+      keys &&
+      typeof error.payload.iss === 'string' &&
+      sameIssuer(keys.issuer, error.payload.iss)
+    ) {
+      logger.warn('tokens carry an issuer that differs from OAUTH_ISSUER by a trailing slash; set it exactly', {
+        configured: keys.issuer,
+        tokens: error.payload.iss,
+      });
+    }
     const claim = error.claim === 'aud' ? 'audience (it was not issued for this server)' : `"${error.claim}" claim`;
     return new AuthError('invalid_token', `The token's ${claim} is not valid.`);
   }

@@ -78,8 +78,18 @@ export const configSchema = z.object({
   AUDIT_WRITE: z.enum(['log', 'table']).default('log'),
   /** How long audit records are kept (DynamoDB TTL). */
   AUDIT_RETENTION_DAYS: integer(90, 1),
-  /** OAuth 2.1 / OIDC issuer whose JWTs are accepted as bearer tokens (besides API keys). */
-  OAUTH_ISSUER: z.url().optional(),
+  /**
+   * OAuth 2.1 / OIDC issuer whose JWTs are accepted as bearer tokens (besides API keys): its issuer identifier, an http(s)
+   * URL without query or fragment (RFC 8414). Compared with the `issuer` of its metadata but for one trailing slash;
+   * tokens must carry the metadata's form exactly.
+   */
+  OAUTH_ISSUER: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be an http(s) URL, the issuer identifier (e.g. https://login.example.com)',
+    })
+    .refine((value) => !/[?#]/.test(value), 'must have no query or fragment: it is the issuer identifier (RFC 8414)')
+    .optional(),
   /** JWKS URL; by default read from the issuer's OpenID/OAuth discovery document. */
   OAUTH_JWKS_URI: z.url().optional(),
   /** Audience a JWT must name (RFC 8707); by default the MCP endpoint's URL. */
@@ -90,6 +100,16 @@ export const configSchema = z.object({
   ),
   /** JWT claim naming the caller's tenant. */
   OAUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  /** Leeway for a token's `exp` and `nbf`, in seconds (clocks of issuer and endpoint drift). */
+  OAUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  /**
+   * Scopes a 401 challenge tells OAuth clients to request (RFC 6750 `scope`; MCP clients request them as given), besides
+   * REQUIRED_SCOPES (space or comma separated). Unset: the scopes of the enabled read-only tools.
+   */
+  OAUTH_DEFAULT_SCOPES: z
+    .string()
+    .optional()
+    .transform((value) => value?.split(/[\s,]+/).filter(Boolean)),
   /**
    * Browser origins allowed to call the endpoint (comma separated, `*` for any). A request with an `Origin` header not
    * listed gets 403, as MCP requires against DNS rebinding; requests without `Origin` (agents, servers) are unaffected.

@@ -60,6 +60,17 @@ export class AuthError extends McpClusterError {
 }
 
 /**
+ * The OAuth configuration cannot work as it is (the issuer's metadata names another issuer, has no keys, or is not
+ * where OAUTH_ISSUER says): an operator must fix it, so callers are told so rather than to retry.
+ */
+export class AuthConfigError extends McpClusterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AUTH_MISCONFIGURED', message, options);
+    this.name = 'AuthConfigError';
+  }
+}
+
+/**
  * Thrown by a tool's `run` to report a failure the model can act on. The message is shown to the model as is,
  * so write it for the model: what went wrong and what to do about it. `retryable` says whether trying again may help.
  */
@@ -88,6 +99,7 @@ interface PlatformErrors {
   SECRET_UNAVAILABLE: SecretUnavailableError;
   UNAUTHENTICATED: AuthError;
   FORBIDDEN: AuthError;
+  AUTH_MISCONFIGURED: AuthConfigError;
 }
 
 export type PlatformErrorCode = keyof PlatformErrors;

@@ -48,6 +48,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
       audience,
       algorithms: config.OAUTH_ALGORITHMS,
       tenantClaim: config.OAUTH_TENANT_CLAIM,
+      clockToleranceSeconds: config.OAUTH_CLOCK_TOLERANCE_SECONDS,
       logger,
     });
   }
@@ -90,6 +91,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     rateLimiter: auditTable ? createRateLimiter({ client: options.dynamodb, tableName: auditTable }) : undefined,
     publicBaseUrl,
     authorizationServers: config.OAUTH_ISSUER ? [config.OAUTH_ISSUER] : [],
+    defaultScopes: config.OAUTH_DEFAULT_SCOPES,
     requiredScopes: config.REQUIRED_SCOPES,
     allowedOrigins: config.ALLOWED_ORIGINS,
     toolsPageSize: config.TOOLS_PAGE_SIZE,

@@ -34,12 +34,13 @@ import { pingMethod } from './methods/ping.js';
 import { serverDiscoverMethod } from './methods/server-discover.js';
 import { toolsCallMethod } from './methods/tools-call.js';
 import { toolsListMethod } from './methods/tools-list.js';
-import { authChallenge } from './oauth/challenge.js';
+import { authChallenge, type ChallengeOptions } from './oauth/challenge.js';
 import {
   isProtectedResourceMetadataPath,
   PROTECTED_RESOURCE_PATH,
   protectedResourceMetadata,
 } from './oauth/protected-resource-metadata.js';
+import { toolScopesOf, unionOf } from './oauth/scopes.js';
 import { checkNotificationVersion, isModern, type Protocol, resolveProtocol } from './protocol/era.js';
 import { allowsBatches } from './protocol/versions.js';
 import { encodedBytes } from './response-size.js';
@@ -71,8 +72,16 @@ export interface McpEndpointOptions {
   rateLimiter?: RateLimiter;
   /** The endpoint's public base URL (`PUBLIC_BASE_URL`); otherwise the one API Gateway reports for the request. */
   publicBaseUrl?: string;
-  /** Authorization servers named in the protected-resource metadata (RFC 9728). */
+  /**
+   * Authorization servers named in the protected-resource metadata (RFC 9728). None: API keys only, no metadata, and a
+   * refused key answers 403 (see `authChallenge`). @default none
+   */
   authorizationServers?: readonly string[];
+  /**
+   * Scopes a 401 challenge tells OAuth clients to request, besides the required ones (RFC 6750 `scope`, which MCP
+   * clients request as given). @default the scopes of the enabled read-only tools
+   */
+  defaultScopes?: readonly string[];
   /** Scopes every caller needs; a valid credential without them gets 403 insufficient_scope. */
   requiredScopes?: readonly string[];
   /** Browser origins allowed besides the endpoint's own (`*` for any); a request from another gets 403. @default none */
@@ -112,6 +121,34 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const requiredScopes = options.requiredScopes ?? [];
   const baseUrlOf = (request: HttpRequest) => (options.publicBaseUrl ?? request.baseUrl ?? '').replace(/\/+$/, '');
   const metadataUrlOf = (request: HttpRequest) => `${baseUrlOf(request)}${PROTECTED_RESOURCE_PATH}/mcp`;
+  const oauth = (options.authorizationServers ?? []).length > 0;
+
+  /** What a refusal's challenge names: the metadata, and the scopes this request's client should ask for. */
+  async function challengeOptions(
+    request: HttpRequest,
+    pending: Promise<RegistrySnapshot> | undefined,
+    granted?: readonly string[],
+  ): Promise<ChallengeOptions> {
+    if (!oauth) return { scopes: requiredScopes, realm: options.serverName };
+    let scopes: readonly string[] = requiredScopes;
+    try {
+      const toolScopes = toolScopesOf(await (pending ?? options.registry.snapshot()));
+      if (granted) {
+        // insufficient_scope: the scopes still needed and those already granted that this resource uses (MCP's
+        // recommended step-up), so that a new token loses nothing the old one could do.
+        const known = new Set([...requiredScopes, ...toolScopes.all]);
+        scopes = unionOf(
+          requiredScopes,
+          granted.filter((scope) => known.has(scope)),
+        );
+      } else {
+        scopes = unionOf(requiredScopes, options.defaultScopes ?? toolScopes.readOnly);
+      }
+    } catch {
+      scopes = unionOf(requiredScopes, granted ?? options.defaultScopes ?? []);
+    }
+    return { metadataUrl: metadataUrlOf(request), scopes, realm: options.serverName };
+  }
 
   const metadata = protectedResourceMetadata({
     baseUrlOf,
@@ -178,6 +215,21 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     // 1. The protected-resource metadata.
     if (isProtectedResourceMetadataPath(request.path)) return metadata(request);
 
+    // With an authorization server, a GET or DELETE without a credential is answered with the 401 challenge, as a POST
+    // is: OAuth clients probe the endpoint that way to learn how to sign in and which scopes to request (mcp-remote reads
+    // the scope of its client-credentials token request from this answer only). With a credential it gets the 405.
+    if (oauth && (request.method === 'GET' || request.method === 'DELETE') && !request.headers['authorization']) {
+      return authChallenge(
+        null,
+        {
+          status: 401,
+          reason: 'invalid_request',
+          message: 'Authentication required: send "Authorization: Bearer <token>".',
+        },
+        await challengeOptions(request, undefined),
+      );
+    }
+
     // 2. Guards. A refusal echoes the id of the body's message when it can be read (the size guard never parses).
     const refused = firstRefusal(guards, request);
     if (refused) return refused.statusCode === 413 ? refused : withIdOf(request.body, refused);
@@ -207,7 +259,18 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       principal = await options.authenticator.authenticate(request.headers);
     } catch (error) {
       if (hasErrorCode(error, 'UNAUTHENTICATED', 'FORBIDDEN')) {
-        return authChallenge(onlyId, error, { metadataUrl: metadataUrlOf(request), requiredScopes });
+        return authChallenge(onlyId, error, await challengeOptions(request, pendingSnapshot));
+      }
+      if (hasErrorCode(error, 'AUTH_MISCONFIGURED')) {
+        // Logged where it was found, with the URLs tried; retrying cannot help until an operator fixes the setting.
+        return errorHttpResponse(
+          onlyId,
+          new JsonRpcError(
+            'InternalError',
+            `This server cannot verify OAuth access tokens: its OAUTH_ISSUER setting does not match the authorization server (an operator must fix it; request id ${request.requestId}). API keys are not affected.`,
+            { status: 500, data: { retryable: false } },
+          ),
+        );
       }
       options.logger.error('authentication failed unexpectedly', {
         requestId: request.requestId,
@@ -224,7 +287,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
           reason: 'insufficient_scope',
           message: `The credential lacks the scope(s) this endpoint requires: ${missing.join(' ')}.`,
         },
-        { metadataUrl: metadataUrlOf(request), requiredScopes },
+        await challengeOptions(request, pendingSnapshot, principal.scopes),
       );
     }
 

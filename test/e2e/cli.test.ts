@@ -166,13 +166,13 @@ describe('the admin CLI against a running local cluster', () => {
     assert.equal(keys.find((key) => key.keyId === keyId)?.status, 'active');
   });
 
-  it('revokes a key: the endpoint answers 401 to it within AUTH_CACHE_TTL_MS', async () => {
+  it('revokes a key: the endpoint refuses it (403, API keys only) within AUTH_CACHE_TTL_MS', async () => {
     const { key, keyId } = await createKey('e2e-revoked', 'weather:read');
     assert.ok(Array.isArray(await listTools(key)));
     const revoked = await cli(['keys', 'revoke', keyId]);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.match(revoked.stdout, new RegExp(`Revoked ${keyId} \\(agent e2e-revoked`));
-    await eventually(async () => (await listTools(key)) === 401, 'the revoked key gets 401');
+    await eventually(async () => (await listTools(key)) === 403, 'the revoked key gets 403');
     const keys = (await cliJson<{ keys: { keyId: string; status: string }[] }>(['keys', 'list'])).keys;
     assert.equal(keys.find((k) => k.keyId === keyId)?.status, 'revoked');
     const again = await cli(['keys', 'revoke', keyId]);

@@ -177,7 +177,7 @@ describe('the local cluster, through the MCP SDK client', () => {
     assert.match(body.error.message, /Authorization/);
   });
 
-  it('refuses an unknown API key with 401 invalid_token', async () => {
+  it('refuses an unknown API key with 403 and the reason, without OAuth configured', async () => {
     const response = await post(
       cluster.url,
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },
@@ -185,8 +185,11 @@ describe('the local cluster, through the MCP SDK client', () => {
         authorization: 'Bearer mcpk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
       },
     );
-    assert.equal(response.status, 401);
-    assert.match(response.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    assert.equal(response.status, 403);
+    assert.equal(response.headers.get('www-authenticate'), null);
+    const body = (await response.json()) as { id: number; error: { message: string } };
+    assert.equal(body.id, 1);
+    assert.equal(body.error.message, 'The API key is invalid, expired or revoked.');
   });
 
   it('answers GET with 405 and Allow: POST at once, never an event stream', async () => {

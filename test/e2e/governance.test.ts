@@ -325,17 +325,20 @@ describe('governance on the local cluster (OAuth, rate limits, audit)', () => {
         )
       ).key;
 
-    it('answers a valid key without the scope with 403 insufficient_scope naming the scope', async () => {
+    it('answers a valid key without the scope with 403 insufficient_scope naming it and the granted scope', async () => {
       const response = await ping(cluster.url, await keyWith(['weather:read']));
       assert.equal(response.status, 403);
       const challenge = response.headers.get('www-authenticate') ?? '';
       assert.ok(challenge.includes('error="insufficient_scope"'), challenge);
-      assert.ok(challenge.includes('scope="mcp:use"'), challenge);
+      assert.ok(challenge.includes('scope="mcp:use weather:read"'), challenge);
       assert.ok(challenge.includes(`resource_metadata="${cluster.baseUrl}${METADATA_PATH}/mcp"`), challenge);
 
       const unauthenticated = await ping(cluster.url);
       assert.equal(unauthenticated.status, 401);
-      assert.ok((unauthenticated.headers.get('www-authenticate') ?? '').includes('scope="mcp:use"'));
+      assert.ok(
+        (unauthenticated.headers.get('www-authenticate') ?? '').includes('scope="mcp:use weather:read"'),
+        "the required scope and the read-only tools' scope",
+      );
     });
 
     it('lets keys and tokens that hold the scope in', async () => {

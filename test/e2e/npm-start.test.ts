@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { post } from '../helpers/cluster.js';
+import { startOidcIssuer } from '../helpers/oidc-issuer.js';
 
 interface Started {
   child: ChildProcess;
@@ -55,8 +56,21 @@ describe('npm start', () => {
       assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
       assert.match(started.apiKey, /^mcpk_/);
       assert.match(started.output(), /@modelcontextprotocol\/inspector@latest --cli/);
-      const dev = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as { url: string; apiKey: string };
-      assert.deepEqual(dev, { url: started.url, apiKey: started.apiKey });
+      assert.match(started.output(), /scope \*: every tool, delete_user_account included/);
+      assert.match(
+        started.output(),
+        /narrow key +mcpk_\S+ +scope weather:read: calculate, get_current_time, get_weather_forecast\n/,
+      );
+      assert.match(started.output(), /auth +API keys/);
+      assert.match(started.output(), /OAuth +off \(set OAUTH_ISSUER/);
+      const dev = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as Record<string, unknown>;
+      const narrowApiKey = /narrow key\s+(\S+)/.exec(started.output())?.[1];
+      assert.deepEqual(dev, {
+        url: started.url,
+        apiKey: started.apiKey,
+        narrowApiKey,
+        narrowScopes: ['weather:read'],
+      });
       const response = await post(
         started.url,
         { jsonrpc: '2.0', id: 1, method: 'tools/list' },
@@ -69,6 +83,26 @@ describe('npm start', () => {
       assert.equal(await stop(started), 0, 'Ctrl-C exits cleanly');
     }
     assert.match(started.output(), /stopped\./);
+  });
+
+  it('refuses to start with an OAuth issuer that has no metadata where OAUTH_ISSUER says, naming each URL and its status', async () => {
+    const issuer = await startOidcIssuer();
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+        env: { ...process.env, PORT: '0', MCP_LOCAL_DIR: stateDir, OAUTH_ISSUER: `${issuer.url}/realms/main` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.equal(code, 1, output);
+      assert.match(output, /OAUTH_ISSUER=http:\/\/127\.0\.0\.1:\d+\/realms\/main cannot work/);
+      assert.ok(output.includes(`GET ${issuer.url}/.well-known/oauth-authorization-server/realms/main → 404`), output);
+    } finally {
+      await issuer.close();
+    }
   });
 
   it('keeps the development key across a restart', async () => {

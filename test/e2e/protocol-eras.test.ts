@@ -4,7 +4,6 @@ import {
   Client,
   type ClientOptions,
   ProtocolError,
-  SdkErrorCode,
   SdkHttpError,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
@@ -246,17 +245,17 @@ describe('both MCP protocol eras from one endpoint, through MCP clients no one h
       }
     });
 
-    it('refuses an unknown key with 401, which the client reports as an authentication failure', async () => {
+    it('refuses an unknown key with 403 (API keys only), which the client reports as access denied', async () => {
       const bogus = { agentId: 'nobody', key: 'mcpk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
       const { client, transport, exchanges } = recordingV2Client(cluster.url, bogus, 'pinned');
       await assert.rejects(
         client.connect(transport),
         (error: unknown) =>
-          error instanceof SdkHttpError && error.code === SdkErrorCode.ClientHttpAuthentication && error.status === 401,
+          error instanceof SdkHttpError && error.status === 403 && /denied access \(HTTP 403\)/.test(error.message),
       );
       assert.deepEqual(
         exchanges.map((exchange) => [exchange.method, exchange.status]),
-        [['server/discover', 401]],
+        [['server/discover', 403]],
         'refused at the probe, with no fallback to initialize',
       );
     });

@@ -118,8 +118,9 @@ describe('runtime policy from DynamoDB, on every worker', () => {
       }),
     );
     await sleep(TTL_MS + 100);
-    assert.equal((await ping(3)).status, 401);
-    assert.equal((await ping(4)).status, 401);
+    // API keys only: a refused key is final (403), not a call to sign in.
+    assert.equal((await ping(3)).status, 403);
+    assert.equal((await ping(4)).status, 403);
   });
 
   it('never lets a secret value reach a response, a log line, an error or a stored record', async () => {

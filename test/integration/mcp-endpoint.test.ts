@@ -416,12 +416,13 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
       assert.equal((JSON.parse(response.body) as RpcBody).error?.code, -32600);
     });
 
-    it('points the 401 challenge at the protected-resource metadata (RFC 9728)', async () => {
+    it('points the 401 challenge at the protected-resource metadata (RFC 9728) when OAuth is configured', async () => {
       const withBaseUrl = createMcpApp({
         config: loadConfig({
           REGISTRY_TABLE_NAME: tableName,
           SECRETS_PREFIX: PREFIX,
           PUBLIC_BASE_URL: 'https://mcp.example.com',
+          OAUTH_ISSUER: 'https://login.example.com',
         }),
         dynamodb: aws.dynamodb,
         secretsManager: aws.secretsManager,
@@ -437,12 +438,13 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
       );
     });
 
-    it('answers 401 invalid_token for a key that was never issued', async () => {
+    it('answers 403 with the reason, and no challenge, for a key that was never issued when only API keys are accepted', async () => {
       const response = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, { key: `mcpk_${'Z'.repeat(43)}` });
-      assert.equal(response.statusCode, 401);
-      const challenge = response.headers['www-authenticate'] ?? '';
-      assert.match(challenge, /^Bearer\b/);
-      assert.match(challenge, /error="invalid_token"/);
+      assert.equal(response.statusCode, 403);
+      assert.equal(response.headers['www-authenticate'], undefined);
+      const body = JSON.parse(response.body) as RpcBody;
+      assert.equal(body.id, 1);
+      assert.equal(body.error?.message, 'The API key is invalid, expired or revoked.');
     });
   });
 

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       AUDIT_WRITE: 'log',
       OAUTH_ALGORITHMS: ['RS256', 'ES256', 'PS256', 'EdDSA'],
       OAUTH_TENANT_CLAIM: 'tenant',
+      OAUTH_CLOCK_TOLERANCE_SECONDS: 5,
       REQUIRED_SCOPES: [],
       ALLOWED_ORIGINS: [],
       OUTBOUND_ALLOWED_CIDRS: [],
@@ -58,6 +59,35 @@ describe('loadConfig', () => {
     assert.deepEqual(config.REQUIRED_SCOPES, ['mcp:use', 'mcp:read']);
     assert.throws(() => loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_ALGORITHMS: 'HS256' }), /OAUTH_ALGORITHMS/);
     assert.throws(() => loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_ALGORITHMS: 'none' }), /OAUTH_ALGORITHMS/);
+  });
+
+  it('refuses an OAuth issuer that is not an http(s) URL or carries a query or fragment, saying why', () => {
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_ISSUER: 'login.example.com' }),
+      /OAUTH_ISSUER: must be an http\(s\) URL/,
+    );
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_ISSUER: 'https://login.example.com/?tenant=a' }),
+      /OAUTH_ISSUER: must have no query or fragment/,
+    );
+    assert.equal(
+      loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_ISSUER: 'https://a.example/' }).OAUTH_ISSUER,
+      'https://a.example/',
+    );
+  });
+
+  it('splits the default OAuth scopes and reads the clock tolerance', () => {
+    const config = loadConfig({
+      REGISTRY_TABLE_NAME: 'r',
+      OAUTH_DEFAULT_SCOPES: 'weather:read, files:read',
+      OAUTH_CLOCK_TOLERANCE_SECONDS: '30',
+    });
+    assert.deepEqual(config.OAUTH_DEFAULT_SCOPES, ['weather:read', 'files:read']);
+    assert.equal(config.OAUTH_CLOCK_TOLERANCE_SECONDS, 30);
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', OAUTH_CLOCK_TOLERANCE_SECONDS: '3600' }),
+      /OAUTH_CLOCK_TOLERANCE_SECONDS/,
+    );
   });
 
   it('turns numeric environment strings into numbers', () => {

@@ -66,14 +66,14 @@ export default defineTool({
   description: `
 Permanently deletes a user account from the user directory. This cannot be undone: only call it when a user or an
 administrator has clearly asked for this specific account to be deleted, and confirm the account id first.
-Give the account id (like "u-1042") and the reason for the deletion, which the directory records with your agent id.
+Give the account id (like "u-1003") and the reason for the deletion, which the directory records with your agent id.
 Returns { userId, deleted: true, deletedAt } on success. Fails with USER_NOT_FOUND when no such account exists (for
 instance because it was already deleted) and USER_PROTECTED for accounts that agents may not delete.`,
   input: z.object({
     userId: z
       .string()
-      .regex(/^u-[0-9]{3,12}$/, 'A user id is "u-" followed by 3 to 12 digits, e.g. "u-1042".')
-      .describe('Id of the account to delete: "u-" followed by 3 to 12 digits, e.g. "u-1042" (not a name or email).'),
+      .regex(/^u-[0-9]{3,12}$/, 'A user id is "u-" followed by 3 to 12 digits, e.g. "u-1003".')
+      .describe('Id of the account to delete: "u-" followed by 3 to 12 digits, e.g. "u-1003" (not a name or email).'),
     reason: z
       .string()
       .trim()

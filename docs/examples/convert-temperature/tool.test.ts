@@ -1,0 +1,10 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runTool } from '../../../shared/tools/testing.js';
+import tool from './tool.js';
+
+describe('convert_temperature', () => {
+  it('converts boiling water to Fahrenheit', async () => {
+    assert.deepEqual(await runTool(tool, { value: 100, from: 'C', to: 'F' }), { value: 212, unit: 'F' });
+  });
+});

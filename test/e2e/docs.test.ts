@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { post, startTestCluster, type TestCluster } from '../helpers/cluster.js';
+
+const run = promisify(execFile);
+const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
+const EXAMPLES = join(process.cwd(), 'docs/examples');
+
+/** The Markdown pages a user reads: the README, docs/ and the tools' READMEs. */
+function pages(): string[] {
+  const tools = readdirSync('functions/tools', { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `functions/tools/${entry.name}/README.md`);
+  const docs = readdirSync('docs')
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`);
+  return ['README.md', ...docs, ...tools.filter((file) => readdirSync(join(file, '..')).includes('README.md'))];
+}
+
+const MARKER = /^<!-- checked: (\S+) -->$/;
+
+/** Every TypeScript block of a page, with the checked example file its marker names (the line before the fence). */
+function typescriptBlocks(page: string): { line: number; example?: string; text: string }[] {
+  const lines = readFileSync(page, 'utf8').split('\n');
+  const blocks: { line: number; example?: string; text: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^(\s*)```ts$/.exec(lines[i]!);
+    if (!fence) continue;
+    const indent = fence[1]!;
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length && lines[j] !== `${indent}\`\`\``; j++) body.push(lines[j]!.slice(indent.length));
+    const example = MARKER.exec((lines[i - 1] ?? '').trim())?.[1];
+    blocks.push({ line: i + 1, ...(example ? { example } : {}), text: `${body.join('\n')}\n` });
+    i = j;
+  }
+  return blocks;
+}
+
+describe('the docs: every TypeScript snippet is a checked example, and the examples run', () => {
+  it('marks every TypeScript block of the README and docs with the example file it is, and shows that file exactly', () => {
+    let checked = 0;
+    for (const page of pages()) {
+      for (const block of typescriptBlocks(page)) {
+        assert.ok(
+          block.example,
+          `${page}:${block.line}: a TypeScript block without "<!-- checked: docs/examples/... -->"`,
+        );
+        assert.ok(block.example.startsWith('docs/examples/'), `${page}:${block.line}: ${block.example}`);
+        assert.equal(
+          block.text,
+          readFileSync(block.example, 'utf8'),
+          `${page}:${block.line} differs from ${block.example}`,
+        );
+        checked++;
+      }
+    }
+    assert.ok(checked >= 4, `only ${checked} blocks were checked`);
+  });
+
+  describe('against a local cluster serving the example tool', () => {
+    let workDir: string;
+    let cluster: TestCluster;
+
+    before(async () => {
+      // The README's snippets read .mcp-local/dev.json from where they run: a folder of their own here.
+      workDir = mkdtempSync(join(tmpdir(), 'mcp-cluster-docs-'));
+      cluster = await startTestCluster({
+        stateDir: join(workDir, '.mcp-local'),
+        workers: 1,
+        extraToolDirs: [EXAMPLES],
+      });
+    });
+    after(async () => {
+      await cluster?.dispose();
+      rmSync(workDir, { recursive: true, force: true });
+    });
+
+    it("runs the README's SDK client as written: it connects and gets a forecast", async () => {
+      const { stdout } = await run(TSX, [join(EXAMPLES, 'sdk-client.ts')], { cwd: workDir, timeout: 30_000 });
+      assert.match(stdout, /Lisbon/);
+      assert.doesNotMatch(stdout, /isError: true/);
+    });
+
+    it("serves the README's worked example tool once its folder is added", async () => {
+      const response = await post(
+        cluster.url,
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'convert_temperature', arguments: { value: 100, from: 'C', to: 'F' } },
+        },
+        { authorization: `Bearer ${cluster.apiKey}` },
+      );
+      const body = (await response.json()) as { result: { structuredContent: unknown } };
+      assert.deepEqual(body.result.structuredContent, { value: 212, unit: 'F' });
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runTool } from '../../../shared/tools/testing.js';
+import { runTool } from 'mcp-cluster/tools';
 import tool from './tool.js';
 
 describe('convert_temperature', () => {

@@ -1,6 +1,5 @@
+import { defineTool, ToolError } from 'mcp-cluster/tools';
 import { z } from 'zod';
-import { ToolError } from '../../../shared/errors/errors.js';
-import { defineTool } from '../../../shared/tools/define-tool.js';
 
 const toCelsius = { C: (v: number) => v, F: (v: number) => ((v - 32) * 5) / 9, K: (v: number) => v - 273.15 };
 const fromCelsius = { C: (v: number) => v, F: (v: number) => (v * 9) / 5 + 32, K: (v: number) => v + 273.15 };

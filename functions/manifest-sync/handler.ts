@@ -8,6 +8,8 @@ import { createLogger, type Logger } from '../../shared/logging/logger.js';
 import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.js';
 import type { ToolDefinition } from '../../shared/tools/define-tool.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
+import { promptModules } from '../prompts/index.generated.js';
+import { resourceModules } from '../resources/index.generated.js';
 import { toolModules } from '../tools/index.generated.js';
 
 /**
@@ -63,7 +65,10 @@ export function createManifestSyncHandler(options: ManifestSyncOptions): Manifes
         response = { ...base, Status: 'SUCCESS', PhysicalResourceId: event.PhysicalResourceId };
       } else {
         const result = await withDeadline(
-          syncCodeManifests({ client: options.client, tableName: env.REGISTRY_TABLE_NAME }, tools()),
+          syncCodeManifests({ client: options.client, tableName: env.REGISTRY_TABLE_NAME }, tools(), new Date(), {
+            resources: resourceModules.map((entry) => entry.resource),
+            prompts: promptModules.map((entry) => entry.prompt),
+          }),
           context.getRemainingTimeInMillis() - marginMs,
         );
         logger.info('manifest sync done', { requestType: event.RequestType, result });

@@ -6,6 +6,8 @@ import { createLogger } from '../../shared/logging/logger.js';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/mcp/api-gateway.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
+import { promptModules } from '../prompts/index.generated.js';
+import { resourceModules } from '../resources/index.generated.js';
 import { toolModules } from '../tools/index.generated.js';
 
 // Everything here runs once per container (cold start); a request only pays for its own work.
@@ -27,6 +29,8 @@ const endpoint = createMcpApp({
     return new SecretsManagerClient(clientOptions);
   },
   codeTools: loadCodeTools(toolModules),
+  codeResources: resourceModules.map((entry) => entry.resource),
+  codePrompts: promptModules.map((entry) => entry.prompt),
   logger,
 });
 

@@ -5,10 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import {
   type CodeToolCatalog,
+  ITEM_KINDS,
+  type ItemCatalog,
+  type ItemKind,
+  readItemCatalog,
   readToolCatalog,
+  renderItemIndex,
   renderToolIndex,
   TOOL_INDEX_FILE,
   TOOLS_DIR,
+  writeItemIndex,
   writeToolIndex,
 } from './tool-index.js';
 
@@ -57,14 +63,27 @@ const lambdaCredentials: Plugin = {
  * A bundle that serves more tool folders than functions/tools (the local cluster's conformance fixture) gets the same
  * lazy index as functions/tools/index.generated.ts (infra/build/tool-index.ts), rendered for all of its folders.
  */
-function toolIndexOf(catalog: CodeToolCatalog): Plugin {
+function toolIndexOf(catalog: CodeToolCatalog, items: Record<ItemKind, ItemCatalog>): Plugin {
+  const indexes = new Map<string, { contents: string; resolveDir: string }>([
+    [TOOL_INDEX_FILE, { contents: renderToolIndex(catalog, TOOLS_DIR), resolveDir: TOOLS_DIR }],
+    ...(Object.keys(items) as ItemKind[]).map((kind) => {
+      const dir = ITEM_KINDS[kind].dir;
+      return [
+        join(dir, 'index.generated.ts'),
+        { contents: renderItemIndex(kind, items[kind], dir), resolveDir: dir },
+      ] as const;
+    }),
+  ]);
   return {
     name: 'tool-index',
     setup(pluginBuild) {
-      pluginBuild.onLoad({ filter: /[\\/]functions[\\/]tools[\\/]index\.generated\.ts$/ }, (args) => {
-        if (resolve(args.path) !== TOOL_INDEX_FILE) return undefined;
-        return { contents: renderToolIndex(catalog, TOOLS_DIR), loader: 'ts', resolveDir: TOOLS_DIR };
-      });
+      pluginBuild.onLoad(
+        { filter: /[\\/]functions[\\/](tools|resources|prompts)[\\/]index\.generated\.ts$/ },
+        (args) => {
+          const index = indexes.get(resolve(args.path));
+          return index ? { ...index, loader: 'ts' } : undefined;
+        },
+      );
     },
   };
 }
@@ -75,7 +94,9 @@ function toolIndexOf(catalog: CodeToolCatalog): Plugin {
  * ones, and code loaded only on demand (each folder tool, JOSE, Ajv for HTTP tools and JSON Schema inputs) goes into
  * chunks beside `index.mjs` that a cold start never reads (`splitting`).
  */
-export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: CodeToolCatalog } = {}): BuildOptions {
+export function lambdaBuildOptions(
+  options: { minify?: boolean; codeTools?: CodeToolCatalog; codeItems?: Record<ItemKind, ItemCatalog> } = {},
+): BuildOptions {
   return {
     bundle: true,
     platform: 'node',
@@ -91,7 +112,11 @@ export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: Code
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [zodEnglishOnly, lambdaCredentials, ...(options.codeTools ? [toolIndexOf(options.codeTools)] : [])],
+    plugins: [
+      zodEnglishOnly,
+      lambdaCredentials,
+      ...(options.codeTools ? [toolIndexOf(options.codeTools, options.codeItems ?? { resource: {}, prompt: {} })] : []),
+    ],
     // Some dependencies still call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
@@ -101,6 +126,12 @@ export function lambdaBuildOptions(options: { minify?: boolean; codeTools?: Code
  * Every folder tool of `functions/tools` (and of `extraToolDirs`, such as the conformance fixture), by folder, checked
  * (`readToolCatalog`). Regenerates the tool indexes first.
  */
+/** Every folder resource (or prompt) of functions/ and of `extraDirs`, checked; regenerates their indexes first. */
+export async function itemCatalog(kind: ItemKind, extraDirs: readonly string[] = []): Promise<ItemCatalog> {
+  for (const dir of [ITEM_KINDS[kind].dir, ...extraDirs]) await writeItemIndex(kind, dir);
+  return readItemCatalog(kind, [ITEM_KINDS[kind].dir, ...extraDirs]);
+}
+
 export async function codeToolCatalog(extraToolDirs: readonly string[] = []): Promise<CodeToolCatalog> {
   await writeToolIndex();
   for (const dir of extraToolDirs) await writeToolIndex(dir);
@@ -136,9 +167,16 @@ export async function bundleFunctions(
     minify?: boolean;
     /** Tool folders served besides functions/tools (the local cluster's conformance fixture); never in a deploy. */
     extraToolDirs?: readonly string[];
+    /** Resource and prompt folders served besides functions/resources and functions/prompts (the fixture's). */
+    extraResourceDirs?: readonly string[];
+    extraPromptDirs?: readonly string[];
   } = {},
 ): Promise<BundleResult> {
   const codeTools = await codeToolCatalog(options.extraToolDirs);
+  const codeItems = {
+    resource: await itemCatalog('resource', options.extraResourceDirs),
+    prompt: await itemCatalog('prompt', options.extraPromptDirs),
+  };
   const outdir = resolve(options.outdir ?? join(ROOT, 'dist/functions'));
   const dirs = {} as Record<FunctionName, string>;
   const bytes = {} as Record<FunctionName, number>;
@@ -146,7 +184,7 @@ export async function bundleFunctions(
     const dir = join(outdir, name);
     rmSync(dir, { recursive: true, force: true }); // no chunk of an earlier build may linger in the asset
     await build({
-      ...lambdaBuildOptions({ minify: options.minify, codeTools }),
+      ...lambdaBuildOptions({ minify: options.minify, codeTools, codeItems }),
       entryPoints: [join(ROOT, entry)],
       outdir: dir,
     });

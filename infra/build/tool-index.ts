@@ -1,10 +1,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { PromptDefinition } from '../../shared/tools/define-prompt.js';
+import type { ResourceDefinition } from '../../shared/tools/define-resource.js';
 import type { FolderToolDefinition, ToolDefinition } from '../../shared/tools/define-tool.js';
+import { promptMetadata, resourceMetadata } from '../../shared/tools/lazy-items.js';
 import { type CodeToolMetadata, codeToolMetadata } from '../../shared/tools/lazy-tool.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
-import { TOOL_FOLDER_PATTERN } from '../../shared/tools/naming.js';
+import { TOOL_FOLDER_PATTERN, toolNameForFolder } from '../../shared/tools/naming.js';
 import { paramHeadersOf } from '../../shared/tools/param-headers.js';
 
 /**
@@ -19,6 +22,7 @@ export const TOOLS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const TOOL_INDEX_FILE = join(TOOLS_DIR, 'index.generated.ts');
 
 const LAZY_TOOL = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/tools/lazy-tool.js');
+const LAZY_ITEMS = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/tools/lazy-items.js');
 
 export interface ToolModule {
   folder: string;
@@ -28,14 +32,15 @@ export interface ToolModule {
 /** The folder tools, by folder: each one's module (an absolute path) and its metadata. */
 export type CodeToolCatalog = Readonly<Record<string, { module: string; metadata: CodeToolMetadata }>>;
 
-export function discoverToolFolders(toolsDir = TOOLS_DIR): string[] {
+export function discoverToolFolders(toolsDir = TOOLS_DIR, file = 'tool.ts'): string[] {
+  if (!existsSync(toolsDir)) return [];
   const folders = readdirSync(toolsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(toolsDir, entry.name, 'tool.ts')))
+    .filter((entry) => entry.isDirectory() && existsSync(join(toolsDir, entry.name, file)))
     .map((entry) => entry.name)
     .sort();
   const bad = folders.filter((folder) => !TOOL_FOLDER_PATTERN.test(folder));
   if (bad.length) {
-    throw new Error(`Tool folder names must be kebab-case (${TOOL_FOLDER_PATTERN}): ${bad.join(', ')}`);
+    throw new Error(`Folder names must be kebab-case (${TOOL_FOLDER_PATTERN}): ${bad.join(', ')} in ${toolsDir}`);
   }
   return folders;
 }
@@ -110,7 +115,121 @@ export async function toolModulesIn(toolsDir = TOOLS_DIR): Promise<readonly Tool
   return ((await import(index)) as { toolModules: readonly ToolModule[] }).toolModules;
 }
 
+/**
+ * Resources and prompts are folders too: `functions/resources/<name>/resource.ts` (`defineResource`) and
+ * `functions/prompts/<name>/prompt.ts` (`definePrompt`), each listed from the metadata its generated index carries and
+ * loaded on its first read or get, exactly as tools are.
+ */
+export type ItemKind = 'resource' | 'prompt';
+
+interface ItemKindSpec {
+  dir: string;
+  file: string;
+  exportName: string;
+  lazy: string;
+  metadataOf(definition: never): unknown;
+}
+
+export const ITEM_KINDS: Record<ItemKind, ItemKindSpec> = {
+  resource: {
+    dir: resolve(TOOLS_DIR, '../resources'),
+    file: 'resource.ts',
+    exportName: 'resourceModules',
+    lazy: 'lazyResource',
+    metadataOf: (definition: ResourceDefinition) => resourceMetadata(definition),
+  },
+  prompt: {
+    dir: resolve(TOOLS_DIR, '../prompts'),
+    file: 'prompt.ts',
+    exportName: 'promptModules',
+    lazy: 'lazyPrompt',
+    metadataOf: (definition: PromptDefinition) => promptMetadata(definition),
+  },
+};
+
+export type ItemCatalog = Readonly<Record<string, { module: string; metadata: unknown }>>;
+
+/** Every folder item of a kind in `dirs`: each exports its definition under its folder's name, checked here. */
+export async function readItemCatalog(
+  kind: ItemKind,
+  dirs: readonly string[] = [ITEM_KINDS[kind].dir],
+): Promise<ItemCatalog> {
+  const spec = ITEM_KINDS[kind];
+  const catalog: Record<string, { module: string; metadata: unknown }> = {};
+  const problems: string[] = [];
+  for (const dir of dirs) {
+    for (const folder of discoverToolFolders(dir, spec.file)) {
+      const module = join(dir, folder, spec.file);
+      const { default: definition } = (await import(pathToFileURL(module).href)) as {
+        default: ResourceDefinition | PromptDefinition;
+      };
+      if (definition?.kind !== kind) {
+        problems.push(
+          `${relative(process.cwd(), module)} must "export default define${kind === 'resource' ? 'Resource' : 'Prompt'}({...})"`,
+        );
+      } else if (definition.name !== toolNameForFolder(folder)) {
+        problems.push(
+          `${relative(process.cwd(), module)} declares "${definition.name}"; the folder requires "${toolNameForFolder(folder)}"`,
+        );
+      } else if (catalog[folder]) {
+        problems.push(`Two ${kind} folders are named ${folder}: in ${spec.dir} and in ${dir}`);
+      } else {
+        catalog[folder] = { module, metadata: spec.metadataOf(definition as never) };
+      }
+    }
+  }
+  if (problems.length) throw new Error(`Invalid ${kind}s:\n  ${problems.join('\n  ')}`);
+  return catalog;
+}
+
+/** The index module serving a catalog's items lazily; module paths are written relative to `indexDir`. */
+export function renderItemIndex(kind: ItemKind, catalog: ItemCatalog, indexDir: string): string {
+  const spec = ITEM_KINDS[kind];
+  const relativeTo = (path: string) => {
+    const specifier = relative(indexDir, path).split('\\').join('/');
+    return specifier.startsWith('.') ? specifier : `./${specifier}`;
+  };
+  const entries = Object.entries(catalog).map(
+    ([folder, { module, metadata }]) =>
+      `  {\n    folder: ${JSON.stringify(folder)},\n    ${kind}: ${spec.lazy}(${JSON.stringify(metadata)}, () => import(${JSON.stringify(relativeTo(module).replace(/\.ts$/, '.js'))})),\n  },`,
+  );
+  return [
+    '// Generated by infra/build/tool-index.ts from the folders beside it. Do not edit; do not commit.',
+    `import { ${spec.lazy} } from '${relativeTo(LAZY_ITEMS)}';`,
+    '',
+    `export const ${spec.exportName} = [`,
+    ...entries,
+    '];',
+    '',
+  ].join('\n');
+}
+
+/** Writes the index of a folder of item folders (if it changed); returns the folders found. */
+export async function writeItemIndex(kind: ItemKind, dir = ITEM_KINDS[kind].dir): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const catalog = await readItemCatalog(kind, [dir]);
+  const file = join(dir, 'index.generated.ts');
+  const text = renderItemIndex(kind, catalog, dir);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+  return Object.keys(catalog);
+}
+
+/** The items of a folder of item folders, through its (regenerated) index. */
+export async function itemModulesIn<K extends ItemKind>(
+  kind: K,
+  dir = ITEM_KINDS[kind].dir,
+): Promise<(K extends 'resource' ? ResourceDefinition : PromptDefinition)[]> {
+  if ((await writeItemIndex(kind, dir)).length === 0 && !existsSync(join(dir, 'index.generated.ts'))) return [];
+  const index = pathToFileURL(join(dir, 'index.generated.ts')).href;
+  const modules = (await import(index))[ITEM_KINDS[kind].exportName] as Record<string, unknown>[];
+  return modules.map((entry) => entry[kind]) as never;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const folders = await writeToolIndex();
-  console.log(`tool index: ${folders.length} tools (${folders.join(', ')})`);
+  const resources = await writeItemIndex('resource');
+  const prompts = await writeItemIndex('prompt');
+  console.log(
+    `tool index: ${folders.length} tools (${folders.join(', ')}), ${resources.length} resources, ${prompts.length} prompts`,
+  );
 }

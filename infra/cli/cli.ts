@@ -23,6 +23,7 @@ import {
 } from './args.js';
 import { auditCommands } from './commands/audit.js';
 import { importCommands } from './commands/import-openapi.js';
+import { itemCommands } from './commands/items.js';
 import { keyCommands } from './commands/keys.js';
 import { secretCommands } from './commands/secrets.js';
 import { toolCommands } from './commands/tools.js';
@@ -31,6 +32,7 @@ import { checkTargetFlags, resolveTarget, type Target } from './target.js';
 export const COMMANDS: readonly Command[] = [
   ...keyCommands,
   ...toolCommands,
+  ...itemCommands,
   ...importCommands,
   ...auditCommands,
   ...secretCommands,

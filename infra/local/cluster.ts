@@ -14,7 +14,7 @@ import { createLogger } from '../../shared/logging/logger.js';
 import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
-import { TOOLS_DIR, toolModulesIn } from '../build/tool-index.js';
+import { ITEM_KINDS, itemModulesIn, TOOLS_DIR, toolModulesIn } from '../build/tool-index.js';
 import { LocalAuditIngester } from './audit-ingester.js';
 import { startDemoUpstreams } from './demo-upstreams.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDbProcess } from './dynamodb.js';
@@ -50,6 +50,9 @@ export interface LocalClusterOptions {
   onLog?: (line: string, worker: number) => void;
   /** Tool folders served besides functions/tools, such as the conformance fixture (test/conformance/tools). */
   extraToolDirs?: readonly string[];
+  /** Resource and prompt folders served besides functions/resources and functions/prompts (the fixture's). */
+  extraResourceDirs?: readonly string[];
+  extraPromptDirs?: readonly string[];
   /**
    * Serve requests that carry no `Authorization` header as an agent of their own (`anonymous-local`, every scope):
    * for clients that cannot send a key, such as the official conformance suite. Loopback only, never deployed.
@@ -127,9 +130,23 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
   try {
     const extraToolDirs = options.extraToolDirs ?? [];
-    const bundle = await bundleFunctions({ outdir: join(stateDir, 'bundle'), minify: false, extraToolDirs });
+    const bundle = await bundleFunctions({
+      outdir: join(stateDir, 'bundle'),
+      minify: false,
+      extraToolDirs,
+      extraResourceDirs: options.extraResourceDirs,
+      extraPromptDirs: options.extraPromptDirs,
+    });
     const codeTools = [];
     for (const dir of [TOOLS_DIR, ...extraToolDirs]) codeTools.push(...loadCodeTools(await toolModulesIn(dir)));
+    const codeResources = [];
+    for (const dir of [ITEM_KINDS.resource.dir, ...(options.extraResourceDirs ?? [])]) {
+      codeResources.push(...(await itemModulesIn('resource', dir)));
+    }
+    const codePrompts = [];
+    for (const dir of [ITEM_KINDS.prompt.dir, ...(options.extraPromptDirs ?? [])]) {
+      codePrompts.push(...(await itemModulesIn('prompt', dir)));
+    }
 
     const dynamo = await startDynamoDbProcess({
       path: join(stateDir, 'dynamodb'),
@@ -150,7 +167,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
     await ensureRegistryTable(dynamodb, LOCAL_TABLE_NAME);
     await ensureAuditTable(dynamodb, LOCAL_AUDIT_TABLE_NAME);
-    const sync = await syncCodeManifests({ client: dynamodb, tableName: LOCAL_TABLE_NAME }, codeTools);
+    const sync = await syncCodeManifests({ client: dynamodb, tableName: LOCAL_TABLE_NAME }, codeTools, new Date(), {
+      resources: codeResources,
+      prompts: codePrompts,
+    });
 
     const demoKeys = await ensureDemoSecrets(secretsManager);
     const upstreams = await startDemoUpstreams({ apiKeys: demoKeys, host: '127.0.0.1' });

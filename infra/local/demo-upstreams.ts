@@ -4,6 +4,7 @@
  *
  *   weather   GET    /weather/forecast?city=Paris&days=3&units=metric  made-up, deterministic per city
  *   directory GET    /directory/users                                   { users: ['u-1000', ...] }
+ *             GET    /directory/users/:id                                { id, name, email, plan, createdAt, protected } | 404
  *             DELETE /directory/users/:id   body { reason, requestedBy, onBehalfOf? }  204 | 404 | 409 (u-1000)
  *
  * Each API wants `Authorization: Bearer <its key>`, else 401. Secrets for the tools:
@@ -200,6 +201,23 @@ function forecast(url: URL) {
 
 // ---- directory --------------------------------------------------------------------------------------------------
 
+const GIVEN_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Niklaus'];
+const FAMILY_NAMES = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Hamilton'];
+
+/** A made-up, deterministic profile for a seeded user id. */
+function profileOf(userId: string): Record<string, unknown> {
+  const n = Number(userId.slice(2));
+  const name = `${GIVEN_NAMES[n % GIVEN_NAMES.length]} ${FAMILY_NAMES[n % FAMILY_NAMES.length]}`;
+  return {
+    id: userId,
+    name,
+    email: `${name.toLowerCase().replace(' ', '.')}@example.com`,
+    plan: n % 3 === 0 ? 'enterprise' : n % 3 === 1 ? 'team' : 'free',
+    createdAt: new Date(Date.UTC(2023, n % 12, (n % 27) + 1)).toISOString(),
+    protected: userId === PROTECTED_USER,
+  };
+}
+
 function seedDirectory(): Set<string> {
   return new Set(Array.from({ length: 11 }, (_unused, index) => `u-${1000 + index}`));
 }
@@ -240,8 +258,12 @@ function createRouter(options: DemoUpstreamsOptions, directory: Set<string>, del
     const userMatch = /^\/directory\/users\/([^/]+)$/.exec(path);
     if (userMatch?.[1]) {
       requireBearer(request, options.apiKeys.directory);
-      if (method !== 'DELETE') throw new HttpError(405, 'method_not_allowed', 'Use DELETE.');
       const userId = decodePathSegment(userMatch[1]);
+      if (method === 'GET') {
+        if (!directory.has(userId)) throw new HttpError(404, 'user_not_found', 'No such user.');
+        return sendJson(response, 200, profileOf(userId));
+      }
+      if (method !== 'DELETE') throw new HttpError(405, 'method_not_allowed', 'Use GET or DELETE.');
       const record = parseDeletion(userId, await readJsonBody(request));
       if (userId === PROTECTED_USER) throw new HttpError(409, 'user_protected', 'This account is protected.');
       if (!directory.delete(userId)) throw new HttpError(404, 'user_not_found', 'No such user.');

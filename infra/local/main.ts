@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../shared/config/config.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../shared/mcp/protocol/versions.js';
 import { LOCAL_TABLE_NAME, startLocalCluster } from './cluster.js';
-import { CONFORMANCE_TOOLS_DIR } from './fixtures.js';
+import { CONFORMANCE_FIXTURE } from './fixtures.js';
 import { checkIssuer, type IssuerCheck, IssuerConfigProblem } from './oauth-check.js';
 
 /**
@@ -47,7 +47,7 @@ const cluster = await startLocalCluster({
   workers: env.WORKERS,
   stateDir,
   env: { LOG_LEVEL: env.LOG_LEVEL },
-  ...(conformance ? { extraToolDirs: [CONFORMANCE_TOOLS_DIR], anonymousAccess: true } : {}),
+  ...(conformance ? { ...CONFORMANCE_FIXTURE, anonymousAccess: true } : {}),
   onLog: (line, worker) => process.stdout.write(`[worker ${worker}] ${line}\n`),
 });
 writeFileSync(

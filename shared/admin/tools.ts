@@ -32,7 +32,21 @@ export interface ToolSummary {
   updatedAt: string | null;
 }
 
+/** What the registry holds policy for: tools, and the folder resources and prompts beside them. */
+export type RegistryItemKind = 'tool' | 'resource' | 'prompt';
+
+/** The manifest key of an item: a tool's name, `resource:<name>`, `prompt:<name>`. */
+const keyOf = (kind: RegistryItemKind, name: string) => (kind === 'tool' ? name : `${kind}:${name}`);
+
+/** The item a manifest key names, if it is of this kind. */
+function nameOf(kind: RegistryItemKind, key: string): string | undefined {
+  if (kind === 'tool') return key.includes(':') ? undefined : key;
+  return key.startsWith(`${kind}:`) ? key.slice(kind.length + 1) : undefined;
+}
+
 export interface ToolStoreOptions {
+  /** Tools (the default), resources or prompts. */
+  kind?: RegistryItemKind;
   /**
    * The code's tools, used for defaults a manifest lacks (manifests written by the sync carry `defaultScopes` and
    * `defaultDescription`, which describe the deployed code and win).
@@ -43,8 +57,9 @@ export interface ToolStoreOptions {
 export function summarizeTool(manifest: ToolManifest, code?: CodeDefaults): ToolSummary {
   const defaultScopes = [...(manifest.defaultScopes ?? code?.scopes ?? [])];
   const defaultDescription = manifest.defaultDescription ?? code?.description ?? null;
+  const separator = manifest.SK.indexOf(':');
   return {
-    name: manifest.SK,
+    name: separator === -1 ? manifest.SK : manifest.SK.slice(separator + 1),
     source: manifest.source,
     enabled: manifest.enabled,
     scopes: [...(manifest.scopes ?? defaultScopes)],
@@ -64,13 +79,16 @@ export async function listToolManifests(
   store: TableRef,
   options: ToolStoreOptions & { onMalformed?: MalformedItemHandler } = {},
 ): Promise<ToolSummary[]> {
+  const kind = options.kind ?? 'tool';
   const code = new Map((options.codeTools ?? []).map((tool) => [tool.name, tool]));
   const tools: ToolSummary[] = [];
   const onMalformed = (name: string, issues: { message: string }[]) =>
     options.onMalformed?.(name, issues[0]?.message ?? 'invalid');
   for (const manifest of (await createToolManifestStore(store).readAll({ onMalformed })).values()) {
+    const name = nameOf(kind, manifest.SK);
+    if (name === undefined) continue;
     const checked = checkedToolManifestSchema.safeParse(manifest);
-    if (checked.success) tools.push(summarizeTool(checked.data, code.get(manifest.SK)));
+    if (checked.success) tools.push(summarizeTool(checked.data, code.get(name)));
     else onMalformed(manifest.SK, checked.error.issues);
   }
   return tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -142,11 +160,12 @@ async function updateManifest(
       `Invalid tool name ${JSON.stringify(name)}: tool names match ${TOOL_NAME_PATTERN}.`,
     );
   }
-  const updated = await createToolManifestStore(store).update(name, change, options.now ?? new Date());
+  const kind = options.kind ?? 'tool';
+  const updated = await createToolManifestStore(store).update(keyOf(kind, name), change, options.now ?? new Date());
   if (!updated) {
     throw new AdminError(
       'TOOL_NOT_FOUND',
-      `No tool named "${name}" in the registry ("tools list" shows the tools; a new tool folder is registered by the next deploy or npm start).`,
+      `No ${kind} named "${name}" in the registry ("${kind}s list" shows them; a new ${kind} folder is registered by the next deploy or npm start).`,
     );
   }
   return summarizeTool(

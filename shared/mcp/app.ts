@@ -12,6 +12,8 @@ import { createRateLimiter } from '../rate-limit/rate-limiter.js';
 import { createManifestStore } from '../registry/manifest-store.js';
 import { createRegistry } from '../registry/registry.js';
 import { createSecretStore } from '../secrets/secret-store.js';
+import type { PromptDefinition } from '../tools/define-prompt.js';
+import type { ResourceDefinition } from '../tools/define-resource.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
 import { SERVER_VERSION } from '../version.js';
 import { createMcpEndpoint, type McpEndpoint } from './endpoint.js';
@@ -22,6 +24,9 @@ export interface McpAppOptions {
   /** The client, or a function making it on first use (see `SecretStoreOptions.client`). */
   secretsManager: SecretsManagerClient | (() => Promise<SecretsManagerClient>);
   codeTools: readonly ToolDefinition[];
+  /** The folder resources and prompts. @default none */
+  codeResources?: readonly ResourceDefinition[];
+  codePrompts?: readonly PromptDefinition[];
   logger: Logger;
   audit?: AuditSink;
 }
@@ -57,6 +62,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     serverName: config.SERVER_NAME,
     serverVersion: SERVER_VERSION,
     instructions: INSTRUCTIONS,
+    serves: { resources: (options.codeResources ?? []).length > 0, prompts: (options.codePrompts ?? []).length > 0 },
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxResultBytes: config.MAX_RESULT_BYTES,
     defaultToolTimeoutMs: config.TOOL_TIMEOUT_MS,
@@ -68,6 +74,8 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     registry: createRegistry({
       store: createManifestStore({ client: options.dynamodb, tableName, logger }),
       codeTools: options.codeTools,
+      codeResources: options.codeResources,
+      codePrompts: options.codePrompts,
       ttlMs: config.REGISTRY_TTL_MS,
       logger,
       outbound: { allowedCidrs: config.OUTBOUND_ALLOWED_CIDRS, dnsServers: config.OUTBOUND_DNS_SERVERS },

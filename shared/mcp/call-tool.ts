@@ -104,7 +104,7 @@ function describeIssues(issues: readonly ArgumentIssue[]): string {
   return issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
 }
 
-class DeadlineError extends Error {
+export class DeadlineError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`deadline of ${timeoutMs} ms passed`);
     this.name = 'TimeoutError';
@@ -112,7 +112,7 @@ class DeadlineError extends Error {
 }
 
 /** Runs `run` under a deadline: the signal is aborted when it passes, and the call stops waiting for the tool. */
-async function withDeadline<T>(
+export async function withDeadline<T>(
   timeoutMs: number,
   parent: AbortSignal | undefined,
   run: (signal: AbortSignal) => Promise<T>,

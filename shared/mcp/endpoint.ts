@@ -1,4 +1,4 @@
-import type { Implementation } from '@modelcontextprotocol/server';
+import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { AuditSink } from '../audit/audit.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { hasScopes, type Principal } from '../auth/principal.js';
@@ -28,9 +28,14 @@ import {
   type JsonRpcId,
   type JsonRpcRequest,
 } from './json-rpc.js';
+import { completionCompleteMethod } from './methods/completion-complete.js';
 import { initializeMethod } from './methods/initialize.js';
 import { loggingSetLevelMethod } from './methods/logging-set-level.js';
 import { pingMethod } from './methods/ping.js';
+import { promptsGetMethod } from './methods/prompts-get.js';
+import { promptsListMethod } from './methods/prompts-list.js';
+import { resourcesListMethod, resourceTemplatesListMethod } from './methods/resources-list.js';
+import { type ResultLinks, resourcesReadMethod } from './methods/resources-read.js';
 import { serverDiscoverMethod } from './methods/server-discover.js';
 import { toolsCallMethod } from './methods/tools-call.js';
 import { toolsListMethod } from './methods/tools-list.js';
@@ -44,6 +49,7 @@ import { toolScopesOf, unionOf } from './oauth/scopes.js';
 import { checkNotificationVersion, isModern, type Protocol, resolveProtocol } from './protocol/era.js';
 import { allowsBatches } from './protocol/versions.js';
 import { encodedBytes } from './response-size.js';
+import type { ItemServices } from './serve-item.js';
 
 export { PROTECTED_RESOURCE_PATH };
 
@@ -51,6 +57,13 @@ export interface McpEndpointOptions {
   serverName: string;
   serverVersion: string;
   instructions?: string;
+  /**
+   * What the server serves besides tools (its code has resources, prompts), declared as capabilities; completions
+   * come with either. @default neither
+   */
+  serves?: { resources?: boolean; prompts?: boolean };
+  /** Where tool results stored as resource links are read back (`resources/read`). */
+  resultLinks?: ResultLinks;
   maxBodyBytes: number;
   /** Largest tool result once encoded (and largest batch answer). @default 5000000 */
   maxResultBytes?: number;
@@ -166,15 +179,50 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     acceptGuard(),
   ];
 
+  const listOptions = { pageSize: options.toolsPageSize, ttlMs: options.listTtlMs ?? 10_000 };
+  const itemServices: ItemServices = {
+    secrets: options.secrets,
+    audit: options.audit,
+    redactor,
+    rateLimiter: options.rateLimiter,
+    defaultTimeoutMs: options.defaultToolTimeoutMs,
+    deadlineMarginMs: options.deadlineMarginMs,
+  };
+  // Capabilities say what is served: resources (no subscriptions: a stateless cluster holds no stream per subscriber)
+  // and prompts when the code has them, completions with either.
+  const capabilities: ServerCapabilities = {
+    tools: { listChanged: false },
+    logging: {},
+    ...(options.serves?.resources ? { resources: { subscribe: false, listChanged: false } } : {}),
+    ...(options.serves?.prompts ? { prompts: { listChanged: false } } : {}),
+    ...(options.serves?.resources || options.serves?.prompts ? { completions: {} } : {}),
+  };
   const methods: MethodTable = {
-    initialize: initializeMethod({ serverInfo, instructions: options.instructions }),
+    initialize: initializeMethod({ serverInfo, instructions: options.instructions, capabilities }),
     'server/discover': serverDiscoverMethod({
       instructions: options.instructions,
+      // logging/setLevel is the legacy era's: a modern request asks for its log level in its own _meta.
+      capabilities: (({ logging: _legacyOnly, ...modern }) => modern)(capabilities),
       ttlMs: options.discoverTtlMs ?? 300_000,
     }),
     ping: pingMethod(),
     'logging/setLevel': loggingSetLevelMethod(),
-    'tools/list': toolsListMethod({ pageSize: options.toolsPageSize, ttlMs: options.listTtlMs ?? 10_000 }),
+    'tools/list': toolsListMethod(listOptions),
+    ...(options.serves?.resources
+      ? {
+          'resources/list': resourcesListMethod(listOptions),
+          'resources/templates/list': resourceTemplatesListMethod(listOptions),
+          'resources/read': resourcesReadMethod({ ...itemServices, resultLinks: options.resultLinks }),
+        }
+      : options.resultLinks
+        ? { 'resources/read': resourcesReadMethod({ ...itemServices, resultLinks: options.resultLinks }) }
+        : {}),
+    ...(options.serves?.prompts
+      ? { 'prompts/list': promptsListMethod(listOptions), 'prompts/get': promptsGetMethod(itemServices) }
+      : {}),
+    ...(options.serves?.resources || options.serves?.prompts
+      ? { 'completion/complete': completionCompleteMethod(itemServices) }
+      : {}),
     'tools/call': toolsCallMethod({
       secrets: options.secrets,
       audit: options.audit,

@@ -4,6 +4,8 @@ import type { HttpToolCompiler } from '../http-tools/compile-http-tool.js';
 import type { OutboundOptions } from '../http-tools/outbound/outbound-client.js';
 import type { Logger } from '../logging/logger.js';
 import type { ToolManifest } from '../store/tool-manifests.js';
+import type { PromptDefinition } from '../tools/define-prompt.js';
+import type { ResourceDefinition } from '../tools/define-resource.js';
 import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';
 import type { ManifestStore } from './manifest-store.js';
 import { buildSnapshot, type RegistrySnapshot } from './snapshot.js';
@@ -16,6 +18,9 @@ export interface Registry {
 export interface RegistryOptions {
   store: ManifestStore;
   codeTools: readonly ToolDefinition[];
+  /** The folder resources and prompts (functions/resources, functions/prompts). */
+  codeResources?: readonly ResourceDefinition[];
+  codePrompts?: readonly PromptDefinition[];
   ttlMs: number;
   logger: Logger;
   /** While serving a stale snapshot, how long to wait before asking DynamoDB again. */
@@ -48,7 +53,10 @@ export function createRegistry(options: RegistryOptions): Registry {
     now,
     load: async () => {
       const manifests = await options.store.loadAll();
-      return buildSnapshot(options.codeTools, manifests, now(), await httpTools(manifests));
+      return buildSnapshot(options.codeTools, manifests, now(), await httpTools(manifests), {
+        resources: options.codeResources,
+        prompts: options.codePrompts,
+      });
     },
     onStale: (_key, error) =>
       options.logger.warn('registry refresh failed; serving the last good snapshot', { error: error as Error }),

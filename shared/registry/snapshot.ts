@@ -1,6 +1,13 @@
 import { hasScopes, type Principal } from '../auth/principal.js';
 import type { RateLimit } from '../store/items.js';
 import type { ToolManifest } from '../store/tool-manifests.js';
+import type { PromptDefinition } from '../tools/define-prompt.js';
+import {
+  type CatalogEntry,
+  parseUriTemplate,
+  type ResourceDefinition,
+  type UriTemplate,
+} from '../tools/define-resource.js';
 import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';
 
 /** A tool as served right now: the code's schema and behaviour joined with the manifest's policy. */
@@ -19,9 +26,33 @@ export interface ServedTool {
   readonly listingJson: string;
 }
 
+/** What resources and prompts share with tools as served: the code's definition joined with the manifest's policy. */
+interface ServedItem<D> {
+  readonly name: string;
+  readonly definition: D;
+  readonly enabled: boolean;
+  readonly description: string;
+  readonly scopes: readonly string[];
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly version: number;
+  readonly rateLimit?: RateLimit;
+  /** This item's entry in its list, serialized once per snapshot. */
+  readonly listingJson: string;
+}
+
+export interface ServedResource extends ServedItem<ResourceDefinition> {
+  /** For a resource template: its parsed URI template. */
+  readonly template?: UriTemplate;
+}
+
+export type ServedPrompt = ServedItem<PromptDefinition>;
+
+/** The lists answered from a snapshot, each precomputed per scope set: the key of its items in the result. */
+export type ListKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
+
 /**
- * One immutable view of the registry. `tools/list` answers are computed once per snapshot and scope set,
- * so a request costs the same whatever the number of tools.
+ * One immutable view of the registry. List answers are computed once per snapshot and scope set,
+ * so a request costs the same whatever the number of tools, resources or prompts.
  */
 interface Listing {
   /** Names of the visible tools, sorted: a cursor names the last tool of its page. */
@@ -31,15 +62,90 @@ interface Listing {
   pages: Map<number, string>;
 }
 
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 export class RegistrySnapshot {
   readonly loadedAt: number;
   readonly #tools: ReadonlyMap<string, ServedTool>;
+  /** Static resources by URI. */
+  readonly #resources: ReadonlyMap<string, ServedResource>;
+  /** Resource templates, in name order: a URI is the first template's that matches. */
+  readonly #templates: readonly ServedResource[];
+  readonly #prompts: ReadonlyMap<string, ServedPrompt>;
   readonly #listings = new Map<string, Listing>();
 
-  constructor(tools: Iterable<ServedTool>, loadedAt: number) {
-    const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  constructor(
+    tools: Iterable<ServedTool>,
+    loadedAt: number,
+    items: { resources?: Iterable<ServedResource>; prompts?: Iterable<ServedPrompt> } = {},
+  ) {
+    const sorted = [...tools].sort(byName);
     this.#tools = new Map(sorted.map((tool) => [tool.name, tool]));
+    const resources = [...(items.resources ?? [])].sort(byName);
+    this.#resources = new Map(resources.filter((r) => !r.template).map((r) => [r.definition.uri!, r]));
+    this.#templates = resources.filter((r) => r.template);
+    this.#prompts = new Map([...(items.prompts ?? [])].sort(byName).map((prompt) => [prompt.name, prompt]));
     this.loadedAt = loadedAt;
+  }
+
+  /** Whether the snapshot serves any resource or template (the `resources` capability), any prompt. */
+  get servesResources(): boolean {
+    return this.#resources.size + this.#templates.length > 0;
+  }
+
+  /**
+   * The resource behind a URI if `principal` may read it, with the template's variables; `undefined` for unknown,
+   * disabled and not-permitted alike. A static resource wins over a template that also matches.
+   */
+  readable(
+    uri: string,
+    principal: Pick<Principal, 'scopes'>,
+  ): { resource: ServedResource; variables: Record<string, string> } | undefined {
+    const found = this.#resources.get(uri);
+    if (found)
+      return found.enabled && hasScopes(principal, found.scopes) ? { resource: found, variables: {} } : undefined;
+    for (const resource of this.#templates) {
+      const variables = resource.template!.match(uri);
+      if (variables)
+        return resource.enabled && hasScopes(principal, resource.scopes) ? { resource, variables } : undefined;
+    }
+    return undefined;
+  }
+
+  /** A resource template by its URI template, if `principal` may read it (completion's `ref/resource`). */
+  template(uriTemplate: string, principal: Pick<Principal, 'scopes'>): ServedResource | undefined {
+    const resource = this.#templates.find((r) => r.definition.uriTemplate === uriTemplate);
+    return resource?.enabled && hasScopes(principal, resource.scopes) ? resource : undefined;
+  }
+
+  /** The prompt if `principal` may get it; `undefined` for unknown, disabled and not-permitted alike. */
+  prompt(name: string, principal: Pick<Principal, 'scopes'>): ServedPrompt | undefined {
+    const prompt = this.#prompts.get(name);
+    return prompt?.enabled && hasScopes(principal, prompt.scopes) ? prompt : undefined;
+  }
+
+  /** The tools `principal` may call, as a catalogue (what its `tools/list` shows), in name order. */
+  catalogFor(principal: Pick<Principal, 'scopes'>): CatalogEntry[] {
+    const entries: CatalogEntry[] = [];
+    for (const tool of this.#tools.values()) {
+      if (!tool.enabled || !hasScopes(principal, tool.scopes)) continue;
+      entries.push({
+        name: tool.name,
+        ...(tool.definition.title ? { title: tool.definition.title } : {}),
+        description: tool.description,
+        scopes: tool.scopes,
+        ...(tool.definition.annotations ? { annotations: { ...tool.definition.annotations } } : {}),
+      });
+    }
+    return entries;
+  }
+
+  resources(): IterableIterator<ServedResource> {
+    return [...this.#resources.values(), ...this.#templates].values();
+  }
+
+  prompts(): IterableIterator<ServedPrompt> {
+    return this.#prompts.values();
   }
 
   get size(): number {
@@ -63,14 +169,18 @@ export class RegistrySnapshot {
    * Pages hold at most `pageSize` tools, so an answer costs the same whatever the size of the registry; each is
    * serialized once per snapshot and scope set. `undefined` when the cursor is not one this server issued.
    */
-  listingFor(principal: Pick<Principal, 'scopes'>, options?: { pageSize?: number }): string;
-  listingFor(principal: Pick<Principal, 'scopes'>, options: { pageSize?: number; cursor?: string }): string | undefined;
+  listingFor(principal: Pick<Principal, 'scopes'>, options?: { pageSize?: number; kind?: ListKind }): string;
   listingFor(
     principal: Pick<Principal, 'scopes'>,
-    options: { pageSize?: number; cursor?: string } = {},
+    options: { pageSize?: number; cursor?: string; kind?: ListKind },
+  ): string | undefined;
+  listingFor(
+    principal: Pick<Principal, 'scopes'>,
+    options: { pageSize?: number; cursor?: string; kind?: ListKind } = {},
   ): string | undefined {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    const listing = this.#listing(principal);
+    const kind = options.kind ?? 'tools';
+    const listing = this.#listing(principal, kind);
     let start = 0;
     if (options.cursor !== undefined) {
       const after = decodeCursor(options.cursor);
@@ -82,21 +192,31 @@ export class RegistrySnapshot {
       const end = Math.min(start + pageSize, listing.entries.length);
       const next =
         end < listing.entries.length ? `,"nextCursor":${JSON.stringify(encodeCursor(listing.names[end - 1]!))}` : '';
-      page = `{"tools":[${listing.entries.slice(start, end).join(',')}]${next}}`;
+      page = `{"${kind}":[${listing.entries.slice(start, end).join(',')}]${next}}`;
       listing.pages.set(start * 100_000 + pageSize, page);
     }
     return page;
   }
 
-  #listing(principal: Pick<Principal, 'scopes'>): Listing {
-    const key = principal.scopes.includes('*') ? '*' : [...principal.scopes].sort().join(' ');
+  #listing(principal: Pick<Principal, 'scopes'>, kind: ListKind): Listing {
+    const key = `${kind} ${principal.scopes.includes('*') ? '*' : [...principal.scopes].sort().join(' ')}`;
     let listing = this.#listings.get(key);
     if (listing === undefined) {
       listing = { names: [], entries: [], pages: new Map() };
-      for (const tool of this.#tools.values()) {
-        if (!tool.enabled || !hasScopes(principal, tool.scopes)) continue;
-        listing.names.push(tool.name);
-        listing.entries.push(tool.listingJson);
+      const items: Iterable<ServedItem<unknown>> =
+        kind === 'tools'
+          ? this.#tools.values()
+          : kind === 'resources'
+            ? this.#resources.values()
+            : kind === 'resourceTemplates'
+              ? this.#templates
+              : this.#prompts.values();
+      // Static resources are keyed by URI but listed, like everything else, in name order.
+      const ordered = kind === 'resources' ? [...items].sort(byName) : items;
+      for (const item of ordered) {
+        if (!item.enabled || !hasScopes(principal, item.scopes)) continue;
+        listing.names.push(item.name);
+        listing.entries.push(item.listingJson);
       }
       if (this.#listings.size >= 1_000) this.#listings.clear(); // bound memory under many distinct scope sets
       this.#listings.set(key, listing);
@@ -167,6 +287,7 @@ export function buildSnapshot(
   manifests: ReadonlyMap<string, ToolManifest>,
   loadedAt: number,
   httpTools: ReadonlyMap<string, HttpToolDefinition> = new Map(),
+  items: { resources?: readonly ResourceDefinition[]; prompts?: readonly PromptDefinition[] } = {},
 ): RegistrySnapshot {
   const served = codeTools.map((definition): ServedTool => {
     const found = manifests.get(definition.name);
@@ -201,5 +322,58 @@ export function buildSnapshot(
       listingJson: listingEntry(definition, definition.description),
     });
   }
-  return new RegistrySnapshot(served, loadedAt);
+  return new RegistrySnapshot(served, loadedAt, {
+    resources: (items.resources ?? []).map((definition) => servedResource(definition, manifests)),
+    prompts: (items.prompts ?? []).map((definition) => servedPrompt(definition, manifests)),
+  });
+}
+
+/** The manifest key of a resource or a prompt: beside the tools' in the registry, where no tool name can collide. */
+export const itemManifestKey = (kind: 'resource' | 'prompt', name: string) => `${kind}:${name}`;
+
+function policyOf<
+  D extends { name: string; description: string; scopes: readonly string[]; secrets: Readonly<Record<string, string>> },
+>(kind: 'resource' | 'prompt', definition: D, manifests: ReadonlyMap<string, ToolManifest>) {
+  const found = manifests.get(itemManifestKey(kind, definition.name));
+  const manifest = found?.source === 'code' ? found : undefined;
+  return {
+    name: definition.name,
+    definition,
+    enabled: manifest?.enabled ?? true,
+    description: manifest?.description ?? definition.description,
+    scopes: manifest?.scopes ?? definition.scopes,
+    secrets: rebind(definition.secrets, manifest),
+    version: manifest?.version ?? 0,
+    ...(manifest?.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
+  };
+}
+
+function servedResource(definition: ResourceDefinition, manifests: ReadonlyMap<string, ToolManifest>): ServedResource {
+  const policy = policyOf('resource', definition, manifests);
+  const template = definition.uriTemplate === undefined ? undefined : parseUriTemplate(definition.uriTemplate);
+  const entry = {
+    ...(template ? { uriTemplate: definition.uriTemplate } : { uri: definition.uri }),
+    name: definition.name,
+    ...(definition.title ? { title: definition.title } : {}),
+    description: policy.description,
+    ...(definition.mimeType ? { mimeType: definition.mimeType } : {}),
+    ...(definition.size !== undefined && !template ? { size: definition.size } : {}),
+    ...(definition.annotations ? { annotations: definition.annotations } : {}),
+  };
+  return { ...policy, ...(template ? { template } : {}), listingJson: JSON.stringify(entry) };
+}
+
+function servedPrompt(definition: PromptDefinition, manifests: ReadonlyMap<string, ToolManifest>): ServedPrompt {
+  const policy = policyOf('prompt', definition, manifests);
+  const entry = {
+    name: definition.name,
+    ...(definition.title ? { title: definition.title } : {}),
+    description: policy.description,
+    arguments: definition.arguments.map((argument) => ({
+      name: argument.name,
+      description: argument.description,
+      required: argument.required,
+    })),
+  };
+  return { ...policy, listingJson: JSON.stringify(entry) };
 }

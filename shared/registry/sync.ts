@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { TableRef } from '../store/items.js';
 import { createToolManifestStore } from '../store/tool-manifests.js';
+import type { PromptDefinition } from '../tools/define-prompt.js';
+import type { ResourceDefinition } from '../tools/define-resource.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
+import { promptMetadata, resourceMetadata } from '../tools/lazy-items.js';
+import { itemManifestKey } from './snapshot.js';
 
 export interface SyncResult {
   created: string[];
@@ -40,27 +44,58 @@ export async function syncCodeManifests(
   options: TableRef,
   tools: readonly ToolDefinition[],
   now: Date = new Date(),
+  items: { resources?: readonly ResourceDefinition[]; prompts?: readonly PromptDefinition[] } = {},
 ): Promise<SyncResult> {
   const store = createToolManifestStore(options);
   const result: SyncResult = { created: [], updated: [], unchanged: [], removed: [], shadowed: [] };
   const sources = await store.readSources();
   const existing = new Set([...sources].filter(([, source]) => source === 'code').map(([name]) => name));
 
-  for (const tool of tools) {
+  // Resources and prompts have manifests beside the tools', keyed `resource:<name>` and `prompt:<name>`.
+  const records = [
+    ...tools.map((tool) => ({
+      key: tool.name,
+      hash: codeHash(tool),
+      scopes: tool.scopes,
+      description: tool.description,
+    })),
+    ...(items.resources ?? []).map((resource) => ({
+      key: itemManifestKey('resource', resource.name),
+      hash: digest(resourceMetadata(resource)),
+      scopes: resource.scopes,
+      description: resource.description,
+    })),
+    ...(items.prompts ?? []).map((prompt) => ({
+      key: itemManifestKey('prompt', prompt.name),
+      hash: digest(promptMetadata(prompt)),
+      scopes: prompt.scopes,
+      description: prompt.description,
+    })),
+  ];
+  for (const record of records) {
     const written = await store.putCode(
-      { name: tool.name, codeHash: codeHash(tool), defaultScopes: tool.scopes, defaultDescription: tool.description },
+      { name: record.key, codeHash: record.hash, defaultScopes: record.scopes, defaultDescription: record.description },
       now,
     );
-    if (written) (existing.has(tool.name) ? result.updated : result.created).push(tool.name);
+    if (written) (existing.has(record.key) ? result.updated : result.created).push(record.key);
     else {
-      const source = sources.get(tool.name);
-      (source !== undefined && source !== 'code' ? result.shadowed : result.unchanged).push(tool.name);
+      const source = sources.get(record.key);
+      (source !== undefined && source !== 'code' ? result.shadowed : result.unchanged).push(record.key);
     }
   }
 
-  const names = new Set(tools.map((tool) => tool.name));
-  for (const name of existing) {
-    if (!names.has(name) && (await store.deleteCode(name))) result.removed.push(name);
+  // Only the kinds synced here are pruned: a sync that was given no resources leaves resource manifests alone.
+  const synced = (key: string) =>
+    key.startsWith('resource:')
+      ? items.resources !== undefined
+      : key.startsWith('prompt:')
+        ? items.prompts !== undefined
+        : true;
+  const keys = new Set(records.map((record) => record.key));
+  for (const key of existing) {
+    if (!keys.has(key) && synced(key) && (await store.deleteCode(key))) result.removed.push(key);
   }
   return result;
 }
+
+const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);

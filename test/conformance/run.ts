@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { startLocalCluster } from '../../infra/local/cluster.js';
-import { CONFORMANCE_TOOLS_DIR } from '../../infra/local/fixtures.js';
+import { CONFORMANCE_FIXTURE } from '../../infra/local/fixtures.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -175,7 +175,7 @@ async function main(): Promise<number> {
     port: 0,
     workers: 2,
     stateDir: join(work, 'state'),
-    extraToolDirs: [CONFORMANCE_TOOLS_DIR],
+    ...CONFORMANCE_FIXTURE,
     anonymousAccess: true,
     env: { LOG_LEVEL: 'warn' },
     onLog: (line) => workerLog.push(line),

@@ -160,7 +160,7 @@ describe('the local cluster, through the MCP SDK client', () => {
   it('answers an unknown method with JSON-RPC -32601', async () => {
     const response = await post(
       cluster.url,
-      { jsonrpc: '2.0', id: 9, method: 'resources/list' },
+      { jsonrpc: '2.0', id: 9, method: 'resources/subscribe', params: { uri: 'mcp-cluster://catalog/tools' } },
       {
         authorization: `Bearer ${cluster.apiKey}`,
       },

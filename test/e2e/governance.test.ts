@@ -167,6 +167,7 @@ describe('governance on the local cluster (OAuth, rate limits, audit)', () => {
       );
       const granted = new Set(['weather:read']);
       const expected = Items.map((raw) => unmarshall(raw))
+        .filter((item) => !(item.SK as string).includes(':')) // tools only: not the resources' and prompts' manifests
         .filter((item) => item.enabled !== false)
         .filter((item) => ((item.scopes ?? item.defaultScopes ?? []) as string[]).every((s) => granted.has(s)))
         .map((item) => item.SK as string)

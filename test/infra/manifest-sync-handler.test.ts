@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { createManifestSyncHandler, type ManifestSyncHandler } from '../../functions/manifest-sync/handler.js';
+import { promptModules } from '../../functions/prompts/index.generated.js';
+import { resourceModules } from '../../functions/resources/index.generated.js';
 import { toolModules } from '../../functions/tools/index.generated.js';
 import { ensureRegistryTable, type LocalDynamoDb, startDynamoDb } from '../../infra/local/dynamodb.js';
 import { createLogger } from '../../shared/logging/logger.js';
@@ -58,7 +60,7 @@ describe('the manifest sync custom resource handler', () => {
     return name;
   };
 
-  const toolItems = async (tableName: string) =>
+  const registryItems = async (tableName: string) =>
     (
       await client.send(
         new QueryCommand({
@@ -68,6 +70,10 @@ describe('the manifest sync custom resource handler', () => {
         }),
       )
     ).Items ?? [];
+  /** Tool manifests (resources' and prompts' share the partition, keyed `resource:<name>` and `prompt:<name>`). */
+  const toolItems = async (tableName: string) =>
+    (await registryItems(tableName)).filter((item) => !item.SK?.S?.includes(':'));
+  const itemCount = toolModules.length + resourceModules.length + promptModules.length;
 
   before(async () => {
     dynamo = await startDynamoDb();
@@ -107,9 +113,17 @@ describe('the manifest sync custom resource handler', () => {
     assert.equal(answer.headers['content-type'], '', 'no content type: the pre-signed URL does not sign one');
     assert.equal(response.Status, 'SUCCESS');
     assert.equal(response.PhysicalResourceId, `manifest-sync/${tableName}`);
-    assert.deepEqual(response.Data, { Created: toolModules.length, Updated: 0, Unchanged: 0, Removed: 0, Shadowed: 0 });
+    assert.deepEqual(response.Data, { Created: itemCount, Updated: 0, Unchanged: 0, Removed: 0, Shadowed: 0 });
     const names = (await toolItems(tableName)).map((item) => item.SK?.S).sort();
     assert.deepEqual(names, toolModules.map((m) => m.tool.name).sort());
+    const items = (await registryItems(tableName)).map((item) => item.SK?.S).filter((sk) => sk?.includes(':'));
+    assert.deepEqual(
+      items.sort(),
+      [
+        ...resourceModules.map((m) => `resource:${m.resource.name}`),
+        ...promptModules.map((m) => `prompt:${m.prompt.name}`),
+      ].sort(),
+    );
   });
 
   it('keeps operator policy on Update and changes nothing when the tools did not change', async () => {
@@ -128,7 +142,7 @@ describe('the manifest sync custom resource handler', () => {
     const response = await handlerFor(tableName)(event('Update', `manifest-sync/${tableName}`), context);
 
     assert.equal(response.Status, 'SUCCESS');
-    assert.deepEqual(response.Data, { Created: 0, Updated: 0, Unchanged: toolModules.length, Removed: 0, Shadowed: 0 });
+    assert.deepEqual(response.Data, { Created: 0, Updated: 0, Unchanged: itemCount, Removed: 0, Shadowed: 0 });
     const item = await client.send(
       new GetItemCommand({ TableName: tableName, Key: { PK: { S: 'TOOL' }, SK: { S: tool } } }),
     );

@@ -168,7 +168,7 @@ const toolsUpdate: Command = {
   },
 };
 
-function policyUpdate({ values }: CommandContext, command: string): PolicyUpdate {
+export function policyUpdate({ values }: CommandContext, command: string): PolicyUpdate {
   const update: PolicyUpdate = {};
   const scopes = stringOption(values, 'scopes');
   if (scopes !== undefined && values['reset-scopes']) {

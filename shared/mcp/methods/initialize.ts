@@ -1,4 +1,4 @@
-import type { Implementation, InitializeResult } from '@modelcontextprotocol/server';
+import type { Implementation, InitializeResult, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { Method } from '../dispatch/method.js';
 import { JsonRpcError } from '../json-rpc.js';
 import { isLegacyProtocolVersion, LATEST_LEGACY_PROTOCOL_VERSION } from '../protocol/versions.js';
@@ -14,7 +14,11 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * its latest legacy version. Nothing is kept: the next request may reach any instance, which serves it statelessly.
  * `logging` is declared because `logging/setLevel` is accepted (and honoured for nothing beyond its own request).
  */
-export function initializeMethod(options: { serverInfo: Implementation; instructions?: string }): Method {
+export function initializeMethod(options: {
+  serverInfo: Implementation;
+  instructions?: string;
+  capabilities: ServerCapabilities;
+}): Method {
   return {
     eras: ['legacy'],
     handle(params) {
@@ -28,7 +32,7 @@ export function initializeMethod(options: { serverInfo: Implementation; instruct
       }
       const result: InitializeResult = {
         protocolVersion: isLegacyProtocolVersion(protocolVersion) ? protocolVersion : LATEST_LEGACY_PROTOCOL_VERSION,
-        capabilities: { tools: { listChanged: false }, logging: {} },
+        capabilities: options.capabilities,
         serverInfo: options.serverInfo,
         ...(options.instructions ? { instructions: options.instructions } : {}),
       };

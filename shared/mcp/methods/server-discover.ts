@@ -1,4 +1,4 @@
-import type { DiscoverResult } from '@modelcontextprotocol/server';
+import type { DiscoverResult, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { Method } from '../dispatch/method.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/versions.js';
 
@@ -7,10 +7,14 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/versions.js';
  * legacy one and opens with `initialize`), the capabilities and the instructions. The same for every caller, so
  * shared caches may keep it (`public`).
  */
-export function serverDiscoverMethod(options: { instructions?: string; ttlMs: number }): Method {
+export function serverDiscoverMethod(options: {
+  instructions?: string;
+  ttlMs: number;
+  capabilities: ServerCapabilities;
+}): Method {
   const result: DiscoverResult = {
     supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
-    capabilities: { tools: { listChanged: false } },
+    capabilities: options.capabilities,
     ...(options.instructions ? { instructions: options.instructions } : {}),
   };
   return {

@@ -1,30 +1,7 @@
 import type { Method } from '../dispatch/method.js';
-import { JsonRpcError } from '../json-rpc.js';
+import { listMethod } from './list-pages.js';
 
-/**
- * `tools/list`, both eras: one page of the tools the caller may call, precomputed once per registry snapshot and
- * scope set (so the cost is independent of the registry's size), in name order. The answer depends on the caller's
- * scopes, so its caching hint is `private`; it is fresh for as long as an instance keeps a snapshot.
- */
+/** `tools/list`, both eras: one page of the tools the caller may call (see `listMethod`). */
 export function toolsListMethod(options: { pageSize?: number; ttlMs: number }): Method {
-  return {
-    eras: ['legacy', 'modern'],
-    readsRegistry: true,
-    cache: { ttlMs: options.ttlMs, cacheScope: 'private' },
-    handle(params, { snapshot, principal }) {
-      const cursor = params.cursor;
-      if (cursor !== undefined && typeof cursor !== 'string') {
-        throw new JsonRpcError('InvalidParams', 'Invalid params: "cursor" must be a string.', {
-          data: { field: 'cursor' },
-        });
-      }
-      const page = snapshot!.listingFor(principal, { cursor, pageSize: options.pageSize });
-      if (page === undefined) {
-        throw new JsonRpcError('InvalidParams', 'Invalid cursor: pass the nextCursor of a previous tools/list.', {
-          data: { field: 'cursor' },
-        });
-      }
-      return { json: page };
-    },
-  };
+  return listMethod('tools', 'tools/list', options);
 }

@@ -51,7 +51,7 @@ export default defineResource({
       });
     }
     if (response.status === 404) {
-      throw new ToolError('USER_NOT_FOUND', `No user account "${userId}" exists.`);
+      throw new ToolError('RESOURCE_NOT_FOUND', `No user account "${userId}" exists.`);
     }
     if (!response.ok) {
       throw new ToolError('UPSTREAM_REJECTED', `The user directory answered HTTP ${response.status}.`, {

@@ -36,6 +36,8 @@ export interface DemoUpstreams {
   users(): string[];
   /** Deletions the directory has recorded, oldest first. */
   deletions(): DeletionRecord[];
+  /** How many DELETE requests the directory has received, whatever their answer. */
+  deleteRequests(): number;
 }
 
 const PROTECTED_USER = 'u-1000';
@@ -221,7 +223,12 @@ function parseDeletion(userId: string, body: unknown): DeletionRecord {
 
 // ---- server -----------------------------------------------------------------------------------------------------
 
-function createRouter(options: DemoUpstreamsOptions, directory: Set<string>, deletions: DeletionRecord[]) {
+function createRouter(
+  options: DemoUpstreamsOptions,
+  directory: Set<string>,
+  deletions: DeletionRecord[],
+  counts: { deleteRequests: number },
+) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://upstream.local');
     const method = request.method ?? 'GET';
@@ -241,6 +248,7 @@ function createRouter(options: DemoUpstreamsOptions, directory: Set<string>, del
     if (userMatch?.[1]) {
       requireBearer(request, options.apiKeys.directory);
       if (method !== 'DELETE') throw new HttpError(405, 'method_not_allowed', 'Use DELETE.');
+      counts.deleteRequests++;
       const userId = decodePathSegment(userMatch[1]);
       const record = parseDeletion(userId, await readJsonBody(request));
       if (userId === PROTECTED_USER) throw new HttpError(409, 'user_protected', 'This account is protected.');
@@ -280,7 +288,8 @@ export async function startDemoUpstreams(options: DemoUpstreamsOptions): Promise
   const host = options.host ?? '127.0.0.1';
   const directory = seedDirectory();
   const deletions: DeletionRecord[] = [];
-  const route = createRouter(options, directory, deletions);
+  const counts = { deleteRequests: 0 };
+  const route = createRouter(options, directory, deletions, counts);
 
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => sendError(response, error));
@@ -295,6 +304,7 @@ export async function startDemoUpstreams(options: DemoUpstreamsOptions): Promise
     url: formatUrl(host, port),
     users: () => [...directory].sort(),
     deletions: () => deletions.map((record) => ({ ...record })),
+    deleteRequests: () => counts.deleteRequests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -73,7 +73,7 @@ describe('idempotent tool calls across the local cluster (2 workers)', () => {
 
     const other = (await modern.callTool(deletion('u-1006', key))) as Result;
     assert.equal(other.isError, true);
-    assert.equal((other._meta?.['mcp-cluster/error'] as { code: string }).code, 'IDEMPOTENCY_KEY_REUSED');
+    assert.equal((other._meta?.['mcp-cluster/error'] as { code?: string } | undefined)?.code, 'IDEMPOTENCY_KEY_REUSED');
     assert.equal(cluster.demoUpstreams.deleteRequests() - before, 1, 'the refused call reached no upstream');
   });
 

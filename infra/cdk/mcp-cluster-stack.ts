@@ -106,6 +106,7 @@ export class McpClusterStack extends Stack {
     this.toolSecrets.bindReader(fn);
     const auditRetentionDays = props.auditRetentionDays ?? 90;
     this.auditTable.bindCounters(fn);
+    this.auditTable.bindIdempotencyRecords(fn);
     this.auditIngest = new AuditIngest(this, 'AuditIngest', {
       codeDir: props.code['audit-ingest'],
       auditTable: this.auditTable,

@@ -16,7 +16,7 @@ import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
 import { ITEM_KINDS, itemModulesIn, TOOLS_DIR, toolModulesIn } from '../build/tool-index.js';
 import { LocalAuditIngester } from './audit-ingester.js';
-import { startDemoUpstreams } from './demo-upstreams.js';
+import { type DemoUpstreams, startDemoUpstreams } from './demo-upstreams.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDbProcess } from './dynamodb.js';
 import { startFront, WorkerPool } from './front.js';
 import { startSecretsManagerServer } from './secrets-manager-server.js';
@@ -82,6 +82,8 @@ export interface LocalCluster {
   dynamodb: DynamoDBClient;
   secretsManager: SecretsManagerClient;
   sync: SyncResult;
+  /** The loopback stand-ins of the example tools' APIs (what they received, for tests). */
+  demoUpstreams: DemoUpstreams;
   workerPids: number[];
   /**
    * The process that serves the local DynamoDB now (dynalite runs on its own, as DynamoDB is a service of its own; a
@@ -284,6 +286,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       dynamodb,
       secretsManager,
       sync,
+      demoUpstreams: upstreams,
       workerPids: pool.pids,
       get dynamodbPid() {
         return dynamo.pid ?? process.pid;

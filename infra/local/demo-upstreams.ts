@@ -37,6 +37,8 @@ export interface DemoUpstreams {
   users(): string[];
   /** Deletions the directory has recorded, oldest first. */
   deletions(): DeletionRecord[];
+  /** How many DELETE requests the directory has received, whatever their answer. */
+  deleteRequests(): number;
 }
 
 const PROTECTED_USER = 'u-1000';
@@ -239,7 +241,12 @@ function parseDeletion(userId: string, body: unknown): DeletionRecord {
 
 // ---- server -----------------------------------------------------------------------------------------------------
 
-function createRouter(options: DemoUpstreamsOptions, directory: Set<string>, deletions: DeletionRecord[]) {
+function createRouter(
+  options: DemoUpstreamsOptions,
+  directory: Set<string>,
+  deletions: DeletionRecord[],
+  counts: { deleteRequests: number },
+) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://upstream.local');
     const method = request.method ?? 'GET';
@@ -264,6 +271,7 @@ function createRouter(options: DemoUpstreamsOptions, directory: Set<string>, del
         return sendJson(response, 200, profileOf(userId));
       }
       if (method !== 'DELETE') throw new HttpError(405, 'method_not_allowed', 'Use GET or DELETE.');
+      counts.deleteRequests++;
       const record = parseDeletion(userId, await readJsonBody(request));
       if (userId === PROTECTED_USER) throw new HttpError(409, 'user_protected', 'This account is protected.');
       if (!directory.delete(userId)) throw new HttpError(404, 'user_not_found', 'No such user.');
@@ -302,7 +310,8 @@ export async function startDemoUpstreams(options: DemoUpstreamsOptions): Promise
   const host = options.host ?? '127.0.0.1';
   const directory = seedDirectory();
   const deletions: DeletionRecord[] = [];
-  const route = createRouter(options, directory, deletions);
+  const counts = { deleteRequests: 0 };
+  const route = createRouter(options, directory, deletions, counts);
 
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => sendError(response, error));
@@ -317,6 +326,7 @@ export async function startDemoUpstreams(options: DemoUpstreamsOptions): Promise
     url: formatUrl(host, port),
     users: () => [...directory].sort(),
     deletions: () => deletions.map((record) => ({ ...record })),
+    deleteRequests: () => counts.deleteRequests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

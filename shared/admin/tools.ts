@@ -1,5 +1,11 @@
 import { checkedToolManifestSchema } from '../http-tools/spec.js';
-import { type RateLimit, rateLimitSchema, type TableRef } from '../store/items.js';
+import {
+  type IdempotencySettings,
+  idempotencySettingsSchema,
+  type RateLimit,
+  rateLimitSchema,
+  type TableRef,
+} from '../store/items.js';
 import { createToolManifestStore, type ManifestChange, type ToolManifest } from '../store/tool-manifests.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
@@ -28,6 +34,8 @@ export interface ToolSummary {
   rateLimit: RateLimit | null;
   /** Secret bindings rebound by operators (binding → secret name); `{}` when none. */
   secrets: Record<string, string>;
+  /** Protection against duplicate calls set by operators (over the code's); absent when none is set. */
+  idempotency?: IdempotencySettings;
   version: number;
   updatedAt: string | null;
 }
@@ -69,6 +77,7 @@ export function summarizeTool(manifest: ToolManifest, code?: CodeDefaults): Tool
     descriptionOverridden: manifest.description !== undefined,
     rateLimit: manifest.rateLimit ?? null,
     secrets: { ...(manifest.secrets ?? {}) },
+    ...(manifest.idempotency ? { idempotency: { ...manifest.idempotency } } : {}),
     version: manifest.version,
     updatedAt: manifest.updatedAt ?? null,
   };
@@ -113,6 +122,8 @@ export interface PolicyUpdate {
   scopes?: readonly string[] | null;
   rateLimit?: RateLimit | null;
   description?: string | null;
+  /** Replaces the tool's idempotency policy as a whole (`null`: back to the code's and the cluster's defaults). */
+  idempotency?: IdempotencySettings | null;
 }
 
 /** Changes a tool's policy in one UpdateItem that bumps `version` and sets `updatedAt`. */
@@ -123,7 +134,7 @@ export async function updatePolicy(
   options: ToolStoreOptions & { now?: Date } = {},
 ): Promise<ToolSummary> {
   const set: ManifestChange['set'] = {};
-  const remove: ('scopes' | 'rateLimit' | 'description')[] = [];
+  const remove: ('scopes' | 'rateLimit' | 'description' | 'idempotency')[] = [];
   if (update.scopes === null) remove.push('scopes');
   else if (update.scopes !== undefined) {
     set.scopes = checkScopes(update.scopes);
@@ -142,8 +153,22 @@ export async function updatePolicy(
     if (!description) throw new AdminError('INVALID_INPUT', 'The description is empty.');
     set.description = description;
   }
+  if (update.idempotency === null) remove.push('idempotency');
+  else if (update.idempotency !== undefined) {
+    const parsed = idempotencySettingsSchema.safeParse(update.idempotency);
+    if (!parsed.success) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        'An idempotency policy has an optional enabled flag, a ttl of 1 s to 7 days and a window of 1 s to 1 day.',
+      );
+    }
+    set.idempotency = parsed.data;
+  }
   if (Object.keys(set).length === 0 && remove.length === 0) {
-    throw new AdminError('NOTHING_TO_UPDATE', 'Nothing to update: give scopes, a rate limit or a description.');
+    throw new AdminError(
+      'NOTHING_TO_UPDATE',
+      'Nothing to update: give scopes, a rate limit, a description or an idempotency policy.',
+    );
   }
   return updateManifest(store, name, { set, remove }, options);
 }

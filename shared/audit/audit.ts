@@ -10,6 +10,8 @@ export type CallOutcome =
   | 'invalid_arguments' // arguments failed the tool's schema
   | 'missing_capability' // the tool needs a client capability the request did not declare (MCP 2026-07-28)
   | 'rate_limited' // over the tool's or the agent's rate limit
+  | 'replayed' // the tool did not run: a completed call with the same idempotency key answered (`replayOf`)
+  | 'idempotency_refused' // the tool did not run: its key is in progress elsewhere, or was used with other arguments
   | 'denied' // the tool exists but the caller may not call it (answered as unknown)
   | 'unknown_tool'; // no such tool, or disabled
 
@@ -43,6 +45,10 @@ export interface AuditRecord {
   arguments?: Record<string, unknown>;
   /** The encoded size of a result that was cut to fit a response. */
   resultCutFromBytes?: number;
+  /** For a call protected against duplicates: a digest of its idempotency key (never the key itself). */
+  idempotencyKey?: string;
+  /** For a replay: the `callId` of the call whose stored result answered it. */
+  replayOf?: string;
 }
 
 /** Where audit records go. The log sink writes a structured line; the governance layer adds a DynamoDB sink. */

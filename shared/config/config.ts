@@ -79,6 +79,19 @@ export const configSchema = z.object({
   /** How long audit records are kept (DynamoDB TTL). */
   AUDIT_RETENTION_DAYS: integer(90, 1),
   /**
+   * Idempotent tool calls (records in the audit table): seconds a completed protected call is replayed for the
+   * idempotency key the client sent, unless the tool or its manifest sets `idempotency.ttl`.
+   */
+  IDEMPOTENCY_TTL_SECONDS: integer(3600, 1),
+  /**
+   * Seconds a completed protected call is replayed for a repeat without a key (same caller, tool and arguments),
+   * unless the tool or its manifest sets `idempotency.window`: a model that repeats such a call on purpose within this
+   * window gets the first call's result again, marked as a replay.
+   */
+  IDEMPOTENCY_WINDOW_SECONDS: integer(60, 1),
+  /** Largest result (bytes of JSON) stored for replays; a larger one is not stored (then protected against concurrency only). */
+  IDEMPOTENCY_MAX_RESULT_BYTES: integer(100_000, 0),
+  /**
    * OAuth 2.1 / OIDC issuer whose JWTs are accepted as bearer tokens (besides API keys): its issuer identifier, an http(s)
    * URL without query or fragment (RFC 8414). Compared with the `issuer` of its metadata but for one trailing slash;
    * tokens must carry the metadata's form exactly.

@@ -79,16 +79,23 @@ export class ToolError extends McpClusterError {
   readonly retryable: boolean;
   /** When retrying makes sense, how long to wait first (e.g. from an upstream's `Retry-After`). */
   readonly retryAfterSeconds?: number;
+  /**
+   * The failure may have taken effect (a request was sent and its answer lost). For a call protected against
+   * duplicates, the key is then kept with this error, so a retry with the same key gets this error back rather than
+   * running again.
+   */
+  readonly mayHaveTakenEffect: boolean;
 
   constructor(
     code: string,
     message: string,
-    options?: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number; mayHaveTakenEffect?: boolean },
   ) {
     super(code, message, options);
     this.name = 'ToolError';
     this.retryable = options?.retryable ?? false;
     if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    this.mayHaveTakenEffect = options?.mayHaveTakenEffect ?? false;
   }
 }
 

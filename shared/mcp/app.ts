@@ -12,11 +12,13 @@ import { createRateLimiter } from '../rate-limit/rate-limiter.js';
 import { createManifestStore } from '../registry/manifest-store.js';
 import { createRegistry } from '../registry/registry.js';
 import { createSecretStore } from '../secrets/secret-store.js';
+import { createIdempotencyRecordStore } from '../store/idempotency-records.js';
 import type { PromptDefinition } from '../tools/define-prompt.js';
 import type { ResourceDefinition } from '../tools/define-resource.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
 import { SERVER_VERSION } from '../version.js';
 import { createMcpEndpoint, type McpEndpoint } from './endpoint.js';
+import { createIdempotency } from './idempotency.js';
 
 export interface McpAppOptions {
   config: Config;
@@ -97,6 +99,14 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
           })
         : createLogAuditSink(logger)),
     rateLimiter: auditTable ? createRateLimiter({ client: options.dynamodb, tableName: auditTable }) : undefined,
+    idempotency: auditTable
+      ? createIdempotency({
+          store: createIdempotencyRecordStore({ client: options.dynamodb, tableName: auditTable }),
+          ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+          windowSeconds: config.IDEMPOTENCY_WINDOW_SECONDS,
+          maxResultBytes: config.IDEMPOTENCY_MAX_RESULT_BYTES,
+        })
+      : undefined,
     publicBaseUrl,
     authorizationServers: config.OAUTH_ISSUER ? [config.OAUTH_ISSUER] : [],
     defaultScopes: config.OAUTH_DEFAULT_SCOPES,

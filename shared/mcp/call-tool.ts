@@ -17,6 +17,7 @@ import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
 import { paramHeadersFor } from '../tools/param-headers.js';
+import type { Idempotency, IdempotencyClaim } from './idempotency.js';
 import { excerpt, JsonRpcError } from './json-rpc.js';
 import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
@@ -50,6 +51,10 @@ export interface CallToolDeps {
   headers?: Readonly<Record<string, string | undefined>>;
   /** Largest result, once encoded in the function's response; larger ones are cut or refused. @default 5 MB */
   maxResultBytes?: number;
+  /** Protection against duplicate calls (idempotency.ts); without it every call runs. */
+  idempotency?: Idempotency;
+  /** The idempotency key the request sent (`_meta` or the `Idempotency-Key` header), if any. */
+  idempotencyKey?: string;
 }
 
 /**
@@ -165,6 +170,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   // The call's key in the audit trail: when it began, and an id of its own. A start marker and the end share it.
   const time = new Date().toISOString();
   const callId = nextCallId();
+  let claim: IdempotencyClaim | undefined;
   const audit = (outcome: AuditOutcome, code?: string, extra: Partial<AuditRecord> = {}) =>
     deps.audit
       .record({
@@ -178,6 +184,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         ...(code ? { errorCode: code } : {}),
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         argumentsDigest,
+        ...(claim?.key ? { idempotencyKey: claim.key } : {}),
         ...extra,
         ...(tool?.definition.auditArguments ? { arguments: args } : {}),
       })
@@ -240,7 +247,34 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   }
 
   const timeoutMs = Math.min(tool.definition.timeoutMs ?? deps.defaultTimeoutMs, deps.remainingMs());
+
+  // Protection against duplicate calls (idempotency.ts): a protected call claims its key before its tool runs; a
+  // completed call of the same key answers with its stored result, marked as a replay, and the tool does not run.
+  const policy = deps.idempotency?.policyFor(tool.definition, tool.idempotency);
+  if (policy) {
+    claim = await deps.idempotency!.claim({
+      principal,
+      tool: tool.name,
+      policy,
+      ...(deps.idempotencyKey === undefined ? {} : { clientKey: deps.idempotencyKey }),
+      argumentsDigest,
+      callId,
+      requestId: deps.requestId,
+      timeoutMs,
+      logger,
+    });
+    if (claim.kind === 'replay') {
+      await audit('replayed', undefined, { replayOf: claim.replayOf });
+      return claim.result;
+    }
+    if (claim.kind === 'refused') {
+      await audit('idempotency_refused', claim.failure.code, claim.replayOf ? { replayOf: claim.replayOf } : {});
+      return errorResult(tool, claim.failure);
+    }
+  }
+
   let result: CallToolResult;
+  let mayHaveTakenEffect = false;
   let outcome: CallOutcome = 'success';
   let code: string | undefined;
   try {
@@ -266,6 +300,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     else logger.info('tool reported an error', { errorCode: failure.code });
     outcome = failure.code === 'TIMEOUT' ? 'timeout' : 'tool_error';
     code = failure.code;
+    mayHaveTakenEffect = isToolError(error) && error.mayHaveTakenEffect === true;
     result = errorResult(tool, failure);
   }
   const scrubbed = scrub(result, deps.redactor);
@@ -273,14 +308,28 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     structured: tool.definition.outputJsonSchema !== undefined && !scrubbed.isError,
   });
   if (!fitted) {
-    await audit('tool_error', 'RESULT_TOO_LARGE');
-    return errorResult(tool, {
+    const tooLarge = errorResult(tool, {
       code: 'RESULT_TOO_LARGE',
       message: `The tool's result is too large for a response (over ${(deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES) / 1_000_000} MB encoded); ask for less.`,
       retryable: false,
     });
+    // The tool ran (and had its effect): a retry of the same key gets this answer, it does not run the tool again.
+    if (claim?.kind === 'run') {
+      await claim.settle({ result: tooLarge, outcome: 'tool_error', errorCode: 'RESULT_TOO_LARGE', effect: 'done' });
+    }
+    await audit('tool_error', 'RESULT_TOO_LARGE');
+    return tooLarge;
   }
   if (fitted.cutFrom !== undefined) logger.warn('result cut to fit a response', { bytes: fitted.cutFrom });
+  // A protected call keeps its key with the (scrubbed) result once it took effect, and releases it when it did not.
+  if (claim?.kind === 'run') {
+    await claim.settle({
+      result: fitted.result,
+      outcome,
+      ...(code ? { errorCode: code } : {}),
+      effect: outcome === 'success' ? 'done' : mayHaveTakenEffect ? 'maybe' : 'none',
+    });
+  }
   await audit(outcome, code, fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom });
   return fitted.result;
 }

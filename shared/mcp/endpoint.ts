@@ -20,6 +20,7 @@ import { methodGuard } from './guards/method.js';
 import { originGuard } from './guards/origin.js';
 import { errorHttpResponse, jsonResponse, rejection } from './http-response.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
+import type { Idempotency } from './idempotency.js';
 import {
   classifyMessage,
   errorJson,
@@ -83,6 +84,8 @@ export interface McpEndpointOptions {
   redactor?: Redactor;
   /** Counters for tools and keys that set a rate limit. */
   rateLimiter?: RateLimiter;
+  /** Protection of tools against duplicate calls; without it every call runs. */
+  idempotency?: Idempotency;
   /** The endpoint's public base URL (`PUBLIC_BASE_URL`); otherwise the one API Gateway reports for the request. */
   publicBaseUrl?: string;
   /**
@@ -228,6 +231,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       audit: options.audit,
       redactor,
       rateLimiter: options.rateLimiter,
+      idempotency: options.idempotency,
       defaultTimeoutMs: options.defaultToolTimeoutMs,
       deadlineMarginMs: options.deadlineMarginMs,
       maxResultBytes,

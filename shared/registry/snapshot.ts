@@ -1,5 +1,5 @@
 import { hasScopes, type Principal } from '../auth/principal.js';
-import type { RateLimit } from '../store/items.js';
+import type { IdempotencySettings, RateLimit } from '../store/items.js';
 import type { ToolManifest } from '../store/tool-manifests.js';
 import type { PromptDefinition } from '../tools/define-prompt.js';
 import {
@@ -22,6 +22,8 @@ export interface ServedTool {
   readonly version: number;
   /** Calls per agent per window, from the manifest. */
   readonly rateLimit?: RateLimit;
+  /** Protection against duplicate calls, from the manifest (over the code's own). */
+  readonly idempotency?: IdempotencySettings;
   /** This tool's entry in `tools/list`, serialized once per snapshot. */
   readonly listingJson: string;
 }
@@ -303,6 +305,7 @@ export function buildSnapshot(
       secrets: rebind(definition.secrets, manifest),
       version: manifest?.version ?? 0,
       ...(manifest?.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
+      ...(manifest?.idempotency ? { idempotency: manifest.idempotency } : {}),
       listingJson: listingEntry(definition, description),
     };
   });
@@ -319,6 +322,7 @@ export function buildSnapshot(
       secrets: rebind(definition.secrets, manifest),
       version: manifest.version,
       ...(manifest.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
+      ...(manifest.idempotency ? { idempotency: manifest.idempotency } : {}),
       listingJson: listingEntry(definition, definition.description),
     });
   }

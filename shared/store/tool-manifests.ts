@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
+import { idempotencySettingsSchema, rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
 
 /**
  * Tool manifests in the registry table (single-table design, on-demand; API keys share it, see api-keys.ts):
@@ -17,7 +17,7 @@ import { rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
  * | item | PK     | SK        | attributes                                                                          |
  * |------|--------|-----------|-------------------------------------------------------------------------------------|
  * | tool | `TOOL` | tool name | source, codeHash, defaultScopes, defaultDescription, version, updatedAt; policy:    |
- * |      |        |           | enabled?, scopes?, description?, rateLimit?, secrets?; HTTP tools: http             |
+ * |      |        |           | enabled?, scopes?, description?, rateLimit?, idempotency?, secrets?; HTTP: http     |
  *
  * All manifests share one partition, so an instance reads the whole registry with one Query (`readAll`).
  */
@@ -57,6 +57,8 @@ export const toolManifestSchema = z
     description: z.string().min(1).optional(),
     /** Policy: calls per agent per window for this tool. Absent means unlimited (and no counter is touched). */
     rateLimit: rateLimitSchema.optional(),
+    /** Policy: protection against duplicate calls; absent fields fall back to the code's, then the cluster's. */
+    idempotency: idempotencySettingsSchema.optional(),
     /** Policy: rebinds a secret binding to another secret name: `{ weather: 'weather-api-eu' }`. */
     secrets: z.record(z.string(), z.string().min(1)).optional(),
     /** Bumped on every change to the item. */
@@ -91,8 +93,8 @@ export interface CodeToolRecord {
 
 /** A policy change: attributes to set (plain values) and attributes to remove. */
 export interface ManifestChange {
-  set: Partial<Pick<ToolManifest, 'enabled' | 'scopes' | 'rateLimit' | 'description'>>;
-  remove: readonly ('scopes' | 'rateLimit' | 'description')[];
+  set: Partial<Pick<ToolManifest, 'enabled' | 'scopes' | 'rateLimit' | 'description' | 'idempotency'>>;
+  remove: readonly ('scopes' | 'rateLimit' | 'description' | 'idempotency')[];
 }
 
 /** How a stored item that does not parse is reported (a listing goes on without it). */

@@ -13,6 +13,15 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
+/** A tool's protection against duplicate calls (`defineTool({ idempotency })`). */
+export interface ToolIdempotency {
+  enabled?: boolean;
+  /** Seconds a completed call is replayed for an idempotency key the client sent. */
+  ttl?: number;
+  /** Seconds a completed call is replayed for a repeat without a key (same caller, tool and arguments). */
+  window?: number;
+}
+
 export type TextContent = { type: 'text'; text: string };
 /** What a tool without an output schema may return: MCP content blocks (text, image, audio, resource links, embedded resources). */
 export type ToolContent = ContentBlock;
@@ -99,6 +108,12 @@ export interface ToolSpec<
   /** `arguments: true` stores the raw arguments in audit records (only a digest otherwise). Never for secrets. */
   audit?: { arguments?: boolean };
   /**
+   * Protection against duplicate calls (a retried side effect happens once). By default on when `annotations` say
+   * `idempotentHint: false` (and not `readOnlyHint: true`). `ttl`: seconds a completed call is replayed for a key the
+   * client sent; `window`: seconds it is replayed for a repeat without a key. The manifest can override each.
+   */
+  idempotency?: ToolIdempotency;
+  /**
    * Client capabilities the tool needs, e.g. `{ sampling: {} }`. A 2026-07-28 request whose `_meta` does not declare
    * them is refused with -32021 naming the missing ones, before the tool runs.
    */
@@ -129,6 +144,8 @@ interface ToolDefinitionBase {
   readonly secrets: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
   readonly auditArguments: boolean;
+  /** The tool's own protection against duplicate calls, when it sets one. */
+  readonly idempotency?: ToolIdempotency;
   /** Client capabilities a modern request must declare to call the tool. */
   readonly clientCapabilities?: ClientCapabilities;
   /** Checks (and, for code tools, parses) the arguments; `data` is what `run` gets. */
@@ -268,6 +285,7 @@ export function defineTool<
     secrets: Object.freeze({ ...(spec.secrets ?? {}) }) as Readonly<Record<string, string>>,
     timeoutMs: spec.timeoutMs,
     auditArguments: spec.audit?.arguments === true,
+    ...(spec.idempotency ? { idempotency: Object.freeze({ ...spec.idempotency }) } : {}),
     ...(spec.clientCapabilities ? { clientCapabilities: structuredClone(spec.clientCapabilities) } : {}),
     ...(ready ? { ready } : {}),
     validate(args: unknown): ArgumentValidation {

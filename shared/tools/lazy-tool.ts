@@ -6,6 +6,7 @@ import type {
   ToolAnnotations,
   ToolContext,
   ToolDefinition,
+  ToolIdempotency,
 } from './define-tool.js';
 
 /** What the platform knows of a folder tool without its module: everything `tools/list` and the registry use. */
@@ -20,6 +21,7 @@ export interface CodeToolMetadata {
   secrets: Readonly<Record<string, string>>;
   timeoutMs?: number;
   auditArguments: boolean;
+  idempotency?: ToolIdempotency;
   clientCapabilities?: ClientCapabilities;
 }
 
@@ -37,6 +39,7 @@ export function codeToolMetadata(tool: ToolDefinition): CodeToolMetadata {
       secrets: tool.secrets,
       timeoutMs: tool.timeoutMs,
       auditArguments: tool.auditArguments,
+      idempotency: tool.idempotency,
       clientCapabilities: tool.clientCapabilities,
     }),
   ) as CodeToolMetadata;

@@ -237,12 +237,31 @@ describe('the McpCluster-dev stack', () => {
       const registry = dynamo.filter((s) => s.resources.includes(`<${registryTableId}.Arn>`));
       assert.deepEqual(registry.flatMap((s) => s.actions).sort(), ['dynamodb:GetItem', 'dynamodb:Query']);
       const audit = dynamo.filter((s) => !s.resources.includes(`<${registryTableId}.Arn>`));
-      assert.deepEqual(audit.flatMap((s) => s.actions).sort(), ['dynamodb:UpdateItem'], 'rate-limit counters only');
+      assert.deepEqual(
+        audit.flatMap((s) => s.actions).sort(),
+        ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:UpdateItem'],
+        'rate-limit counters, and the idempotency records',
+      );
       assert.deepEqual(
         audit.flatMap((s) => s.resources),
-        [`<${auditTableId}.Arn>`],
+        [`<${auditTableId}.Arn>`, `<${auditTableId}.Arn>`],
         'the audit table only, not its index',
       );
+    });
+
+    it('let the MCP function read, write and delete only the idempotency records of the audit table (IDEM# keys)', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: mcpRoleId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+              Resource: { 'Fn::GetAtt': [auditTableId, 'Arn'] },
+              Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } },
+            }),
+          ]),
+        },
+      });
     });
   });
 

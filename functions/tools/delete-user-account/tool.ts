@@ -93,6 +93,9 @@ instance because it was already deleted) and USER_PROTECTED for accounts that ag
     idempotentHint: true,
     openWorldHint: true,
   },
+  // Deleting twice changes nothing more (idempotentHint), but the second answer differs (USER_NOT_FOUND) and the
+  // directory records a second request: a retry with the same idempotency key gets the first answer instead.
+  idempotency: { enabled: true },
   scopes: ['users:admin'],
   secrets: { directory: 'user-directory' },
   timeoutMs: 8000,

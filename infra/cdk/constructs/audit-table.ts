@@ -2,6 +2,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { IDEMPOTENCY_PARTITION_PREFIX } from '../../../shared/store/idempotency-records.js';
 import { AUDIT_TABLE } from '../../../shared/store/table-schemas.js';
 import { addIndexesOf, protectedTableProps, type TableProtectionProps, tablePropsOf } from './table-protection.js';
 
@@ -36,5 +37,22 @@ export class AuditTable extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
     // Explicit actions: KMS's grantEncryptDecrypt would add wildcard actions (ReEncrypt*, GenerateDataKey*).
     this.table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+  }
+
+  /**
+   * For the MCP function: the idempotency records (shared/store/idempotency-records.ts), and only those: GetItem,
+   * PutItem, UpdateItem and DeleteItem on items whose partition key starts with `IDEM#`, so the function still cannot
+   * read or remove an audit record. Call after `bindCounters` (which sets the table's name).
+   */
+  bindIdempotencyRecords(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${IDEMPOTENCY_PARTITION_PREFIX}*`] },
+        },
+      }),
+    );
   }
 }

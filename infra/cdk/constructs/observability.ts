@@ -28,6 +28,8 @@ const CALL_OUTCOMES = Object.keys({
   denied: true,
   unknown_tool: true,
   rate_limited: true,
+  replayed: true,
+  idempotency_refused: true,
 } satisfies Record<CallOutcome, true>) as CallOutcome[];
 
 export interface McpObservabilityProps {

@@ -18,9 +18,11 @@ import {
   updatePolicy,
 } from '../../../shared/admin/tools.js';
 import { formatRateLimit } from '../../../shared/rate-limit/rate-limit.js';
+import type { IdempotencySettings } from '../../../shared/store/items.js';
 import type { ToolManifest } from '../../../shared/store/tool-manifests.js';
 import { type Command, type CommandContext, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { fields, table, truncate } from '../format.js';
+import { parseDuration } from '../time.js';
 import { parseRateLimitFlag } from './keys.js';
 import { secretNote } from './secrets.js';
 
@@ -39,6 +41,13 @@ export async function codeTools(): Promise<CodeDefaults[] | undefined> {
 
 export const TTL_NOTE = 'Instances follow within REGISTRY_TTL_MS (10 s by default).';
 
+function formatIdempotency(settings: IdempotencySettings): string {
+  const parts = [settings.enabled === undefined ? "code's default" : settings.enabled ? 'on' : 'off'];
+  if (settings.ttl !== undefined) parts.push(`ttl ${settings.ttl} s`);
+  if (settings.window !== undefined) parts.push(`window ${settings.window} s`);
+  return `${parts.join(', ')} (policy)`;
+}
+
 const describeScopes = (scopes: readonly string[]) => (scopes.length ? scopes.join(', ') : '(none: every caller)');
 
 function toolFields(tool: ToolSummary): [string, string][] {
@@ -49,6 +58,7 @@ function toolFields(tool: ToolSummary): [string, string][] {
       `${describeScopes(tool.scopes)}${tool.scopesOverridden && tool.source === 'code' ? ` (policy; the code's: ${describeScopes(tool.defaultScopes)})` : ''}`,
     ],
     ['rate limit', tool.rateLimit ? `${formatRateLimit(tool.rateLimit)} per agent` : 'none'],
+    ...(tool.idempotency ? [['idempotency', formatIdempotency(tool.idempotency)] as [string, string]] : []),
     [
       'description',
       `${(tool.description ?? '-').replace(/\s*\n\s*/g, ' ')}${tool.descriptionOverridden && tool.source === 'code' ? ' (policy)' : ''}`,
@@ -128,7 +138,7 @@ const toolsUpdate: Command = {
   name: 'tools update',
   summary: "change a tool's scopes, rate limit or description",
   synopsis:
-    'NAME [--scopes A,B | --reset-scopes] [--rate-limit N/WINDOW | --rate-limit none] [--description TEXT | --reset-description]',
+    'NAME [--scopes A,B | --reset-scopes] [--rate-limit N/WINDOW | --rate-limit none] [--description TEXT | --reset-description] [--idempotency on|off|default] [--idempotency-ttl DURATION] [--idempotency-window DURATION]',
   description:
     "Changes a tool's runtime policy in the registry (one write that bumps its version). Deploys never undo it.\n" +
     TTL_NOTE,
@@ -147,12 +157,28 @@ const toolsUpdate: Command = {
     },
     description: { type: 'string', value: 'TEXT', help: "replaces the code's description (what the model reads)" },
     'reset-description': { type: 'boolean', help: "back to the code's description" },
+    idempotency: {
+      type: 'string',
+      value: 'on|off|default',
+      help: "protection against duplicate calls; `default`: the code's and the cluster's. Replaces the whole policy",
+    },
+    'idempotency-ttl': {
+      type: 'string',
+      value: 'DURATION',
+      help: 'how long a call with a client key is replayed, e.g. 1h, 10m, 30s',
+    },
+    'idempotency-window': {
+      type: 'string',
+      value: 'DURATION',
+      help: 'how long a repeat without a key (same arguments) is replayed, e.g. 60s',
+    },
   },
   examples: [
     'mcp-cluster tools update get_weather_forecast --rate-limit 60/min',
     'mcp-cluster tools update get_invoice --scopes billing:read',
     'mcp-cluster tools update calculate --description "Evaluates arithmetic exactly." --rate-limit none',
     'mcp-cluster tools update calculate --reset-description --reset-scopes',
+    'mcp-cluster tools update delete_user_account --idempotency on --idempotency-ttl 24h',
   ],
   async run(ctx) {
     const update = policyUpdate(ctx, this.name);
@@ -195,9 +221,30 @@ export function policyUpdate({ values }: CommandContext, command: string): Polic
     update.description = description;
   } else if (values['reset-description']) update.description = null;
 
+  const idempotency = stringOption(values, 'idempotency');
+  const ttl = stringOption(values, 'idempotency-ttl');
+  const window = stringOption(values, 'idempotency-window');
+  if (idempotency !== undefined || ttl !== undefined || window !== undefined) {
+    const mode = idempotency?.trim() ?? 'default';
+    if (!['on', 'off', 'default'].includes(mode)) throw new UsageError('--idempotency is on, off or default', command);
+    const seconds = (text: string | undefined, flag: string) => {
+      if (text === undefined) return undefined;
+      const ms = parseDuration(text);
+      if (ms === undefined || ms % 1000 !== 0)
+        throw new UsageError(`${flag} needs a duration such as 30s, 10m or 1h`, command);
+      return ms / 1000;
+    };
+    const settings = {
+      ...(mode === 'default' ? {} : { enabled: mode === 'on' }),
+      ...(ttl === undefined ? {} : { ttl: seconds(ttl, '--idempotency-ttl') }),
+      ...(window === undefined ? {} : { window: seconds(window, '--idempotency-window') }),
+    };
+    update.idempotency = Object.keys(settings).length ? settings : null;
+  }
+
   if (Object.keys(update).length === 0) {
     throw new UsageError(
-      'nothing to update: give --scopes, --reset-scopes, --rate-limit, --description or --reset-description',
+      'nothing to update: give --scopes, --reset-scopes, --rate-limit, --description, --reset-description or --idempotency',
       command,
     );
   }

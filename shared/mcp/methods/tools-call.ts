@@ -4,6 +4,7 @@ import type { RateLimiter } from '../../rate-limit/rate-limiter.js';
 import type { SecretStore } from '../../secrets/secret-store.js';
 import { callTool } from '../call-tool.js';
 import type { Method } from '../dispatch/method.js';
+import { type Idempotency, idempotencyKeyOf } from '../idempotency.js';
 import { JsonRpcError } from '../json-rpc.js';
 
 export interface ToolsCallOptions {
@@ -11,6 +12,7 @@ export interface ToolsCallOptions {
   audit: AuditSink;
   redactor: Redactor;
   rateLimiter?: RateLimiter;
+  idempotency?: Idempotency;
   defaultTimeoutMs: number;
   /** Kept back from the function's deadline so a timed-out tool can still be answered. */
   deadlineMarginMs: number;
@@ -33,6 +35,7 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
       if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
         throw invalid('arguments', '"arguments" must be an object of the tool\'s arguments.');
       }
+      const idempotencyKey = idempotencyKeyOf(params, context.headers);
       const result = await callTool(
         { name, ...(args === undefined ? {} : { arguments: args as Record<string, unknown> }) },
         {
@@ -46,6 +49,7 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
           remainingMs: () => context.remainingMs() - options.deadlineMarginMs,
           redactor: options.redactor,
           rateLimiter: options.rateLimiter,
+          ...(options.idempotency ? { idempotency: options.idempotency, idempotencyKey } : {}),
           maxResultBytes: options.maxResultBytes,
           ...(context.protocol.era === 'modern'
             ? { clientCapabilities: context.protocol.meta.clientCapabilities, headers: context.headers }

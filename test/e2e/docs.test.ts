@@ -87,6 +87,14 @@ describe('the docs: every TypeScript snippet is a checked example, and the examp
       assert.doesNotMatch(stdout, /isError: true/);
     });
 
+    it('runs the idempotency example as written: the retry is a replay and the account is deleted once', async () => {
+      const before = cluster.demoUpstreams.deleteRequests();
+      const { stdout } = await run(TSX, [join(EXAMPLES, 'idempotent-delete.ts')], { cwd: workDir, timeout: 30_000 });
+      assert.match(stdout, /userId: 'u-1003',\s+deleted: true/);
+      assert.match(stdout, /replay: true/);
+      assert.equal(cluster.demoUpstreams.deleteRequests() - before, 1, 'the directory saw one deletion');
+    });
+
     it("serves the README's worked example tool once its folder is added", async () => {
       const response = await post(
         cluster.url,

@@ -53,15 +53,16 @@ export function resourcesReadMethod(options: ItemServices & { resultLinks?: Resu
         throw notFound();
       }
       const { resource, variables } = found;
-      const read = await serveItem<ReadResult>(
+      // Contents are shaped (bytes to base64) before the answer is scrubbed of secrets.
+      const contents = await serveItem(
         'resource',
         resource,
         request,
         options,
         { argumentsForAudit: { uri }, notFound },
-        (ctx) => resource.definition.read({ uri, variables }, ctx),
+        async (ctx) =>
+          contentsOf(await resource.definition.read({ uri, variables }, ctx), uri, resource.definition.mimeType),
       );
-      const contents = contentsOf(read, uri, resource.definition.mimeType);
       // A read that found nothing is an unknown resource, never an empty answer (MCP 2026-07-28).
       if (contents.length === 0) throw notFound();
       return {

@@ -60,6 +60,7 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     maxResultBytes: config.MAX_RESULT_BYTES,
     defaultToolTimeoutMs: config.TOOL_TIMEOUT_MS,
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
+    jsonResponseTimeoutMs: config.JSON_RESPONSE_TIMEOUT_MS,
     authenticator: createAuthenticator({
       apiKeys: createApiKeyVerifier({ client: options.dynamodb, tableName, ttlMs: config.AUTH_CACHE_TTL_MS, logger }),
       jwt,

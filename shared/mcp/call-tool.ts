@@ -17,10 +17,12 @@ import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
 import { paramHeadersFor } from '../tools/param-headers.js';
+import { noInputs } from './input/unavailable.js';
 import { excerpt, JsonRpcError } from './json-rpc.js';
 import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
 import { fitResult } from './response-size.js';
+import { SILENT_REPORTER, type ToolReporter } from './streaming/tool-reporter.js';
 
 export interface CallToolDeps {
   snapshot: RegistrySnapshot;
@@ -50,6 +52,8 @@ export interface CallToolDeps {
   headers?: Readonly<Record<string, string | undefined>>;
   /** Largest result, once encoded in the function's response; larger ones are cut or refused. @default 5 MB */
   maxResultBytes?: number;
+  /** Where the tool's progress and log messages go (the request's response stream); nowhere by default. */
+  reporter?: ToolReporter;
 }
 
 /**
@@ -249,6 +253,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     // still shows the call (outcome `started`); its end replaces the marker, so a call keeps one record.
     await audit('started');
     const deadline = Date.now() + timeoutMs;
+    const reporter = deps.reporter ?? SILENT_REPORTER;
     const value = await withDeadline(timeoutMs, deps.signal, (signal) =>
       tool.definition.run(parsed.data, {
         secrets,
@@ -257,6 +262,9 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         signal,
         requestId: deps.requestId,
         deadline,
+        progress: (done, total, message) => reporter.progress(done, total, message),
+        log: (level, message, data) => reporter.log(level, message, data),
+        ...noInputs(tool.name, deps.clientCapabilities ? 'capability' : 'legacy'),
       }),
     );
     result = tool.definition.toResult(value);

@@ -5,6 +5,8 @@ import type { SecretStore } from '../../secrets/secret-store.js';
 import { callTool } from '../call-tool.js';
 import type { Method } from '../dispatch/method.js';
 import { JsonRpcError } from '../json-rpc.js';
+import { metaOf } from '../protocol/request-meta.js';
+import { createToolReporter, LEGACY_LOG_LEVEL, progressTokenOf } from '../streaming/tool-reporter.js';
 
 export interface ToolsCallOptions {
   secrets: SecretStore;
@@ -47,6 +49,19 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
           redactor: options.redactor,
           rateLimiter: options.rateLimiter,
           maxResultBytes: options.maxResultBytes,
+          ...(context.notify
+            ? {
+                // Progress for the request's token; logs at the level its _meta asks for (modern), or at the legacy
+                // default, since a legacy client's logging/setLevel went to another request.
+                reporter: createToolReporter({
+                  progressToken: progressTokenOf(metaOf(params)),
+                  logLevel: context.protocol.era === 'modern' ? context.protocol.meta.logLevel : LEGACY_LOG_LEVEL,
+                  loggerName: name,
+                  send: context.notify,
+                  redactor: options.redactor,
+                }),
+              }
+            : {}),
           ...(context.protocol.era === 'modern'
             ? { clientCapabilities: context.protocol.meta.clientCapabilities, headers: context.headers }
             : {}),

@@ -70,6 +70,11 @@ export const configSchema = z.object({
    */
   JSON_RESPONSE_TIMEOUT_MS: integer(28_000, 1),
   /**
+   * How long the `requestState` of a tool call waiting for the client's input may be used (each is used once, when the
+   * audit table holds the used ones). Its key is the secret `request-state-key` below SECRETS_PREFIX.
+   */
+  REQUEST_STATE_TTL_MS: integer(600_000, 1_000),
+  /**
    * Public base URL of the endpoint (the MCP endpoint is `${PUBLIC_BASE_URL}/mcp`), used in the protected-resource
    * metadata and `WWW-Authenticate`. Never taken from forwarded headers; without it, API Gateway's own domain and stage.
    */

@@ -12,6 +12,7 @@ import { createRateLimiter } from '../rate-limit/rate-limiter.js';
 import { createManifestStore } from '../registry/manifest-store.js';
 import { createRegistry } from '../registry/registry.js';
 import { createSecretStore } from '../secrets/secret-store.js';
+import { createUsedRequestStateStore } from '../store/used-request-states.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
 import { SERVER_VERSION } from '../version.js';
 import { createMcpEndpoint, type McpEndpoint } from './endpoint.js';
@@ -61,6 +62,10 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     defaultToolTimeoutMs: config.TOOL_TIMEOUT_MS,
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
     jsonResponseTimeoutMs: config.JSON_RESPONSE_TIMEOUT_MS,
+    requestStateTtlMs: config.REQUEST_STATE_TTL_MS,
+    usedRequestStates: auditTable
+      ? createUsedRequestStateStore({ client: options.dynamodb, tableName: auditTable })
+      : undefined,
     authenticator: createAuthenticator({
       apiKeys: createApiKeyVerifier({ client: options.dynamodb, tableName, ttlMs: config.AUTH_CACHE_TTL_MS, logger }),
       jwt,

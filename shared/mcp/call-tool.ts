@@ -15,9 +15,18 @@ import type { Redactor } from '../logging/redactor.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import type { UsedRequestStateStore } from '../store/used-request-states.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
 import { paramHeadersFor } from '../tools/param-headers.js';
-import { noInputs } from './input/unavailable.js';
+import { createInputRound, InputRequiredSignal } from './input/input-round.js';
+import {
+  callerDigest,
+  newStateId,
+  openRequestState,
+  RequestStateError,
+  type RequestStateKeys,
+  sealRequestState,
+} from './input/request-state.js';
 import { excerpt, JsonRpcError } from './json-rpc.js';
 import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
@@ -54,6 +63,22 @@ export interface CallToolDeps {
   maxResultBytes?: number;
   /** Where the tool's progress and log messages go (the request's response stream); nowhere by default. */
   reporter?: ToolReporter;
+  /** Multi-round input (modern era): without it a tool can ask the client nothing. */
+  input?: CallInput;
+}
+
+/** What a 2026-07-28 `tools/call` brings for a tool that asks the client for input, and what seals its state. */
+export interface CallInput {
+  /** The retry's `inputResponses`, by request key. */
+  responses?: Record<string, unknown>;
+  /** The retry's `requestState`, as this server issued it. */
+  state?: string;
+  /** The keys that seal and open states (from Secrets Manager). */
+  keys(): Promise<RequestStateKeys>;
+  /** Where used states are remembered, so that each is used once; without it a state may be used until it expires. */
+  usedStates?: UsedRequestStateStore;
+  /** How long a state may be used, in seconds. */
+  ttlSeconds: number;
 }
 
 /**
@@ -243,6 +268,51 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     });
   }
 
+  // A retry of a call that asked for input: the answers of earlier rounds come from its sealed state, this round's
+  // from inputResponses (only for the requests the state names). A first call's inputResponses count too, except for
+  // a destructive tool, whose answers must answer requests this server issued.
+  let given: Record<string, unknown> = {};
+  let inputRound = 1;
+  if (deps.input?.state !== undefined) {
+    try {
+      const keys = await deps.input.keys();
+      const state = openRequestState(deps.input.state, keys, {
+        tool: tool.name,
+        caller: callerDigest(principal),
+        argumentsDigest,
+      });
+      if (deps.input.usedStates && !(await deps.input.usedStates.use(state.id, state.exp))) {
+        throw new RequestStateError(
+          'replayed',
+          'The requestState was used already; retry with the requestState of the latest input_required result.',
+        );
+      }
+      const responses = deps.input.responses ?? {};
+      given = { ...state.answers };
+      for (const key of state.asked) if (Object.hasOwn(responses, key)) given[key] = responses[key];
+      inputRound = state.round + 1;
+    } catch (error) {
+      if (error instanceof RequestStateError) {
+        await audit('invalid_arguments', `REQUEST_STATE_${error.problem.toUpperCase()}`);
+        throw new JsonRpcError('InvalidParams', `Invalid requestState: ${error.message}`, {
+          data: { field: 'requestState', reason: error.problem },
+        });
+      }
+      logger.error('request state could not be checked', { error: error as Error });
+      await audit('tool_error', 'REQUEST_STATE_UNAVAILABLE');
+      return errorResult(tool, {
+        code: 'REQUEST_STATE_UNAVAILABLE',
+        message: 'The requestState could not be checked just now; retry shortly with the same requestState.',
+        retryable: true,
+        retryAfterSeconds: 1,
+      });
+    }
+  } else if (deps.input?.responses && tool.definition.annotations?.destructiveHint !== true) {
+    given = deps.input.responses;
+  }
+  const round = createInputRound(tool.name, deps.input ? deps.clientCapabilities : undefined, given);
+  const roundAudit = inputRound > 1 ? { inputRound } : {};
+
   const timeoutMs = Math.min(tool.definition.timeoutMs ?? deps.defaultTimeoutMs, deps.remainingMs());
   let result: CallToolResult;
   let outcome: CallOutcome = 'success';
@@ -264,11 +334,14 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         deadline,
         progress: (done, total, message) => reporter.progress(done, total, message),
         log: (level, message, data) => reporter.log(level, message, data),
-        ...noInputs(tool.name, deps.clientCapabilities ? 'capability' : 'legacy'),
+        ...round.context,
       }),
     );
     result = tool.definition.toResult(value);
   } catch (error) {
+    if (error instanceof InputRequiredSignal || Object.keys(round.pending).length > 0) {
+      return inputRequired();
+    }
     const failure = classifyFailure(error, timeoutMs, deps.requestId);
     if (failure.code === 'TOOL_FAILED') logger.error('tool failed', { error: error as Error });
     else logger.info('tool reported an error', { errorCode: failure.code });
@@ -276,6 +349,8 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     code = failure.code;
     result = errorResult(tool, failure);
   }
+  // A tool that caught the request for input and returned anyway still needs the input it asked for.
+  if (Object.keys(round.pending).length > 0) return inputRequired();
   const scrubbed = scrub(result, deps.redactor);
   const fitted = fitResult(scrubbed, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, {
     structured: tool.definition.outputJsonSchema !== undefined && !scrubbed.isError,
@@ -289,8 +364,44 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     });
   }
   if (fitted.cutFrom !== undefined) logger.warn('result cut to fit a response', { bytes: fitted.cutFrom });
-  await audit(outcome, code, fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom });
+  await audit(outcome, code, {
+    ...roundAudit,
+    ...(fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom }),
+  });
   return fitted.result;
+
+  /** Ends the round with `input_required`: the open requests, and a sealed state to resume from. */
+  async function inputRequired(): Promise<CallToolResult> {
+    const asked = Object.keys(round.pending);
+    let requestState: string;
+    try {
+      requestState = sealRequestState(
+        {
+          v: 1,
+          id: newStateId(),
+          tool: tool!.name,
+          caller: callerDigest(principal),
+          argumentsDigest,
+          round: inputRound,
+          answers: { ...round.used },
+          asked,
+          exp: Math.floor(Date.now() / 1000) + deps.input!.ttlSeconds,
+        },
+        await deps.input!.keys(),
+      );
+    } catch (error) {
+      logger.error('request state could not be sealed', { error: error as Error });
+      await audit('tool_error', 'REQUEST_STATE_UNAVAILABLE', roundAudit);
+      return errorResult(tool, {
+        code: 'REQUEST_STATE_UNAVAILABLE',
+        message: 'The tool needs input from you, but its request could not be prepared just now; retry shortly.',
+        retryable: true,
+        retryAfterSeconds: 1,
+      });
+    }
+    await audit('input_required', undefined, { inputRound, inputRequests: asked });
+    return { resultType: 'input_required', inputRequests: round.pending, requestState } as unknown as CallToolResult;
+  }
 }
 
 /** The tool's per-agent limit, then the agent's overall one. Fails closed when the counters cannot be reached. */

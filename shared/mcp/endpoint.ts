@@ -9,6 +9,7 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistrySnapshot } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import type { UsedRequestStateStore } from '../store/used-request-states.js';
 import { DEFAULT_MAX_RESULT_BYTES } from './call-tool.js';
 import { type Answer, createDispatcher } from './dispatch/dispatcher.js';
 import type { MethodTable } from './dispatch/method.js';
@@ -91,6 +92,10 @@ export interface McpEndpointOptions {
    * or logs, and the transport streams) may use the function's whole remaining time. @default no limit of its own
    */
   jsonResponseTimeoutMs?: number;
+  /** Where used `requestState`s of multi-round calls are remembered, so that each is used once. */
+  usedRequestStates?: UsedRequestStateStore;
+  /** How long a `requestState` may be used. @default 600000 */
+  requestStateTtlMs?: number;
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
@@ -162,6 +167,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       defaultTimeoutMs: options.defaultToolTimeoutMs,
       deadlineMarginMs: options.deadlineMarginMs,
       maxResultBytes,
+      usedRequestStates: options.usedRequestStates,
+      requestStateTtlMs: options.requestStateTtlMs,
     }),
   };
   const dispatch = createDispatcher({ methods, serverInfo, redactor });

@@ -28,6 +28,7 @@ const CALL_OUTCOMES = Object.keys({
   denied: true,
   unknown_tool: true,
   rate_limited: true,
+  input_required: true,
 } satisfies Record<CallOutcome, true>) as CallOutcome[];
 
 export interface McpObservabilityProps {

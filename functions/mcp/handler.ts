@@ -34,7 +34,50 @@ const endpoint = createMcpApp({
   logger,
 });
 
-/** API Gateway (REST API, Lambda proxy integration) → MCP Streamable HTTP, stateless, JSON responses. */
-export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+/** API Gateway (REST API, Lambda proxy integration) → MCP Streamable HTTP, stateless, answered whole. */
+export async function bufferedHandler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   return toApiGatewayResult(await endpoint(fromApiGatewayEvent(event, context)));
 }
+
+/**
+ * The same over Lambda response streaming (API Gateway's STREAM transfer mode): a JSON answer is written at once, and
+ * an event-stream answer event by event as the tool produces them.
+ */
+export async function streamingHandler(
+  event: APIGatewayProxyEvent,
+  responseStream: NodeJS.WritableStream,
+  context: Context,
+): Promise<void> {
+  const runtime = lambdaStreaming!;
+  let opened: NodeJS.WritableStream | undefined;
+  const open = (statusCode: number, headers: Record<string, string>) =>
+    (opened ??= runtime.HttpResponseStream.from(responseStream, { statusCode, headers }));
+  const response = await endpoint({
+    ...fromApiGatewayEvent(event, context),
+    openStream(statusCode, headers) {
+      const stream = open(statusCode, headers);
+      return { write: (chunk) => void stream.write(chunk), end: () => void stream.end() };
+    },
+  });
+  if (response.streamed) return;
+  const stream = open(response.statusCode, response.headers);
+  stream.write(response.body);
+  stream.end();
+}
+
+/** What the Lambda Node.js runtime offers for response streaming (and the local workers offer alike). */
+interface LambdaStreaming {
+  streamifyResponse(
+    handler: (event: APIGatewayProxyEvent, stream: NodeJS.WritableStream, context: Context) => Promise<void>,
+  ): unknown;
+  HttpResponseStream: {
+    from(
+      stream: NodeJS.WritableStream,
+      prelude: { statusCode: number; headers: Record<string, string> },
+    ): NodeJS.WritableStream;
+  };
+}
+const lambdaStreaming = (globalThis as { awslambda?: LambdaStreaming }).awslambda;
+
+/** Streams where the runtime can (Lambda, the local cluster); answers whole elsewhere (tests importing the module). */
+export const handler = lambdaStreaming ? lambdaStreaming.streamifyResponse(streamingHandler) : bufferedHandler;

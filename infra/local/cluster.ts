@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createApiKey, createApiKeyVerifier } from '../../shared/auth/api-keys.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { REQUEST_STATE_SECRET } from '../../shared/mcp/input/state-keys.js';
 import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
@@ -175,6 +176,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     });
 
     const demoKeys = await ensureDemoSecrets(secretsManager);
+    await ensureRequestStateKey(secretsManager);
     const upstreams = await startDemoUpstreams({ apiKeys: demoKeys, host: '127.0.0.1' });
     stops.push(upstreams.close);
     await pointDemoSecretsAt(secretsManager, demoKeys, upstreams.url);
@@ -410,6 +412,21 @@ async function ensureDemoSecrets(client: SecretsManagerClient): Promise<{ weathe
     }
   }
   return keys;
+}
+
+/**
+ * The key that seals the `requestState` of tool calls waiting for the client's input: created on first start (as the
+ * CDK stack generates it when deployed), kept across restarts so that states issued before a restart still open.
+ */
+async function ensureRequestStateKey(client: SecretsManagerClient): Promise<void> {
+  const id = `${LOCAL_SECRETS_PREFIX}${REQUEST_STATE_SECRET}`;
+  try {
+    await client.send(new GetSecretValueCommand({ SecretId: id }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    const value = { signing: 'k1', k1: randomBytes(32).toString('base64url') };
+    await client.send(new CreateSecretCommand({ Name: id, SecretString: JSON.stringify(value) }));
+  }
 }
 
 /** Points the demo secrets at this run's loopback upstreams, unless someone pointed them elsewhere. */

@@ -21,9 +21,16 @@ export interface WorkerPoolOptions {
   onLog?: (line: string, worker: number) => void;
 }
 
+/** Where a streamed answer goes as the worker writes it: its status and headers first, then its chunks. */
+export interface InvocationStream {
+  head(statusCode: number, headers: Record<string, string>, worker: number): void;
+  chunk(text: string): void;
+}
+
 interface Invocation {
   id: number;
   event: APIGatewayProxyEvent;
+  stream?: InvocationStream;
   resolve(answer: { result: APIGatewayProxyResult; worker: number }): void;
   /** API Gateway's own limit on the whole request, queueing included. */
   gatewayTimer: NodeJS.Timeout;
@@ -75,11 +82,15 @@ export class WorkerPool {
   }
 
   /** Runs one event on the next free worker; resolves with its proxy result and the worker's number. */
-  invoke(event: APIGatewayProxyEvent): Promise<{ result: APIGatewayProxyResult; worker: number }> {
+  invoke(
+    event: APIGatewayProxyEvent,
+    stream?: InvocationStream,
+  ): Promise<{ result: APIGatewayProxyResult; worker: number }> {
     return new Promise((resolve) => {
       const invocation: Invocation = {
         id: ++this.#sequence,
         event,
+        ...(stream ? { stream } : {}),
         resolve,
         gatewayTimer: setTimeout(() => {
           // Still waiting for a worker when API Gateway would have given up: answer as it does.
@@ -177,11 +188,19 @@ export class WorkerPool {
       });
     }
     return new Promise<void>((resolve, reject) => {
-      child.on('message', (message: { ready?: boolean; id?: number; result?: APIGatewayProxyResult }) => {
+      child.on('message', (message: WorkerMessage) => {
+        const current = message.id === undefined ? undefined : slot.current?.invocation;
         if (message.ready) {
           slot.ready = true;
           resolve();
           this.#dispatch();
+        } else if (current && message.id === current.id && message.head) {
+          // A streamed answer (the handler uses Lambda response streaming): sent on as it is written.
+          current.stream?.head(message.head.statusCode, message.head.headers, slot.index);
+        } else if (current && message.id === current.id && message.chunk !== undefined) {
+          current.stream?.chunk(message.chunk);
+        } else if (current && message.id === current.id && message.streamed) {
+          this.#finish(slot, { statusCode: 200, headers: {}, body: '' });
         } else if (message.result && message.id === slot.current?.invocation.id) {
           // Lambda refuses a response over its limit ("Response payload size exceeded"): API Gateway answers 502.
           const size = Buffer.byteLength(JSON.stringify(message.result));
@@ -225,6 +244,16 @@ export class WorkerPool {
       });
     });
   }
+}
+
+/** What a worker sends over IPC: it is ready, or one invocation's result, or a part of its streamed answer. */
+interface WorkerMessage {
+  ready?: boolean;
+  id?: number;
+  result?: APIGatewayProxyResult;
+  head?: { statusCode: number; headers: Record<string, string> };
+  chunk?: string;
+  streamed?: boolean;
 }
 
 function requestIdOf(invocation: Invocation): string | undefined {
@@ -377,8 +406,24 @@ async function route(
   if (Buffer.byteLength(JSON.stringify(event)) > MAX_LAMBDA_REQUEST_BYTES) {
     return send(res, gatewayError(413, 'Request Too Long'));
   }
-  const { result, worker } = await options.pool.invoke(event);
-  send(res, result, { 'x-amzn-requestid': event.requestContext.requestId, 'x-mcp-cluster-worker': String(worker) });
+  const extra = { 'x-amzn-requestid': event.requestContext.requestId };
+  const { result, worker } = await options.pool.invoke(event, {
+    head(statusCode, headers, worker) {
+      if (res.headersSent) return;
+      res.writeHead(statusCode, { ...headers, ...extra, 'x-mcp-cluster-worker': String(worker) });
+      res.flushHeaders();
+    },
+    chunk(text) {
+      if (!res.headersSent) res.writeHead(200, extra);
+      res.write(text);
+    },
+  });
+  if (res.headersSent) {
+    // A streamed answer ends with the invocation; one cut off (a timeout, a lost worker) just ends, as API Gateway's.
+    res.end();
+    return;
+  }
+  send(res, result, { ...extra, 'x-mcp-cluster-worker': String(worker) });
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyResult, extra: Record<string, string> = {}): void {

@@ -19,7 +19,49 @@ if (!bundle || !process.send) {
   process.exit(1);
 }
 
-const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: Handler };
+/**
+ * Lambda's response streaming, as its Node.js runtime offers it (`awslambda.streamifyResponse`,
+ * `awslambda.HttpResponseStream.from`): a handler it wraps gets a stream whose prelude (status, headers) and chunks
+ * are sent to the front over IPC as they are written, so the front sends them on as API Gateway's STREAM mode does.
+ */
+const STREAMING = Symbol('streaming');
+type StreamingHandler = ((event: APIGatewayProxyEvent, stream: ResponseStream, context: Context) => Promise<void>) & {
+  [STREAMING]?: true;
+};
+interface ResponseStream {
+  write(chunk: string | Uint8Array): boolean;
+  end(chunk?: string | Uint8Array): void;
+  prelude?(head: { statusCode: number; headers: Record<string, string> }): void;
+}
+(globalThis as { awslambda?: unknown }).awslambda = {
+  streamifyResponse(fn: StreamingHandler) {
+    fn[STREAMING] = true;
+    return fn;
+  },
+  HttpResponseStream: {
+    from(stream: ResponseStream, head: { statusCode: number; headers: Record<string, string> }) {
+      stream.prelude?.(head);
+      return stream;
+    },
+  },
+};
+
+const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: Handler | StreamingHandler };
+
+function responseStream(id: number): ResponseStream {
+  const text = (chunk: string | Uint8Array) =>
+    typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  return {
+    prelude: (head) => process.send?.({ id, head }),
+    write(chunk) {
+      process.send?.({ id, chunk: text(chunk) });
+      return true;
+    },
+    end(chunk) {
+      if (chunk !== undefined) process.send?.({ id, chunk: text(chunk) });
+    },
+  };
+}
 
 function lambdaContext(id: number, timeoutMs: number): Context {
   const deadline = Date.now() + timeoutMs;
@@ -42,7 +84,16 @@ function lambdaContext(id: number, timeoutMs: number): Context {
 process.on('message', async (message: InvokeMessage) => {
   let result: APIGatewayProxyResult;
   try {
-    result = await handler(message.event, lambdaContext(message.id, message.timeoutMs));
+    if ((handler as StreamingHandler)[STREAMING]) {
+      await (handler as StreamingHandler)(
+        message.event,
+        responseStream(message.id),
+        lambdaContext(message.id, message.timeoutMs),
+      );
+      process.send?.({ id: message.id, streamed: true });
+      return;
+    }
+    result = await (handler as Handler)(message.event, lambdaContext(message.id, message.timeoutMs));
   } catch (error) {
     // Lambda answers an unhandled error with a 502 from API Gateway; so does the local front.
     console.error(JSON.stringify({ level: 'error', message: 'handler threw', error: String(error) }));

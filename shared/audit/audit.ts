@@ -9,6 +9,7 @@ export type CallOutcome =
   | 'timeout' // the tool's deadline passed
   | 'invalid_arguments' // arguments failed the tool's schema
   | 'missing_capability' // the tool needs a client capability the request did not declare (MCP 2026-07-28)
+  | 'input_required' // the tool asked the client for input: the call ended with input_required, to be retried
   | 'rate_limited' // over the tool's or the agent's rate limit
   | 'replayed' // the tool did not run: a completed call with the same idempotency key answered (`replayOf`)
   | 'idempotency_refused' // the tool did not run: its key is in progress elsewhere, or was used with other arguments
@@ -49,6 +50,10 @@ export interface AuditRecord {
   idempotencyKey?: string;
   /** For a replay: the `callId` of the call whose stored result answered it. */
   replayOf?: string;
+  /** For a call that asks the client for input (MCP 2026-07-28): its round, 1 for the first request. */
+  inputRound?: number;
+  /** The keys of the input requests a round ended with (outcome `input_required`). */
+  inputRequests?: string[];
 }
 
 /** Where audit records go. The log sink writes a structured line; the governance layer adds a DynamoDB sink. */

@@ -64,6 +64,17 @@ export const configSchema = z.object({
   /** Time kept back from the Lambda deadline to answer after a tool times out. */
   DEADLINE_MARGIN_MS: milliseconds(1_000),
   /**
+   * Longest a request answered as JSON may take: API Gateway's limit on a response that is not streamed (29 s). A
+   * `tools/call` answered as a live event stream (the caller accepts `text/event-stream` and asks for progress or logs)
+   * may use the function's whole timeout, up to 15 minutes.
+   */
+  JSON_RESPONSE_TIMEOUT_MS: integer(28_000, 1),
+  /**
+   * How long the `requestState` of a tool call waiting for the client's input may be used (each is used once, when the
+   * audit table holds the used ones). Its key is the secret `request-state-key` below SECRETS_PREFIX.
+   */
+  REQUEST_STATE_TTL_MS: integer(600_000, 1_000),
+  /**
    * Public base URL of the endpoint (the MCP endpoint is `${PUBLIC_BASE_URL}/mcp`), used in the protected-resource
    * metadata and `WWW-Authenticate`. Never taken from forwarded headers; without it, API Gateway's own domain and stage.
    */

@@ -13,6 +13,7 @@ import { createManifestStore } from '../registry/manifest-store.js';
 import { createRegistry } from '../registry/registry.js';
 import { createSecretStore } from '../secrets/secret-store.js';
 import { createIdempotencyRecordStore } from '../store/idempotency-records.js';
+import { createUsedRequestStateStore } from '../store/used-request-states.js';
 import type { PromptDefinition } from '../tools/define-prompt.js';
 import type { ResourceDefinition } from '../tools/define-resource.js';
 import type { ToolDefinition } from '../tools/define-tool.js';
@@ -69,6 +70,11 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     maxResultBytes: config.MAX_RESULT_BYTES,
     defaultToolTimeoutMs: config.TOOL_TIMEOUT_MS,
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
+    jsonResponseTimeoutMs: config.JSON_RESPONSE_TIMEOUT_MS,
+    requestStateTtlMs: config.REQUEST_STATE_TTL_MS,
+    usedRequestStates: auditTable
+      ? createUsedRequestStateStore({ client: options.dynamodb, tableName: auditTable })
+      : undefined,
     authenticator: createAuthenticator({
       apiKeys: createApiKeyVerifier({ client: options.dynamodb, tableName, ttlMs: config.AUTH_CACHE_TTL_MS, logger }),
       jwt,

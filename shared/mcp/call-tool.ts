@@ -15,13 +15,24 @@ import type { Redactor } from '../logging/redactor.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import type { UsedRequestStateStore } from '../store/used-request-states.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
 import { paramHeadersFor } from '../tools/param-headers.js';
 import type { Idempotency, IdempotencyClaim } from './idempotency.js';
+import { createInputRound, InputRequiredSignal } from './input/input-round.js';
+import {
+  callerDigest,
+  newStateId,
+  openRequestState,
+  RequestStateError,
+  type RequestStateKeys,
+  sealRequestState,
+} from './input/request-state.js';
 import { excerpt, JsonRpcError } from './json-rpc.js';
 import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
 import { fitResult } from './response-size.js';
+import { SILENT_REPORTER, type ToolReporter } from './streaming/tool-reporter.js';
 
 export interface CallToolDeps {
   snapshot: RegistrySnapshot;
@@ -55,6 +66,24 @@ export interface CallToolDeps {
   idempotency?: Idempotency;
   /** The idempotency key the request sent (`_meta` or the `Idempotency-Key` header), if any. */
   idempotencyKey?: string;
+  /** Where the tool's progress and log messages go (the request's response stream); nowhere by default. */
+  reporter?: ToolReporter;
+  /** Multi-round input (modern era): without it a tool can ask the client nothing. */
+  input?: CallInput;
+}
+
+/** What a 2026-07-28 `tools/call` brings for a tool that asks the client for input, and what seals its state. */
+export interface CallInput {
+  /** The retry's `inputResponses`, by request key. */
+  responses?: Record<string, unknown>;
+  /** The retry's `requestState`, as this server issued it. */
+  state?: string;
+  /** The keys that seal and open states (from Secrets Manager). */
+  keys(): Promise<RequestStateKeys>;
+  /** Where used states are remembered, so that each is used once; without it a state may be used until it expires. */
+  usedStates?: UsedRequestStateStore;
+  /** How long a state may be used, in seconds. */
+  ttlSeconds: number;
 }
 
 /**
@@ -246,6 +275,51 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     });
   }
 
+  // A retry of a call that asked for input: the answers of earlier rounds come from its sealed state, this round's
+  // from inputResponses (only for the requests the state names). A first call's inputResponses count too, except for
+  // a destructive tool, whose answers must answer requests this server issued.
+  let given: Record<string, unknown> = {};
+  let inputRound = 1;
+  if (deps.input?.state !== undefined) {
+    try {
+      const keys = await deps.input.keys();
+      const state = openRequestState(deps.input.state, keys, {
+        tool: tool.name,
+        caller: callerDigest(principal),
+        argumentsDigest,
+      });
+      if (deps.input.usedStates && !(await deps.input.usedStates.use(state.id, state.exp))) {
+        throw new RequestStateError(
+          'replayed',
+          'The requestState was used already; retry with the requestState of the latest input_required result.',
+        );
+      }
+      const responses = deps.input.responses ?? {};
+      given = { ...state.answers };
+      for (const key of state.asked) if (Object.hasOwn(responses, key)) given[key] = responses[key];
+      inputRound = state.round + 1;
+    } catch (error) {
+      if (error instanceof RequestStateError) {
+        await audit('invalid_arguments', `REQUEST_STATE_${error.problem.toUpperCase()}`);
+        throw new JsonRpcError('InvalidParams', `Invalid requestState: ${error.message}`, {
+          data: { field: 'requestState', reason: error.problem },
+        });
+      }
+      logger.error('request state could not be checked', { error: error as Error });
+      await audit('tool_error', 'REQUEST_STATE_UNAVAILABLE');
+      return errorResult(tool, {
+        code: 'REQUEST_STATE_UNAVAILABLE',
+        message: 'The requestState could not be checked just now; retry shortly with the same requestState.',
+        retryable: true,
+        retryAfterSeconds: 1,
+      });
+    }
+  } else if (deps.input?.responses && tool.definition.annotations?.destructiveHint !== true) {
+    given = deps.input.responses;
+  }
+  const round = createInputRound(tool.name, deps.input ? deps.clientCapabilities : undefined, given);
+  const roundAudit = inputRound > 1 ? { inputRound } : {};
+
   const timeoutMs = Math.min(tool.definition.timeoutMs ?? deps.defaultTimeoutMs, deps.remainingMs());
 
   // Protection against duplicate calls (idempotency.ts): a protected call claims its key before its tool runs; a
@@ -283,6 +357,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     // still shows the call (outcome `started`); its end replaces the marker, so a call keeps one record.
     await audit('started');
     const deadline = Date.now() + timeoutMs;
+    const reporter = deps.reporter ?? SILENT_REPORTER;
     const value = await withDeadline(timeoutMs, deps.signal, (signal) =>
       tool.definition.run(parsed.data, {
         secrets,
@@ -291,10 +366,16 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         signal,
         requestId: deps.requestId,
         deadline,
+        progress: (done, total, message) => reporter.progress(done, total, message),
+        log: (level, message, data) => reporter.log(level, message, data),
+        ...round.context,
       }),
     );
     result = tool.definition.toResult(value);
   } catch (error) {
+    if (error instanceof InputRequiredSignal || Object.keys(round.pending).length > 0) {
+      return inputRequired();
+    }
     const failure = classifyFailure(error, timeoutMs, deps.requestId);
     if (failure.code === 'TOOL_FAILED') logger.error('tool failed', { error: error as Error });
     else logger.info('tool reported an error', { errorCode: failure.code });
@@ -303,6 +384,8 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     mayHaveTakenEffect = isToolError(error) && error.mayHaveTakenEffect === true;
     result = errorResult(tool, failure);
   }
+  // A tool that caught the request for input and returned anyway still needs the input it asked for.
+  if (Object.keys(round.pending).length > 0) return inputRequired();
   const scrubbed = scrub(result, deps.redactor);
   const fitted = fitResult(scrubbed, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, {
     structured: tool.definition.outputJsonSchema !== undefined && !scrubbed.isError,
@@ -330,8 +413,53 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
       effect: outcome === 'success' ? 'done' : mayHaveTakenEffect ? 'maybe' : 'none',
     });
   }
-  await audit(outcome, code, fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom });
+  await audit(outcome, code, {
+    ...roundAudit,
+    ...(fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom }),
+  });
   return fitted.result;
+
+  /** Ends the round with `input_required`: the open requests, and a sealed state to resume from. */
+  async function inputRequired(): Promise<CallToolResult> {
+    const asked = Object.keys(round.pending);
+    // Nothing took effect yet: the key is released, so the retry that brings the answers can claim it.
+    if (claim?.kind === 'run') {
+      await claim.settle({
+        result: { content: [] },
+        outcome: 'tool_error',
+        errorCode: 'INPUT_REQUIRED',
+        effect: 'none',
+      });
+    }
+    let requestState: string;
+    try {
+      requestState = sealRequestState(
+        {
+          v: 1,
+          id: newStateId(),
+          tool: tool!.name,
+          caller: callerDigest(principal),
+          argumentsDigest,
+          round: inputRound,
+          answers: { ...round.used },
+          asked,
+          exp: Math.floor(Date.now() / 1000) + deps.input!.ttlSeconds,
+        },
+        await deps.input!.keys(),
+      );
+    } catch (error) {
+      logger.error('request state could not be sealed', { error: error as Error });
+      await audit('tool_error', 'REQUEST_STATE_UNAVAILABLE', roundAudit);
+      return errorResult(tool, {
+        code: 'REQUEST_STATE_UNAVAILABLE',
+        message: 'The tool needs input from you, but its request could not be prepared just now; retry shortly.',
+        retryable: true,
+        retryAfterSeconds: 1,
+      });
+    }
+    await audit('input_required', undefined, { inputRound, inputRequests: asked });
+    return { resultType: 'input_required', inputRequests: round.pending, requestState } as unknown as CallToolResult;
+  }
 }
 
 /** The tool's per-agent limit, then the agent's overall one. Fails closed when the counters cannot be reached. */

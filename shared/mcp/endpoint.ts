@@ -9,10 +9,11 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistrySnapshot } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import type { UsedRequestStateStore } from '../store/used-request-states.js';
 import { DEFAULT_MAX_RESULT_BYTES } from './call-tool.js';
 import { type Answer, createDispatcher } from './dispatch/dispatcher.js';
 import type { MethodTable } from './dispatch/method.js';
-import { acceptGuard } from './guards/accept.js';
+import { acceptGuard, accepts } from './guards/accept.js';
 import { bodySizeGuard } from './guards/body-size.js';
 import { contentTypeGuard } from './guards/content-type.js';
 import { firstRefusal, type Guard } from './guards/guard.js';
@@ -51,6 +52,8 @@ import { checkNotificationVersion, isModern, type Protocol, resolveProtocol } fr
 import { allowsBatches } from './protocol/versions.js';
 import { encodedBytes } from './response-size.js';
 import type { ItemServices } from './serve-item.js';
+import { EventStreamAnswer } from './streaming/event-stream.js';
+import { progressTokenOf } from './streaming/tool-reporter.js';
 
 export { PROTECTED_RESOURCE_PATH };
 
@@ -108,9 +111,27 @@ export interface McpEndpointOptions {
   listTtlMs?: number;
   /** How long a client may consider the `server/discover` answer fresh. @default 300000 */
   discoverTtlMs?: number;
+  /**
+   * Longest a request answered as JSON may take (API Gateway's limit on a response that is not streamed). A
+   * `tools/call` that can be answered as an event stream (the caller accepts `text/event-stream` and asks for progress
+   * or logs, and the transport streams) may use the function's whole remaining time. @default no limit of its own
+   */
+  jsonResponseTimeoutMs?: number;
+  /** Where used `requestState`s of multi-round calls are remembered, so that each is used once. */
+  usedRequestStates?: UsedRequestStateStore;
+  /** How long a `requestState` may be used. @default 600000 */
+  requestStateTtlMs?: number;
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** How long one HTTP request may take, and its event stream once it has one. */
+interface RequestCall {
+  remainingMs(): number;
+  /** The request may be answered as a live event stream: it gets the function's whole remaining time. */
+  mayStream(): void;
+  stream?: EventStreamAnswer;
+}
 
 /** One message of the body, with what is known of it before dispatch. */
 type Message =
@@ -235,6 +256,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       defaultTimeoutMs: options.defaultToolTimeoutMs,
       deadlineMarginMs: options.deadlineMarginMs,
       maxResultBytes,
+      usedRequestStates: options.usedRequestStates,
+      requestStateTtlMs: options.requestStateTtlMs,
     }),
   };
   const dispatch = createDispatcher({ methods, serverInfo, redactor });
@@ -245,25 +268,46 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
    * for answering), so an instance is never lost to a timeout. What was still running is logged with the request id.
    */
   return (request) => {
-    const budgetMs = Math.max(0, request.remainingMs() - options.deadlineMarginMs / 2);
+    const started = Date.now();
+    const jsonDeadline =
+      options.jsonResponseTimeoutMs === undefined ? Number.POSITIVE_INFINITY : started + options.jsonResponseTimeoutMs;
+    // A request answered as JSON has at most the JSON response time; one that may stream, the function's whole time.
+    const call: RequestCall = {
+      remainingMs: () => Math.min(request.remainingMs(), jsonDeadline - Date.now()),
+      mayStream: () => {
+        call.remainingMs = request.remainingMs;
+        arm();
+      },
+    };
     let timer: NodeJS.Timeout | undefined;
+    let answer: (response: HttpResponse) => void = () => undefined;
     const watchdog = new Promise<HttpResponse>((resolve) => {
-      timer = setTimeout(() => {
-        options.logger.error('request not answered before the deadline; answered by the watchdog', {
-          requestId: request.requestId,
-        });
-        const error = new JsonRpcError(
-          'InternalError',
-          `The request did not finish in time; it was logged with request id ${request.requestId}.`,
-          { status: 504 },
-        );
-        resolve(withIdOf(request.body, errorHttpResponse(null, error)));
-      }, budgetMs);
+      answer = resolve;
     });
-    return Promise.race([handle(request), watchdog]).finally(() => clearTimeout(timer));
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => {
+          options.logger.error('request not answered before the deadline; answered by the watchdog', {
+            requestId: request.requestId,
+          });
+          const error = new JsonRpcError(
+            'InternalError',
+            `The request did not finish in time; it was logged with request id ${request.requestId}.`,
+            { status: 504 },
+          );
+          const response = withIdOf(request.body, errorHttpResponse(null, error));
+          // A stream already under way ends with the error as its last event.
+          answer(call.stream?.started ? call.stream.finish(response.body) : response);
+        },
+        Math.max(0, call.remainingMs() - options.deadlineMarginMs / 2),
+      );
+    };
+    arm();
+    return Promise.race([handle(request, call), watchdog]).finally(() => clearTimeout(timer));
   };
 
-  async function handle(request: HttpRequest): Promise<HttpResponse> {
+  async function handle(request: HttpRequest, call: RequestCall): Promise<HttpResponse> {
     // 1. The protected-resource metadata.
     if (isProtectedResourceMetadataPath(request.path)) return metadata(request);
 
@@ -353,14 +397,21 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
     }
 
-    // 5. Dispatch, one message at a time (a batch's tools/call audit and rate limits stay in order).
+    // 5. Dispatch, one message at a time (a batch's tools/call audit and rate limits stay in order). A single
+    // tools/call from a client that accepts an event stream may send notifications: its answer becomes a stream then.
+    const stream = !batch && first?.kind === 'request' ? eventStreamFor(request, first) : undefined;
+    if (stream) {
+      call.stream = stream.answer;
+      if (stream.live) call.mayStream();
+    }
     const scope = {
       principal,
       snapshot,
       requestId: request.requestId,
       logger: options.logger.child({ requestId: request.requestId, agentId: principal.agentId }),
-      remainingMs: request.remainingMs,
+      remainingMs: () => call.remainingMs(),
       headers: request.headers,
+      ...(stream ? { notify: (notification: string) => stream.answer.send(notification) } : {}),
     };
     const answers: Answer[] = [];
     for (const message of messages) {
@@ -370,6 +421,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
     // 6. The response.
     if (answers.length === 0) return { statusCode: 202, headers: {}, body: '' };
+    if (stream?.answer.started) return stream.answer.finish(answers[0]!.json);
     if (!batch) return jsonResponse(answers[0]!.status, answers[0]!.json);
     return jsonResponse(200, `[${fitBatch(answers, messages).join(',')}]`);
   }
@@ -390,6 +442,26 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       );
       return errorJson(ids[index] ?? null, error);
     });
+  }
+
+  /**
+   * The event-stream answer of a `tools/call`, when the client accepts `text/event-stream`. It is `live` (written as
+   * it is produced, and the call may then outlast the JSON response time) when the transport streams and the request
+   * asks for notifications: a progress token, or (2026-07-28) a log level.
+   */
+  function eventStreamFor(
+    request: HttpRequest,
+    message: Extract<Message, { kind: 'request' }>,
+  ): { answer: EventStreamAnswer; live: boolean } | undefined {
+    if (message.request.method !== 'tools/call' || !accepts(request.headers.accept, 'text/event-stream')) {
+      return undefined;
+    }
+    const meta = message.request.params?._meta as Record<string, unknown> | undefined;
+    const asks =
+      progressTokenOf(meta) !== undefined ||
+      (message.protocol.era === 'modern' && message.protocol.meta.logLevel !== undefined);
+    const live = asks && request.openStream !== undefined;
+    return { answer: new EventStreamAnswer(live ? request.openStream?.bind(request) : undefined), live };
   }
 
   /** A dependency is down: HTTP 503 and Retry-After say so; the JSON-RPC error is an internal one, retryable. */

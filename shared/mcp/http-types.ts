@@ -11,10 +11,23 @@ export interface HttpRequest {
   baseUrl?: string;
   /** Milliseconds until the function must have answered. */
   remainingMs(): number;
+  /**
+   * Starts the response and returns a stream its body is written to as it is produced, when the transport streams
+   * (Lambda response streaming, the local front). Without it, an event-stream answer is sent whole.
+   */
+  openStream?(statusCode: number, headers: Record<string, string>): ResponseStream;
+}
+
+/** The body of a response being streamed: written in chunks, then ended. */
+export interface ResponseStream {
+  write(chunk: string): void;
+  end(): void;
 }
 
 export interface HttpResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /** The response was written through `HttpRequest.openStream` already: status, headers and body are sent. */
+  streamed?: boolean;
 }

@@ -40,6 +40,66 @@ export interface ToolContext<SecretName extends string = string> {
   requestId: string;
   /** When the call's deadline passes (ms since the epoch); the signal aborts then. */
   deadline?: number;
+  /**
+   * Reports progress to the caller (MCP `notifications/progress`), sent only when the request carried a progress
+   * token: `done` must increase from one report to the next (a report that does not is dropped); `total` when known.
+   */
+  progress(done: number, total?: number, message?: string): void;
+  /**
+   * Sends a log message to the caller (MCP `notifications/message`), only when the request asked for logs at `level`
+   * or a less severe one. Secret values are scrubbed from it, but do not put them in on purpose.
+   */
+  log(level: LogLevel, message: string, data?: unknown): void;
+  /** Whether the client can answer a request of this kind (MCP 2026-07-28, capability declared by the request). */
+  canAsk(kind: InputKind): boolean;
+  /**
+   * Asks the user, through the client, for input of the given shape (MCP elicitation, form mode). The call ends with
+   * an `input_required` result and runs again, from the start, when the client retries it with the answer; so ask
+   * before doing anything that must not happen twice. Fails with INPUT_UNAVAILABLE when the client cannot answer.
+   */
+  elicit(request: ElicitationRequest): Promise<ElicitationAnswer>;
+  /** Asks the client's model for a completion (MCP sampling), in the same way as `elicit`. */
+  sample(request: SamplingRequest): Promise<SamplingAnswer>;
+  /** Asks the client for its roots (MCP `roots/list`), in the same way as `elicit`. */
+  listRoots(request?: { key?: string }): Promise<{ roots: { uri: string; name?: string }[] }>;
+}
+
+/** MCP log levels, least severe first. */
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
+
+/** What a tool can ask the client for while it runs. */
+export type InputKind = 'elicitation' | 'sampling' | 'roots';
+
+/** An elicitation: a message for the user and the JSON Schema (flat object of primitives) of the answer. */
+export interface ElicitationRequest {
+  /** Names the request in `inputRequests` (and its answer in `inputResponses`); by default its order in the call. */
+  key?: string;
+  message: string;
+  requestedSchema: Record<string, unknown>;
+}
+
+/** The user's answer: `accept` with the content, or `decline` / `cancel` without it. */
+export interface ElicitationAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
+}
+
+/** A sampling request: MCP `sampling/createMessage` params (messages, maxTokens, ...). */
+export interface SamplingRequest {
+  key?: string;
+  messages: { role: 'user' | 'assistant'; content: Record<string, unknown> }[];
+  maxTokens: number;
+  systemPrompt?: string;
+  [option: string]: unknown;
+}
+
+/** The client model's answer (MCP `CreateMessageResult`). */
+export interface SamplingAnswer {
+  role: 'user' | 'assistant';
+  content: Record<string, unknown>;
+  model: string;
+  stopReason?: string;
+  [field: string]: unknown;
 }
 
 type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Principal } from '../auth/principal.js';
+import { ToolError } from '../errors/errors.js';
 import { createLogger } from '../logging/logger.js';
 import type { CodeToolDefinition, ToolContext } from './define-tool.js';
 
@@ -29,6 +30,13 @@ export function toolContext(overrides: Partial<ToolContext> = {}): ToolContext {
     logger: createLogger({ level: 'silent' }),
     signal: new AbortController().signal,
     requestId: 'test-request',
+    progress: () => undefined,
+    log: () => undefined,
+    canAsk: () => false,
+    elicit: () => Promise.reject(new ToolError('INPUT_UNAVAILABLE', 'No client answers input requests in this test.')),
+    sample: () => Promise.reject(new ToolError('INPUT_UNAVAILABLE', 'No client answers input requests in this test.')),
+    listRoots: () =>
+      Promise.reject(new ToolError('INPUT_UNAVAILABLE', 'No client answers input requests in this test.')),
     ...overrides,
   };
 }

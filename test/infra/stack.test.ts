@@ -85,6 +85,13 @@ describe('the McpCluster-dev stack', () => {
       }
     });
 
+    it("streams the MCP function's responses (STREAM transfer mode, response-streaming invocations)", () => {
+      for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+        assert.equal(method.Properties.Integration.ResponseTransferMode, 'STREAM');
+        assert.match(flatten(method.Properties.Integration.Uri), /response-streaming-invocations/);
+      }
+    });
+
     it('has no CORS preflight unless origins are configured', () => {
       template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 0);
     });

@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       MAX_RESULT_BYTES: 5_000_000,
       TOOL_TIMEOUT_MS: 10_000,
       DEADLINE_MARGIN_MS: 1_000,
+      JSON_RESPONSE_TIMEOUT_MS: 28_000,
+      REQUEST_STATE_TTL_MS: 600_000,
       SERVER_NAME: 'mcp-cluster',
       LOG_LEVEL: 'info',
       AUDIT_RETENTION_DAYS: 90,

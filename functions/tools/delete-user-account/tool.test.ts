@@ -89,6 +89,39 @@ describe('delete_user_account', () => {
     assert.ok(!(lines[0] as string).includes('ticket 8812'), 'the reason is not logged');
   });
 
+  it('asks the user to confirm when the client can ask, and deletes nothing unless they do', async () => {
+    const asked: { key?: string; message: string }[] = [];
+    const askingClient = (answer: { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> }) => ({
+      secrets: directory,
+      canAsk: (kind: string) => kind === 'elicitation',
+      elicit: async (request: { key?: string; message: string }) => {
+        asked.push(request);
+        return answer;
+      },
+    });
+    await assert.rejects(
+      runTool(deleteUserAccount, { userId: 'u-1005', reason: REASON }, askingClient({ action: 'decline' })),
+      { code: 'NOT_CONFIRMED' },
+    );
+    await assert.rejects(
+      runTool(
+        deleteUserAccount,
+        { userId: 'u-1005', reason: REASON },
+        askingClient({ action: 'accept', content: { confirm: false } }),
+      ),
+      { code: 'NOT_CONFIRMED' },
+    );
+    assert.ok(upstreams.users().includes('u-1005'), 'nothing was deleted');
+    const output = await runTool<Output>(
+      deleteUserAccount,
+      { userId: 'u-1005', reason: REASON },
+      askingClient({ action: 'accept', content: { confirm: true } }),
+    );
+    assert.equal(output.deleted, true);
+    assert.equal(asked[0]?.key, 'confirm_deletion');
+    assert.match(asked[0]!.message, /u-1005.*cannot be undone/);
+  });
+
   it('sends a DELETE with the bearer key and a JSON body to the encoded user path', async () => {
     let seen: { method?: string; url?: string; authorization?: string; contentType?: string; body: string } | undefined;
     const server = await stub((request, response) => {

@@ -67,7 +67,8 @@ export default defineTool({
 Permanently deletes a user account from the user directory. This cannot be undone: only call it when a user or an
 administrator has clearly asked for this specific account to be deleted, and confirm the account id first.
 Give the account id (like "u-1003") and the reason for the deletion, which the directory records with your agent id.
-Returns { userId, deleted: true, deletedAt } on success. Fails with USER_NOT_FOUND when no such account exists (for
+Clients that can ask their user are asked to confirm first; NOT_CONFIRMED means the user did not, and nothing was
+deleted. Returns { userId, deleted: true, deletedAt } on success. Fails with USER_NOT_FOUND when no such account exists (for
 instance because it was already deleted) and USER_PROTECTED for accounts that agents may not delete.`,
   input: z.object({
     userId: z
@@ -100,6 +101,27 @@ instance because it was already deleted) and USER_PROTECTED for accounts that ag
   secrets: { directory: 'user-directory' },
   timeoutMs: 8000,
   async run({ userId, reason }, ctx) {
+    // A client that can ask its user (MCP 2026-07-28 with the elicitation capability) gets a confirmation to answer
+    // first; the call resumes, on any instance, when it is retried with the answer. Other clients are served as before.
+    if (ctx.canAsk('elicitation')) {
+      const answer = await ctx.elicit({
+        key: 'confirm_deletion',
+        message: `Permanently delete the user account ${userId}? This cannot be undone. Reason given: ${reason}`,
+        requestedSchema: {
+          type: 'object',
+          properties: {
+            confirm: { type: 'boolean', title: 'Delete the account', description: `Yes, delete ${userId} for good.` },
+          },
+          required: ['confirm'],
+        },
+      });
+      if (answer.action !== 'accept' || answer.content?.confirm !== true) {
+        throw new ToolError(
+          'NOT_CONFIRMED',
+          `The user did not confirm deleting the account "${userId}" (${answer.action}); nothing was deleted.`,
+        );
+      }
+    }
     const credential = parseHttpCredential(ctx.secrets.directory, {
       service: 'user directory',
       defaultBaseUrl: DEFAULT_BASE_URL,

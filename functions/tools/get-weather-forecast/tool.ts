@@ -122,12 +122,16 @@ temperatures are °C for units "metric" and °F for "imperial". Fails with CITY_
     url.searchParams.set('days', String(days));
     url.searchParams.set('units', units);
 
+    ctx.progress(0, 2, `Asking the forecast service about ${city}`);
     const response = await send(url, credential.apiKey, ctx.signal);
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
       throw errorForStatus(response.status, city);
     }
+    ctx.progress(1, 2, 'Reading the forecast');
     const forecast = await readBody(response, ctx.signal);
+    ctx.progress(2, 2, `Forecast for ${forecast.days.length} day(s) received`);
+    ctx.log('debug', 'Forecast received', { city, days: forecast.days.length });
     return { city: forecast.city, country: forecast.country, units, days: forecast.days.slice(0, days) };
   },
 });

@@ -130,7 +130,13 @@ export class McpApi extends Construct {
       templates: { 'application/json': '{"error":"not_found","message":"No such path; the MCP endpoint is /mcp."}' },
     });
 
-    const integration = new apigateway.LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    // STREAM: the function answers through Lambda response streaming, so a tools/call answered as an event stream
+    // reaches the client notification by notification (JSON answers are written at once, as before).
+    const integration = new apigateway.LambdaIntegration(props.handler, {
+      proxy: true,
+      allowTestInvoke: false,
+      responseTransferMode: apigateway.ResponseTransferMode.STREAM,
+    });
     const cors: apigateway.CorsOptions | undefined = props.corsAllowOrigins?.length
       ? {
           allowOrigins: props.corsAllowOrigins,

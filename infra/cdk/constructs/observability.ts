@@ -30,6 +30,7 @@ const CALL_OUTCOMES = Object.keys({
   rate_limited: true,
   replayed: true,
   idempotency_refused: true,
+  input_required: true,
 } satisfies Record<CallOutcome, true>) as CallOutcome[];
 
 export interface McpObservabilityProps {

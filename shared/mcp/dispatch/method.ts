@@ -23,6 +23,11 @@ export interface RequestScope {
   remainingMs(): number;
   /** The HTTP request's headers (names in lower case), for methods that check what a request mirrors into them. */
   headers: Readonly<Record<string, string | undefined>>;
+  /**
+   * Sends a notification (serialized JSON-RPC) on the request's response stream, which then becomes an event stream;
+   * absent when the request cannot receive notifications (the client does not accept `text/event-stream`, a batch).
+   */
+  notify?: (notification: string) => void;
 }
 
 /** What a method handler gets besides its params. */

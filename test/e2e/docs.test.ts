@@ -74,6 +74,8 @@ describe('the docs: every TypeScript snippet is a checked example, and the examp
         stateDir: join(workDir, '.mcp-local'),
         workers: 1,
         extraToolDirs: [EXAMPLES],
+        extraResourceDirs: [join(EXAMPLES, 'resources')],
+        extraPromptDirs: [join(EXAMPLES, 'prompts')],
       });
     });
     after(async () => {
@@ -93,6 +95,27 @@ describe('the docs: every TypeScript snippet is a checked example, and the examp
       assert.match(stdout, /userId: 'u-1003',\s+deleted: true/);
       assert.match(stdout, /replay: true/);
       assert.equal(cluster.demoUpstreams.deleteRequests() - before, 1, 'the directory saw one deletion');
+    });
+
+    it("serves the README's resource template and prompt once their folders are added, completions included", async () => {
+      const rpc = async (method: string, params: Record<string, unknown>) =>
+        (await (
+          await post(
+            cluster.url,
+            { jsonrpc: '2.0', id: 1, method, params },
+            { authorization: `Bearer ${cluster.apiKey}` },
+          )
+        ).json()) as { result?: Record<string, unknown>; error?: { code: number } };
+      const read = await rpc('resources/read', { uri: 'runbook://checkout' });
+      assert.match(JSON.stringify(read.result), /payment provider status page/);
+      assert.equal((await rpc('resources/read', { uri: 'runbook://billing' })).error?.code, -32002);
+      const prompt = await rpc('prompts/get', { name: 'incident_summary', arguments: { service: 'search' } });
+      assert.match(JSON.stringify(prompt.result), /runbook:\/\/search/);
+      const completed = await rpc('completion/complete', {
+        ref: { type: 'ref/resource', uri: 'runbook://{service}' },
+        argument: { name: 'service', value: 'ch' },
+      });
+      assert.deepEqual((completed.result!.completion as { values: string[] }).values, ['checkout']);
     });
 
     it("serves the README's worked example tool once its folder is added", async () => {

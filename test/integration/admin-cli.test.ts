@@ -12,10 +12,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { promptModules } from '../../functions/prompts/index.generated.js';
+import { resourceModules } from '../../functions/resources/index.generated.js';
 import { runCli } from '../../infra/cli/cli.js';
 import { resolveTarget, STACK_OUTPUTS } from '../../infra/cli/target.js';
 import { parseDuration, parseTime } from '../../infra/cli/time.js';
 import { ensureAuditTable } from '../../infra/local/dynamodb.js';
+import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { closedPortUrl, type LocalAws, startLocalAws } from '../helpers/aws.js';
 
 const NOW = new Date('2030-06-15T12:00:00.000Z');
@@ -340,6 +343,44 @@ describe('admin CLI (in-process)', () => {
         new GetSecretValueCommand({ SecretId: 'mcp-cluster/clitest/stack-secret' }),
       );
       assert.equal(stored.SecretString, 'stack-value-123');
+    });
+
+    it('lists, disables, re-scopes and enables resources and prompts in the stack', async () => {
+      const stack = ['--stack', STACK, '--region', 'us-east-1'];
+      const table = { client: aws.dynamodb, tableName: registryTable };
+      await syncCodeManifests(table, [], new Date(), {
+        resources: resourceModules.map((m) => m.resource),
+        prompts: promptModules.map((m) => m.prompt),
+      });
+      const listed = await cli(['resources', 'list', '--json', ...stack]);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.deepEqual(
+        (JSON.parse(listed.stdout).resources as { name: string }[]).map((r) => r.name),
+        ['tool_catalog', 'user_profile'],
+      );
+      const disabled = await cli(['resources', 'disable', 'user_profile', ...stack]);
+      assert.equal(disabled.code, 0, disabled.stderr);
+      assert.match(disabled.stdout, /Disabled resource user_profile/);
+      const updated = await cli([
+        'prompts',
+        'update',
+        'weather_briefing',
+        '--scopes',
+        'travel',
+        '--rate-limit',
+        '5/min',
+        ...stack,
+      ]);
+      assert.equal(updated.code, 0, updated.stderr);
+      assert.match(updated.stdout, /scopes\s+travel \(policy; the code's: weather:read\)/);
+      const prompts = await cli(['prompts', 'list', ...stack]);
+      assert.match(prompts.stdout, /weather_briefing\s+yes\s+travel\*\s+5\/min/);
+      const tools = await cli(['tools', 'list', '--json', ...stack]);
+      assert.ok(!tools.stdout.includes('user_profile'), 'tools list shows tools only');
+      const unknown = await cli(['resources', 'enable', 'no_such_resource', ...stack]);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /No resource named "no_such_resource"/);
+      assert.equal((await cli(['resources', 'enable', 'user_profile', ...stack])).code, 0);
     });
 
     it('says so when the stack does not exist or is not an mcp-cluster stack, exit 1', async () => {

@@ -31,6 +31,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    /** Replaces `[<id>]` in request bodies with a fresh id per request. */
+    idReplacement?: boolean;
     requests?: RequestSpec[];
   }
 

@@ -17,6 +17,7 @@ import { type LocalCluster, startLocalCluster } from '../infra/local/cluster.js'
 import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from '../infra/local/dynamodb.js';
 import { startSecretsManagerServer } from '../infra/local/secrets-manager-server.js';
 import { putHttpTool } from '../shared/admin/http-tools.js';
+import { updatePolicy } from '../shared/admin/tools.js';
 import { createApiKey, hashApiKey } from '../shared/auth/api-keys.js';
 import { syncCodeManifests } from '../shared/registry/sync.js';
 import { apiKeyPartition } from '../shared/store/api-keys.js';
@@ -529,16 +530,27 @@ interface LoadScenario {
   id: string;
   label: string;
   call: { name: string; arguments: Record<string, unknown> };
+  /** The call's `_meta` (`[<id>]`: a fresh id per request). */
+  meta?: Record<string, unknown>;
   expected: unknown;
 }
 
 const ITEM_TOOL = 'get_inventory_item';
+/** The same HTTP tool, protected against duplicate calls (idempotency on in its manifest). */
+const PROTECTED_ITEM_TOOL = 'get_inventory_item_once';
 const expression = '(1250 * 0.2) + 3^2';
 const LOAD_SCENARIOS: LoadScenario[] = [
   {
     id: 'upstream',
     label: `\`${ITEM_TOOL}\`: an HTTP tool whose API answers in ${UPSTREAM_DELAY_MS} ms`,
     call: { name: ITEM_TOOL, arguments: { id: 'sku-42' } },
+    expected: { id: 'sku-42', name: 'Item sku-42', inStock: true },
+  },
+  {
+    id: 'upstream-protected',
+    label: `\`${PROTECTED_ITEM_TOOL}\`: the same HTTP tool, protected against duplicates, a new idempotency key per call`,
+    call: { name: PROTECTED_ITEM_TOOL, arguments: { id: 'sku-42' } },
+    meta: { 'io.mcp-cluster/idempotencyKey': '[<id>]' },
     expected: { id: 'sku-42', name: 'Item sku-42', inStock: true },
   },
   {
@@ -605,6 +617,22 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
         },
       },
     );
+    // The protected twin: every call claims its key in DynamoDB before the API is called and stores its result after.
+    const table = { client: cluster.dynamodb, tableName: cluster.tableName };
+    await putHttpTool(table, {
+      name: PROTECTED_ITEM_TOOL,
+      description: 'Looks up an inventory item by its id, once per idempotency key.',
+      http: {
+        inputSchema: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
+          required: ['id'],
+          additionalProperties: false,
+        },
+        request: { method: 'GET', url: `http://127.0.0.1:${upstreamPort}/items/{id}` },
+      },
+    });
+    await updatePolicy(table, PROTECTED_ITEM_TOOL, { idempotency: { enabled: true } });
     clusters.push({ workers, cluster });
   }
   // The HTTP tool reaches every worker within one registry TTL; the warm-up calls below wait for it.
@@ -614,6 +642,7 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
     connections: plan.load.connections,
     durationSec,
     call: scenario.call,
+    ...(scenario.meta ? { meta: scenario.meta } : {}),
     expected: scenario.expected,
   });
   const runLoad = async (config: LoadConfig, onStart?: () => void) =>
@@ -627,10 +656,12 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
         },
       })
     ).result;
-  await waitForTool(
-    clusters.map((c) => c.cluster),
-    ITEM_TOOL,
-  );
+  for (const tool of [ITEM_TOOL, PROTECTED_ITEM_TOOL]) {
+    await waitForTool(
+      clusters.map((c) => c.cluster),
+      tool,
+    );
+  }
 
   interface Round extends LoadResult {
     wallMs: number;

@@ -523,7 +523,24 @@ export function renderMarkdown(results: BenchResults): string {
     const one = rows.find((r) => r.workers === 1);
     const two = rows.find((r) => r.workers === 2);
     if (!one || !two) continue;
-    if (scenario === 'upstream') {
+    if (scenario === 'upstream-protected') {
+      const plain = results.load.filter((r) => r.scenario === 'upstream');
+      const compare = (workers: number) => {
+        const a = rows.find((r) => r.workers === workers);
+        const b = plain.find((r) => r.workers === workers);
+        return a && b
+          ? `${workers} worker${workers === 1 ? '' : 's'}: p50 ${fmt(a.p50)} vs ${fmt(b.p50)} ms (${ratio(a.p50 / b.p50)}), ` +
+              `${fmt(a.throughput)} vs ${fmt(b.throughput)} req/s (${ratio(a.throughput / b.throughput)}), CPU ` +
+              `${fmt(a.cpuMsPerRequest.machine)} vs ${fmt(b.cpuMsPerRequest.machine)} ms per call`
+          : '';
+      };
+      out.push(
+        '',
+        'What protection against duplicate calls costs: each call first claims its key with a conditional write ' +
+          'in DynamoDB and stores its scrubbed result after, two writes the unprotected call above does not make. ' +
+          `Protected against unprotected, same tool and API: ${compare(1)}; ${compare(2)}.`,
+      );
+    } else if (scenario === 'upstream') {
       out.push(
         '',
         `Each call waits on its API; a worker is busy for the whole call, as a Lambda instance is, so one worker serves ` +

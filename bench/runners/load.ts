@@ -13,6 +13,8 @@ export interface LoadConfig {
   connections: number;
   durationSec: number;
   call: { name: string; arguments: Record<string, unknown> };
+  /** The call's `_meta`; `[<id>]` in it becomes a fresh id per request (a new idempotency key, say). */
+  meta?: Record<string, unknown>;
   expected: unknown;
 }
 
@@ -46,6 +48,7 @@ async function main(): Promise<LoadResult> {
     pipelining: 1,
     duration: config.durationSec,
     timeout: 10,
+    idReplacement: config.meta !== undefined,
     requests: [
       {
         method: 'POST',
@@ -56,7 +59,12 @@ async function main(): Promise<LoadResult> {
           'mcp-protocol-version': '2025-06-18',
           authorization: `Bearer ${config.apiKey}`,
         },
-        body: rpcBody('tools/call', 1, config.call),
+        body: config.meta
+          ? JSON.stringify({
+              ...JSON.parse(rpcBody('tools/call', 1, config.call)),
+              params: { ...config.call, _meta: config.meta },
+            })
+          : rpcBody('tools/call', 1, config.call),
         onResponse(status, body) {
           let problem: string | undefined;
           if (status < 200 || status > 299) problem = `HTTP ${status}: ${body.slice(0, 200)}`;

@@ -72,6 +72,9 @@ export interface LocalCluster {
   narrowScopes: readonly string[];
   /** Tools served, by name (functions/tools and the extra folders). */
   toolNames: string[];
+  /** Resources (URI or URI template) and prompts served, by name. */
+  resourceNames: string[];
+  promptNames: string[];
   /** Whether requests without a key are served (`anonymousAccess`). */
   anonymousAccess: boolean;
   tableName: string;
@@ -279,6 +282,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       narrowApiKey: narrow.apiKey,
       narrowScopes: NARROW_KEY_SCOPES,
       toolNames: codeTools.map((tool) => tool.name).sort(),
+      resourceNames: codeResources
+        .map((resource) => `${resource.name} (${resource.uri ?? resource.uriTemplate})`)
+        .sort(),
+      promptNames: codePrompts.map((prompt) => prompt.name).sort(),
       anonymousAccess: anonymousKey !== undefined,
       tableName: LOCAL_TABLE_NAME,
       auditTableName: LOCAL_AUDIT_TABLE_NAME,

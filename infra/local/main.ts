@@ -103,7 +103,9 @@ mcp-cluster is running locally (${env.WORKERS} workers, ready in ${Date.now() - 
   narrow key     ${cluster.narrowApiKey}   scope ${cluster.narrowScopes.join(' ')}: ${narrowTools}
   auth           API keys (Authorization: Bearer <key>)${oauthLine}
   protocol       MCP ${modern} (stateless), and ${legacy.join(', ')} through initialize
-  tools          ${cluster.toolNames.join(', ')}${removed.length ? ` (removed: ${removed.join(', ')})` : ''}${
+  tools          ${cluster.toolNames.join(', ')}${removed.length ? ` (removed: ${removed.join(', ')})` : ''}
+  resources      ${cluster.resourceNames.join(', ') || 'none'}
+  prompts        ${cluster.promptNames.join(', ') || 'none'}${
     shadowed.length
       ? `\n  warning        HTTP tools named ${shadowed.join(', ')} are not served: code tools of those names win`
       : ''

@@ -62,6 +62,8 @@ describe('npm start', () => {
         /narrow key +mcpk_\S+ +scope weather:read: calculate, get_current_time, get_weather_forecast\n/,
       );
       assert.match(started.output(), /auth +API keys/);
+      assert.match(started.output(), /resources +tool_catalog \(mcp-cluster:\/\/catalog\/tools\), user_profile/);
+      assert.match(started.output(), /prompts +review_account_deletion, weather_briefing/);
       assert.match(started.output(), /OAuth +off \(set OAUTH_ISSUER/);
       const dev = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as Record<string, unknown>;
       const narrowApiKey = /narrow key\s+(\S+)/.exec(started.output())?.[1];

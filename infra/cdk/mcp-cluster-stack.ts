@@ -133,6 +133,7 @@ export class McpClusterStack extends Stack {
 
     this.mcpApi = new McpApi(this, 'Endpoint', {
       handler: this.mcpFunction.target,
+      integrationTimeout: this.mcpFunction.integrationTimeout,
       stageName: stage,
       throttlingRateLimit: props.throttlingRateLimit,
       throttlingBurstLimit: props.throttlingBurstLimit,

@@ -93,6 +93,15 @@ describe('the McpCluster-dev stack', () => {
       }
     });
 
+    it('waits 300 s for a streamed answer, 1 s longer than the function runs, and holds JSON answers to 28 s', () => {
+      const fn = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!.Properties;
+      for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+        assert.equal(method.Properties.Integration.TimeoutInMillis, 300_000);
+      }
+      assert.equal(fn.Timeout, 299);
+      assert.equal(fn.Environment.Variables.JSON_RESPONSE_TIMEOUT_MS, '28000');
+    });
+
     it('has no CORS preflight unless origins are configured', () => {
       template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 0);
     });
@@ -116,17 +125,20 @@ describe('the McpCluster-dev stack', () => {
       for (const fn of functions) assert.equal(fn.Properties.Runtime, 'nodejs22.x');
     });
 
-    it('run the MCP handler on arm64 with active tracing, JSON logs and a timeout below API Gateway’s 29 s', () => {
+    it('run the MCP handler on arm64 with active tracing, JSON logs and a tool deadline within a JSON answer’s limit', () => {
       const { Properties } = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
       assert.deepEqual(Properties.Architectures, ['arm64']);
       assert.deepEqual(Properties.TracingConfig, { Mode: 'Active' });
       assert.equal(Properties.Handler, 'index.handler');
       assert.equal(Properties.MemorySize, 1024);
       assert.equal(Properties.LoggingConfig.LogFormat, 'JSON');
-      assert.ok(Properties.Timeout < 29, `timeout ${Properties.Timeout} s`);
       const env = Properties.Environment.Variables;
       assert.equal(env.NODE_OPTIONS, '--enable-source-maps');
-      assert.ok(Number(env.TOOL_TIMEOUT_MS) < Properties.Timeout * 1000, 'the tool deadline comes before the timeout');
+      assert.ok(
+        Number(env.TOOL_TIMEOUT_MS) + Number(env.DEADLINE_MARGIN_MS) <= Number(env.JSON_RESPONSE_TIMEOUT_MS),
+        'the default tool deadline leaves time to answer as JSON',
+      );
+      assert.ok(Number(env.JSON_RESPONSE_TIMEOUT_MS) < 29_000, "below API Gateway's 29 s for a response sent whole");
       assert.equal(env.PUBLIC_BASE_URL, undefined, 'no custom domain, no public base URL');
     });
 

@@ -61,9 +61,14 @@ export const contextSchema = z
     /** Keep tables (deletion protection, RemovalPolicy.RETAIN) and logs when the stack is deleted. Default: stage is prod. */
     retain: boolish.optional(),
     memorySize: int(128, 10_240).default(MCP_FUNCTION_DEFAULTS.memorySize),
-    /** The MCP function's timeout; API Gateway gives up after 29 s, so at most 28. */
+    /** Longest a request answered as JSON may take; a response sent whole gets 29 s from API Gateway, so at most 28. */
     timeoutSeconds: int(3, 28).default(MCP_FUNCTION_DEFAULTS.timeoutSeconds),
-    /** Default tool deadline (a tool can set its own); must leave time to answer before the function times out. */
+    /**
+     * Longest a `tools/call` answered as a live event stream may take: the API integration's timeout (STREAM transfer
+     * mode: up to 15 minutes); the function times out 1 s before it.
+     */
+    streamingTimeoutSeconds: int(30, 900).default(MCP_FUNCTION_DEFAULTS.streamingTimeoutSeconds),
+    /** Default tool deadline (a tool can set its own); must leave time to answer before a JSON answer's limit. */
     toolTimeoutMs: int(100, 27_000).default(MCP_FUNCTION_DEFAULTS.toolTimeoutMs),
     reservedConcurrency: int(1, 100_000).optional(),
     provisionedConcurrency: int(1, 100_000).optional(),
@@ -137,7 +142,7 @@ export const contextSchema = z
       if (c.toolTimeoutMs > c.timeoutSeconds * 1_000 - MCP_FUNCTION_DEFAULTS.deadlineMarginMs) {
         problem(
           'toolTimeoutMs',
-          `must leave ${MCP_FUNCTION_DEFAULTS.deadlineMarginMs} ms before the function's ${c.timeoutSeconds} s timeout`,
+          `must leave ${MCP_FUNCTION_DEFAULTS.deadlineMarginMs} ms before the ${c.timeoutSeconds} s JSON response timeout (timeoutSeconds)`,
         );
       }
       if (c.provisionedConcurrency && c.reservedConcurrency && c.provisionedConcurrency > c.reservedConcurrency) {
@@ -186,7 +191,8 @@ export function stackPropsFromContext(c: ClusterContext): Omit<McpClusterStackPr
     retain: c.retain,
     mcpFunction: {
       memorySize: c.memorySize,
-      timeout: Duration.seconds(c.timeoutSeconds),
+      jsonResponseTimeout: Duration.seconds(c.timeoutSeconds),
+      streamingTimeout: Duration.seconds(c.streamingTimeoutSeconds),
       toolTimeoutMs: c.toolTimeoutMs,
       reservedConcurrency: c.reservedConcurrency,
       provisionedConcurrency: c.provisionedConcurrency,

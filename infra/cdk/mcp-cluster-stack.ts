@@ -9,6 +9,7 @@ import { McpApi, type McpCustomDomainProps } from './constructs/mcp-api.js';
 import { McpFunction, type McpFunctionProps } from './constructs/mcp-function.js';
 import { McpObservability } from './constructs/observability.js';
 import { RegistryTable } from './constructs/registry-table.js';
+import { RequestStateKey } from './constructs/request-state-key.js';
 import { ToolSecrets } from './constructs/tool-secrets.js';
 import { McpWebAcl } from './constructs/web-acl.js';
 
@@ -68,6 +69,7 @@ export class McpClusterStack extends Stack {
   readonly registryTable: RegistryTable;
   readonly auditTable: AuditTable;
   readonly toolSecrets: ToolSecrets;
+  readonly requestStateKey: RequestStateKey;
   readonly mcpFunction: McpFunction;
   readonly mcpApi: McpApi;
   readonly manifestSync: ManifestSync;
@@ -94,6 +96,8 @@ export class McpClusterStack extends Stack {
     this.registryTable = new RegistryTable(this, 'Registry', { retain, encryptionKey });
     this.auditTable = new AuditTable(this, 'Audit', { retain, encryptionKey });
     this.toolSecrets = new ToolSecrets(this, 'ToolSecrets', { prefix: ToolSecrets.prefixFor(stage) });
+    // Under the prefix, so the MCP function's grant on it covers the key; generated at deploy, never in the template.
+    this.requestStateKey = new RequestStateKey(this, 'RequestStateKey', { toolSecrets: this.toolSecrets });
 
     this.mcpFunction = new McpFunction(this, 'Mcp', {
       ...props.mcpFunction,
@@ -129,6 +133,7 @@ export class McpClusterStack extends Stack {
 
     this.mcpApi = new McpApi(this, 'Endpoint', {
       handler: this.mcpFunction.target,
+      integrationTimeout: this.mcpFunction.integrationTimeout,
       stageName: stage,
       throttlingRateLimit: props.throttlingRateLimit,
       throttlingBurstLimit: props.throttlingBurstLimit,

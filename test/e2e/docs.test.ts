@@ -118,6 +118,21 @@ describe('the docs: every TypeScript snippet is a checked example, and the examp
       assert.deepEqual((completed.result!.completion as { values: string[] }).values, ['checkout']);
     });
 
+    it("runs the README's progress client as written: it confirms, then gets each report and the log lines before the result", async () => {
+      const { stdout } = await run(TSX, [join(EXAMPLES, 'progress-client.ts')], { cwd: workDir, timeout: 30_000 });
+      const lines = stdout.trim().split('\n');
+      const asked = lines.findIndex((line) => /^asked: Rebuild the articles index \(3 shards\)\?/.test(line));
+      assert.ok(asked >= 0, stdout);
+      // The tool's own reports (the v2 SDK also reports its input rounds to onprogress, without a total).
+      const reports = lines.slice(asked + 1).filter((line) => /^(progress \d+\/3|log \(info\))/.test(line));
+      assert.deepEqual(
+        reports.map((line) => line.replace(/:.*$/, '')),
+        ['progress 1/3', 'log (info)', 'progress 2/3', 'log (info)', 'progress 3/3', 'log (info)'],
+        stdout,
+      );
+      assert.match(lines.at(-1)!, /collection: 'articles'/);
+    });
+
     it("serves the README's worked example tool once its folder is added", async () => {
       const response = await post(
         cluster.url,

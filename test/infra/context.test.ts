@@ -5,12 +5,13 @@ import { parseClusterContext, stackPropsFromContext } from '../../infra/cdk/cont
 const parse = (context: Record<string, unknown>) => parseClusterContext((key) => context[key]);
 
 describe('the app context', () => {
-  it('defaults to the dev stage with a 1024 MB, 28 s function and a 10 s tool deadline', () => {
+  it('defaults to the dev stage with 1024 MB, 28 s for a JSON answer, 300 s for a streamed one and a 10 s tool deadline', () => {
     const context = parse({});
     assert.equal(context.stage, 'dev');
     assert.equal(context.retain, undefined, 'retention follows the stage unless set');
     assert.equal(context.memorySize, 1024);
     assert.equal(context.timeoutSeconds, 28);
+    assert.equal(context.streamingTimeoutSeconds, 300);
     assert.equal(context.toolTimeoutMs, 10_000);
     assert.equal(context.waf, false);
     assert.equal(context.apiGatewayCloudWatchRole, true);
@@ -69,6 +70,14 @@ describe('the app context', () => {
 
   it('refuses a tool deadline that leaves the function no time to answer', () => {
     assert.throws(() => parse({ timeoutSeconds: '10', toolTimeoutMs: '9500' }), /toolTimeoutMs: must leave 1000 ms/);
+  });
+
+  it('takes a streaming timeout of up to 15 minutes, and no more', () => {
+    const props = stackPropsFromContext(parse({ streamingTimeoutSeconds: '900' }));
+    assert.equal(props.mcpFunction?.streamingTimeout?.toSeconds(), 900);
+    assert.equal(props.mcpFunction?.jsonResponseTimeout?.toSeconds(), 28);
+    assert.throws(() => parse({ streamingTimeoutSeconds: '901' }), /streamingTimeoutSeconds: must be at most 900/);
+    assert.throws(() => parse({ streamingTimeoutSeconds: '29' }), /streamingTimeoutSeconds: must be at least 30/);
   });
 
   it('refuses more provisioned than reserved concurrency', () => {

@@ -35,6 +35,8 @@ describe('stages and options', () => {
         tableKmsKeyArn: KEY_ARN,
         corsOrigins: 'https://app.example.com, https://admin.example.com',
         outboundAllowedCidrs: '10.20.0.0/16, fd12::/16',
+        streamingTimeoutSeconds: '900',
+        timeoutSeconds: '20',
       }),
     ]);
   });
@@ -42,6 +44,23 @@ describe('stages and options', () => {
   it('names the stack after the stage', async () => {
     const { stack } = await synthCluster({ stage: 'staging' });
     assert.equal(stack.stackName, 'McpCluster-staging');
+  });
+
+  it('waits up to 15 minutes for a streamed answer when told, with the function 1 s shorter and JSON answers held to theirs', () => {
+    const fnId = logicalIdOf(prod, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TOOL_TIMEOUT_MS: Match.anyValue() }) },
+    });
+    const fn = prod.findResources('AWS::Lambda::Function')[fnId]!.Properties;
+    assert.equal(fn.Timeout, 899);
+    assert.equal(fn.Environment.Variables.JSON_RESPONSE_TIMEOUT_MS, '20000');
+    const methods = Object.values(prod.findResources('AWS::ApiGateway::Method')).filter(
+      (m) => m.Properties.HttpMethod !== 'OPTIONS',
+    );
+    assert.ok(methods.length > 0);
+    for (const method of methods) {
+      assert.equal(method.Properties.Integration.ResponseTransferMode, 'STREAM');
+      assert.equal(method.Properties.Integration.TimeoutInMillis, 900_000);
+    }
   });
 
   describe('tables', () => {

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -30,6 +30,11 @@ export interface McpCustomDomainProps {
 export interface McpApiProps {
   /** The function (or alias) API Gateway invokes for every route. */
   handler: lambda.IFunction;
+  /**
+   * How long API Gateway waits for the function's (streamed) answer; STREAM transfer mode allows up to 15 minutes.
+   * Longer than the function's own timeout, so that the function ends its answer itself. @default 29 s
+   */
+  integrationTimeout?: Duration;
   /** API Gateway stage name. */
   stageName: string;
   /** Steady-state requests per second for the stage. @default 100 */
@@ -131,11 +136,13 @@ export class McpApi extends Construct {
     });
 
     // STREAM: the function answers through Lambda response streaming, so a tools/call answered as an event stream
-    // reaches the client notification by notification (JSON answers are written at once, as before).
+    // reaches the client notification by notification (JSON answers are written at once, as before), and may take up
+    // to the integration timeout (a JSON answer is held to its own limit by the function: JSON_RESPONSE_TIMEOUT_MS).
     const integration = new apigateway.LambdaIntegration(props.handler, {
       proxy: true,
       allowTestInvoke: false,
       responseTransferMode: apigateway.ResponseTransferMode.STREAM,
+      timeout: props.integrationTimeout,
     });
     const cors: apigateway.CorsOptions | undefined = props.corsAllowOrigins?.length
       ? {

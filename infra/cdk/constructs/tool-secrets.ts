@@ -13,8 +13,9 @@ export interface ToolSecretsProps {
 }
 
 /**
- * Tool credentials live in Secrets Manager under one prefix per stack. The stack creates no secrets (operators
- * do, with values the template never sees); it grants readers that prefix and nothing else.
+ * Tool credentials live in Secrets Manager under one prefix per stack. The stack creates no tool credentials (operators
+ * do, with values the template never sees; the one secret it makes there is the generated request-state key); it grants
+ * readers that prefix and nothing else.
  */
 export class ToolSecrets extends Construct {
   static prefixFor(stage: string): string {

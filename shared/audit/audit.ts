@@ -43,6 +43,8 @@ export interface AuditRecord {
   arguments?: Record<string, unknown>;
   /** The encoded size of a result that was cut to fit a response. */
   resultCutFromBytes?: number;
+  /** A result stored and answered with a resource link: its URI and the bytes stored. */
+  resultLinked?: { uri: string; bytes: number };
 }
 
 /** Where audit records go. The log sink writes a structured line; the governance layer adds a DynamoDB sink. */

@@ -21,6 +21,7 @@ import { excerpt, JsonRpcError } from './json-rpc.js';
 import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
 import { fitResult } from './response-size.js';
+import type { ResultLinker } from './result-links.js';
 
 export interface CallToolDeps {
   snapshot: RegistrySnapshot;
@@ -50,6 +51,8 @@ export interface CallToolDeps {
   headers?: Readonly<Record<string, string | undefined>>;
   /** Largest result, once encoded in the function's response; larger ones are cut or refused. @default 5 MB */
   maxResultBytes?: number;
+  /** Stores results over its threshold and answers them with a resource link; without it they are fitted as they are. */
+  resultLinks?: ResultLinker;
 }
 
 /**
@@ -269,7 +272,14 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     result = errorResult(tool, failure);
   }
   const scrubbed = scrub(result, deps.redactor);
-  const fitted = fitResult(scrubbed, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, {
+  // A large result is stored, scrubbed, and answered with a summary and a link the caller reads back (result-links.ts).
+  const linked = await deps.resultLinks?.offload(scrubbed, {
+    tool: tool.name,
+    principal,
+    structured: tool.definition.outputJsonSchema !== undefined,
+    logger,
+  });
+  const fitted = fitResult(linked?.result ?? scrubbed, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, {
     structured: tool.definition.outputJsonSchema !== undefined && !scrubbed.isError,
   });
   if (!fitted) {
@@ -281,7 +291,10 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     });
   }
   if (fitted.cutFrom !== undefined) logger.warn('result cut to fit a response', { bytes: fitted.cutFrom });
-  await audit(outcome, code, fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom });
+  await audit(outcome, code, {
+    ...(fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom }),
+    ...(linked ? { resultLinked: linked.linked } : {}),
+  });
   return fitted.result;
 }
 

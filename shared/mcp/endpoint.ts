@@ -31,6 +31,7 @@ import {
 import { initializeMethod } from './methods/initialize.js';
 import { loggingSetLevelMethod } from './methods/logging-set-level.js';
 import { pingMethod } from './methods/ping.js';
+import { resourcesReadMethod } from './methods/resources-read.js';
 import { serverDiscoverMethod } from './methods/server-discover.js';
 import { toolsCallMethod } from './methods/tools-call.js';
 import { toolsListMethod } from './methods/tools-list.js';
@@ -43,6 +44,7 @@ import {
 import { checkNotificationVersion, isModern, type Protocol, resolveProtocol } from './protocol/era.js';
 import { allowsBatches } from './protocol/versions.js';
 import { encodedBytes } from './response-size.js';
+import type { ResultLinker } from './result-links.js';
 
 export { PROTECTED_RESOURCE_PATH };
 
@@ -83,6 +85,8 @@ export interface McpEndpointOptions {
   listTtlMs?: number;
   /** How long a client may consider the `server/discover` answer fresh. @default 300000 */
   discoverTtlMs?: number;
+  /** Stores large tool results and reads them back (`resources/read`); without it results are never linked. */
+  resultLinks?: ResultLinker;
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
@@ -146,7 +150,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       defaultTimeoutMs: options.defaultToolTimeoutMs,
       deadlineMarginMs: options.deadlineMarginMs,
       maxResultBytes,
+      resultLinks: options.resultLinks,
     }),
+    ...(options.resultLinks ? { 'resources/read': resourcesReadMethod({ resultLinks: options.resultLinks }) } : {}),
   };
   const dispatch = createDispatcher({ methods, serverInfo, redactor });
   const readsRegistry = (method: string) => Object.hasOwn(methods, method) && methods[method]!.readsRegistry === true;

@@ -10,6 +10,8 @@ export const JsonRpcErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
+  /** MCP 2025-06-18 and 2025-11-25: `resources/read` of a resource the server does not have (2026-07-28 uses -32602). */
+  ResourceNotFound: -32002,
   /** MCP 2026-07-28: a routing header is missing, malformed or disagrees with the body. */
   HeaderMismatch: -32020,
   /** MCP 2026-07-28: the request needs a client capability the client did not declare in `_meta`. */
@@ -28,6 +30,7 @@ const DEFAULT_STATUS: Record<JsonRpcErrorName, number> = {
   MethodNotFound: 200,
   InvalidParams: 200,
   InternalError: 200,
+  ResourceNotFound: 200,
   HeaderMismatch: 400,
   MissingRequiredClientCapability: 400,
   UnsupportedProtocolVersion: 400,

@@ -5,6 +5,7 @@ import type { SecretStore } from '../../secrets/secret-store.js';
 import { callTool } from '../call-tool.js';
 import type { Method } from '../dispatch/method.js';
 import { JsonRpcError } from '../json-rpc.js';
+import type { ResultLinker } from '../result-links.js';
 
 export interface ToolsCallOptions {
   secrets: SecretStore;
@@ -15,6 +16,7 @@ export interface ToolsCallOptions {
   /** Kept back from the function's deadline so a timed-out tool can still be answered. */
   deadlineMarginMs: number;
   maxResultBytes?: number;
+  resultLinks?: ResultLinker;
 }
 
 const invalid = (field: string, message: string) =>
@@ -47,6 +49,7 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
           redactor: options.redactor,
           rateLimiter: options.rateLimiter,
           maxResultBytes: options.maxResultBytes,
+          resultLinks: options.resultLinks,
           ...(context.protocol.era === 'modern'
             ? { clientCapabilities: context.protocol.meta.clientCapabilities, headers: context.headers }
             : {}),

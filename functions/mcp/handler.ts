@@ -28,6 +28,8 @@ const endpoint = createMcpApp({
     const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
     return new SecretsManagerClient(clientOptions);
   },
+  // Made on the first large result stored or read back; a result of a few MB takes longer to send than other answers.
+  s3: { ...clientOptions, requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 } },
   codeTools: loadCodeTools(toolModules),
   codeResources: resourceModules.map((entry) => entry.resource),
   codePrompts: promptModules.map((entry) => entry.prompt),

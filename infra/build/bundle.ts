@@ -59,6 +59,56 @@ const lambdaCredentials: Plugin = {
   },
 };
 
+/** Where a bundle's S3 client is, beside the chunk that loads it (see `separateS3Client`). */
+const S3_CLIENT_FILE = 'client-s3.mjs';
+/** What the bundles use of the S3 client (shared/store/result-objects.ts). */
+const S3_CLIENT_EXPORTS = ['S3Client', 'GetObjectCommand', 'HeadObjectCommand', 'PutObjectCommand'];
+
+/**
+ * The S3 client (large results) shares the AWS SDK's core modules with the DynamoDB client that every cold start
+ * loads; bundled with it, the S3-only parts of those modules (the XML protocol, checksums, waiters: some 45 KB) would
+ * land in the chunks a cold start reads. So it is bundled on its own, into `chunks/client-s3.mjs`, which only the
+ * first large result loads; the chunk that imports it must be in `chunks/` too, or the build fails.
+ */
+const separateS3Client: Plugin = {
+  name: 'separate-s3-client',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@aws-sdk\/client-s3$/ }, () => ({ path: `./${S3_CLIENT_FILE}`, external: true }));
+    pluginBuild.onEnd(async (result) => {
+      const importers = Object.entries(result.metafile?.outputs ?? {}).filter(([, output]) =>
+        output.imports.some((i) => i.external && i.path === `./${S3_CLIENT_FILE}`),
+      );
+      if (result.errors.length > 0 || importers.length === 0) return;
+      const outdir = pluginBuild.initialOptions.outdir ?? '.';
+      const misplaced = importers.filter(([file]) => resolve(dirname(file)) !== resolve(outdir, 'chunks'));
+      if (misplaced.length) {
+        return {
+          errors: misplaced.map(([file]) => ({ text: `${file} imports the S3 client but is not a chunk (chunks/)` })),
+        };
+      }
+      await build({
+        stdin: {
+          contents: `export { ${S3_CLIENT_EXPORTS.join(', ')} } from '@aws-sdk/client-s3';`,
+          resolveDir: ROOT,
+          loader: 'js',
+        },
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'esm',
+        mainFields: ['module', 'main'],
+        minify: pluginBuild.initialOptions.minify,
+        legalComments: 'none',
+        logLevel: 'warning',
+        plugins: [lambdaCredentials],
+        banner: pluginBuild.initialOptions.banner,
+        outfile: join(outdir, 'chunks', S3_CLIENT_FILE),
+      });
+      return undefined;
+    });
+  },
+};
+
 /**
  * A bundle that serves more tool folders than functions/tools (the local cluster's conformance fixture) gets the same
  * lazy index as functions/tools/index.generated.ts (infra/build/tool-index.ts), rendered for all of its folders.
@@ -115,8 +165,10 @@ export function lambdaBuildOptions(
     plugins: [
       zodEnglishOnly,
       lambdaCredentials,
+      separateS3Client,
       ...(options.codeTools ? [toolIndexOf(options.codeTools, options.codeItems ?? { resource: {}, prompt: {} })] : []),
     ],
+    metafile: true,
     // Some dependencies still call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -10,6 +10,7 @@ import { McpFunction, type McpFunctionProps } from './constructs/mcp-function.js
 import { McpObservability } from './constructs/observability.js';
 import { RegistryTable } from './constructs/registry-table.js';
 import { RequestStateKey } from './constructs/request-state-key.js';
+import { ResultBucket } from './constructs/result-bucket.js';
 import { ToolSecrets } from './constructs/tool-secrets.js';
 import { McpWebAcl } from './constructs/web-acl.js';
 
@@ -54,6 +55,11 @@ export interface McpClusterStackProps extends StackProps {
   outboundAllowedCidrs?: string[];
   /** @default 90 */
   auditRetentionDays?: number;
+  /**
+   * Large tool results as resource links: how long a caller may read one back, and the size (bytes of text) over
+   * which a result is linked. @default one hour, 65,536 bytes
+   */
+  resultLinks?: { retention?: Duration; thresholdBytes?: number };
 }
 
 /** `McpCluster-<stage>` */
@@ -70,6 +76,7 @@ export class McpClusterStack extends Stack {
   readonly auditTable: AuditTable;
   readonly toolSecrets: ToolSecrets;
   readonly requestStateKey: RequestStateKey;
+  readonly resultBucket: ResultBucket;
   readonly mcpFunction: McpFunction;
   readonly mcpApi: McpApi;
   readonly manifestSync: ManifestSync;
@@ -108,6 +115,8 @@ export class McpClusterStack extends Stack {
     const fn = this.mcpFunction.function;
     this.registryTable.bindReader(fn);
     this.toolSecrets.bindReader(fn);
+    this.resultBucket = new ResultBucket(this, 'Results', { retention: props.resultLinks?.retention, retain });
+    this.resultBucket.bindReadWrite(fn, { thresholdBytes: props.resultLinks?.thresholdBytes });
     const auditRetentionDays = props.auditRetentionDays ?? 90;
     this.auditTable.bindCounters(fn);
     this.auditTable.bindIdempotencyRecords(fn);
@@ -189,6 +198,7 @@ export class McpClusterStack extends Stack {
     );
     output('RegistryTableName', this.registryTable.table.tableName, 'Tool manifests and API keys.');
     output('AuditTableName', this.auditTable.table.tableName, 'One record per tools/call (governance writes it).');
+    output('ResultBucketName', this.resultBucket.bucket.bucketName, 'Large tool results, read back as resource links.');
     output('SecretsPrefix', this.toolSecrets.prefix, 'Create tool credentials under this Secrets Manager prefix.');
     output('McpFunctionName', fn.functionName, 'The MCP Lambda function.');
     output('McpLogGroupName', this.mcpFunction.logGroup.logGroupName, "The MCP function's log group.");

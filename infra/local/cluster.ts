@@ -20,6 +20,7 @@ import { LocalAuditIngester } from './audit-ingester.js';
 import { type DemoUpstreams, startDemoUpstreams } from './demo-upstreams.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDbProcess } from './dynamodb.js';
 import { startFront, WorkerPool } from './front.js';
+import { startS3 } from './s3.js';
 import { startSecretsManagerServer } from './secrets-manager-server.js';
 
 // Node 20 runs the local cluster and tests; Lambda runs Node 22. The SDK's notice about Node 20 is noise here.
@@ -28,6 +29,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const LOCAL_TABLE_NAME = 'mcp-cluster-local-registry';
 export const LOCAL_AUDIT_TABLE_NAME = 'mcp-cluster-local-audit';
 export const LOCAL_SECRETS_PREFIX = 'mcp-cluster/local/';
+export const LOCAL_RESULT_BUCKET = 'mcp-cluster-local-results';
 /** Private ranges the local workers' HTTP tools may reach: loopback only. */
 export const LOCAL_OUTBOUND_ALLOWED_CIDRS = '127.0.0.0/8,::1/128';
 const LOCAL_REGION = 'us-east-1';
@@ -82,6 +84,9 @@ export interface LocalCluster {
   secretsPrefix: string;
   dynamodbEndpoint: string;
   secretsManagerEndpoint: string;
+  /** The local S3 (s3rver) and the bucket large tool results are stored in. */
+  s3Endpoint: string;
+  resultBucket: string;
   /** AWS clients pointed at the local DynamoDB and Secrets Manager, for scripts and tests. */
   dynamodb: DynamoDBClient;
   secretsManager: SecretsManagerClient;
@@ -123,7 +128,7 @@ interface DevFile {
 /**
  * The deployed architecture on one machine: a front that plays API Gateway, worker processes that play Lambda
  * execution environments running the bundled handler, dynalite for DynamoDB (in a process of its own, so its work
- * never stalls the front), a Secrets Manager endpoint, and loopback stand-ins
+ * never stalls the front), a Secrets Manager endpoint, an S3 (s3rver) for large results, and loopback stand-ins
  * for the example tools' upstream APIs. State persists in `stateDir` across restarts.
  */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -162,6 +167,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     stops.push(dynamo.close);
     const secretsServer = await startSecretsManagerServer({ file: join(stateDir, 'secrets.json') });
     stops.push(secretsServer.close);
+    const s3 = await startS3({
+      directory: join(stateDir, 's3'),
+      buckets: [LOCAL_RESULT_BUCKET],
+      credentials: LOCAL_CREDENTIALS,
+    });
+    stops.push(s3.close);
 
     const awsConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const dynamodb = new DynamoDBClient({ ...awsConfig, endpoint: dynamo.endpoint });
@@ -257,6 +268,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         ALLOWED_ORIGINS: allowedOrigins.join(','),
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
       }),
     );
 
@@ -292,6 +304,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       secretsPrefix: LOCAL_SECRETS_PREFIX,
       dynamodbEndpoint: dynamo.endpoint,
       secretsManagerEndpoint: secretsServer.url,
+      s3Endpoint: s3.endpoint,
+      resultBucket: LOCAL_RESULT_BUCKET,
       dynamodb,
       secretsManager,
       sync,
@@ -326,6 +340,7 @@ function workerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     REGISTRY_TABLE_NAME: LOCAL_TABLE_NAME,
     AUDIT_TABLE_NAME: LOCAL_AUDIT_TABLE_NAME,
     SECRETS_PREFIX: LOCAL_SECRETS_PREFIX,
+    RESULT_BUCKET_NAME: LOCAL_RESULT_BUCKET,
     SERVER_NAME: 'mcp-cluster-local',
     ...extra,
   };

@@ -54,6 +54,8 @@ export interface AuditRecord {
   inputRound?: number;
   /** The keys of the input requests a round ended with (outcome `input_required`). */
   inputRequests?: string[];
+  /** A result stored and answered with a resource link: its URI and the bytes stored. */
+  resultLinked?: { uri: string; bytes: number };
 }
 
 /** Where audit records go. The log sink writes a structured line; the governance layer adds a DynamoDB sink. */

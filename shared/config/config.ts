@@ -59,6 +59,18 @@ export const configSchema = z.object({
    * larger result is cut to fit, saying so, or refused (RESULT_TOO_LARGE) when the tool promises an output schema.
    */
   MAX_RESULT_BYTES: integer(5_000_000, 65_536),
+  /**
+   * S3 bucket for large tool results (the MCP function may Get and Put `results/*` only). Without it results are
+   * never linked: a large one is cut to fit a response, as `MAX_RESULT_BYTES` says.
+   */
+  RESULT_BUCKET_NAME: z.string().min(1).optional(),
+  /**
+   * A tool result whose text is over this many bytes (UTF-8) is stored in the results bucket and answered with a short
+   * summary and a `resource_link` the caller reads back with `resources/read`.
+   */
+  RESULT_LINK_THRESHOLD_BYTES: integer(65_536, 1_024),
+  /** How long the caller may read a linked result back (the bucket's lifecycle rule deletes it after whole days). */
+  RESULT_LINK_TTL_SECONDS: integer(3_600, 60).pipe(z.number().max(7 * 86_400)),
   /** Default tool deadline when a tool sets none. Always capped by the Lambda's remaining time. */
   TOOL_TIMEOUT_MS: integer(10_000, 1),
   /** Time kept back from the Lambda deadline to answer after a tool times out. */

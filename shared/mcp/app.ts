@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type AuditSink, createLogAuditSink } from '../audit/audit.js';
 import { createDynamoAuditSink } from '../audit/dynamo-sink.js';
@@ -20,12 +21,18 @@ import type { ToolDefinition } from '../tools/define-tool.js';
 import { SERVER_VERSION } from '../version.js';
 import { createMcpEndpoint, type McpEndpoint } from './endpoint.js';
 import { createIdempotency } from './idempotency.js';
+import { createResultLinks } from './result-links.js';
 
 export interface McpAppOptions {
   config: Config;
   dynamodb: DynamoDBClient;
   /** The client, or a function making it on first use (see `SecretStoreOptions.client`). */
   secretsManager: SecretsManagerClient | (() => Promise<SecretsManagerClient>);
+  /**
+   * How to make the S3 client for large results (`RESULT_BUCKET_NAME`): it is made, and its module loaded, on the first
+   * result stored or read, so a cold start that serves none never loads it.
+   */
+  s3?: S3ClientConfig;
   codeTools: readonly ToolDefinition[];
   /** The folder resources and prompts. @default none */
   codeResources?: readonly ResourceDefinition[];
@@ -121,6 +128,15 @@ export function createMcpApp(options: McpAppOptions): McpEndpoint {
     toolsPageSize: config.TOOLS_PAGE_SIZE,
     // A tools/list page is as fresh as the registry snapshot it was computed from.
     listTtlMs: config.REGISTRY_TTL_MS,
+    resultLinks: config.RESULT_BUCKET_NAME
+      ? createResultLinks({
+          bucket: config.RESULT_BUCKET_NAME,
+          clientConfig: options.s3 ?? {},
+          thresholdBytes: config.RESULT_LINK_THRESHOLD_BYTES,
+          ttlSeconds: config.RESULT_LINK_TTL_SECONDS,
+          maxResultBytes: config.MAX_RESULT_BYTES,
+        })
+      : undefined,
     logger,
   });
 }

@@ -32,6 +32,7 @@ import { excerpt, JsonRpcError } from './json-rpc.js';
 import { checkParamHeaders } from './protocol/param-headers.js';
 import { missingCapabilities } from './protocol/request-meta.js';
 import { fitResult } from './response-size.js';
+import type { ResultLinker } from './result-links.js';
 import { SILENT_REPORTER, type ToolReporter } from './streaming/tool-reporter.js';
 
 export interface CallToolDeps {
@@ -62,6 +63,8 @@ export interface CallToolDeps {
   headers?: Readonly<Record<string, string | undefined>>;
   /** Largest result, once encoded in the function's response; larger ones are cut or refused. @default 5 MB */
   maxResultBytes?: number;
+  /** Stores results over its threshold and answers them with a resource link; without it they are fitted as they are. */
+  resultLinks?: ResultLinker;
   /** Protection against duplicate calls (idempotency.ts); without it every call runs. */
   idempotency?: Idempotency;
   /** The idempotency key the request sent (`_meta` or the `Idempotency-Key` header), if any. */
@@ -387,7 +390,14 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   // A tool that caught the request for input and returned anyway still needs the input it asked for.
   if (Object.keys(round.pending).length > 0) return inputRequired();
   const scrubbed = scrub(result, deps.redactor);
-  const fitted = fitResult(scrubbed, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, {
+  // A large result is stored, scrubbed, and answered with a summary and a link the caller reads back (result-links.ts).
+  const linked = await deps.resultLinks?.offload(scrubbed, {
+    tool: tool.name,
+    principal,
+    structured: tool.definition.outputJsonSchema !== undefined,
+    logger,
+  });
+  const fitted = fitResult(linked?.result ?? scrubbed, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, {
     structured: tool.definition.outputJsonSchema !== undefined && !scrubbed.isError,
   });
   if (!fitted) {
@@ -416,6 +426,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   await audit(outcome, code, {
     ...roundAudit,
     ...(fitted.cutFrom === undefined ? {} : { resultCutFromBytes: fitted.cutFrom }),
+    ...(linked ? { resultLinked: linked.linked } : {}),
   });
   return fitted.result;
 

@@ -37,7 +37,7 @@ import { pingMethod } from './methods/ping.js';
 import { promptsGetMethod } from './methods/prompts-get.js';
 import { promptsListMethod } from './methods/prompts-list.js';
 import { resourcesListMethod, resourceTemplatesListMethod } from './methods/resources-list.js';
-import { type ResultLinks, resourcesReadMethod } from './methods/resources-read.js';
+import { resourcesReadMethod } from './methods/resources-read.js';
 import { serverDiscoverMethod } from './methods/server-discover.js';
 import { toolsCallMethod } from './methods/tools-call.js';
 import { toolsListMethod } from './methods/tools-list.js';
@@ -51,6 +51,7 @@ import { toolScopesOf, unionOf } from './oauth/scopes.js';
 import { checkNotificationVersion, isModern, type Protocol, resolveProtocol } from './protocol/era.js';
 import { allowsBatches } from './protocol/versions.js';
 import { encodedBytes } from './response-size.js';
+import type { ResultLinker } from './result-links.js';
 import type { ItemServices } from './serve-item.js';
 import { EventStreamAnswer } from './streaming/event-stream.js';
 import { progressTokenOf } from './streaming/tool-reporter.js';
@@ -66,8 +67,6 @@ export interface McpEndpointOptions {
    * come with either. @default neither
    */
   serves?: { resources?: boolean; prompts?: boolean };
-  /** Where tool results stored as resource links are read back (`resources/read`). */
-  resultLinks?: ResultLinks;
   maxBodyBytes: number;
   /** Largest tool result once encoded (and largest batch answer). @default 5000000 */
   maxResultBytes?: number;
@@ -121,6 +120,8 @@ export interface McpEndpointOptions {
   usedRequestStates?: UsedRequestStateStore;
   /** How long a `requestState` may be used. @default 600000 */
   requestStateTtlMs?: number;
+  /** Stores large tool results and reads them back (`resources/read`); without it results are never linked. */
+  resultLinks?: ResultLinker;
 }
 
 export type McpEndpoint = (request: HttpRequest) => Promise<HttpResponse>;
@@ -258,6 +259,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       maxResultBytes,
       usedRequestStates: options.usedRequestStates,
       requestStateTtlMs: options.requestStateTtlMs,
+      resultLinks: options.resultLinks,
     }),
   };
   const dispatch = createDispatcher({ methods, serverInfo, redactor });

@@ -10,7 +10,7 @@ export const JsonRpcErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  /** MCP 2025-11-25 and older: `resources/read` of a URI the server has no resource for. */
+  /** MCP 2025-06-18 and 2025-11-25: `resources/read` of a resource the server does not have (2026-07-28 uses -32602). */
   ResourceNotFound: -32002,
   /** MCP 2026-07-28: a routing header is missing, malformed or disagrees with the body. */
   HeaderMismatch: -32020,

@@ -324,6 +324,68 @@ describe('the McpCluster-dev stack', () => {
     });
   });
 
+  describe('large results bucket', () => {
+    let bucketId: string;
+    before(() => {
+      bucketId = logicalIdOf(template, 'AWS::S3::Bucket', {});
+    });
+
+    it('is private, encrypted, without ACLs or versions, and expires results/ after a day', () => {
+      template.resourceCountIs('AWS::S3::Bucket', 1);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({
+              Prefix: 'results/',
+              ExpirationInDays: 1,
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              Status: 'Enabled',
+            }),
+          ],
+        },
+        VersioningConfiguration: Match.absent(),
+      });
+    });
+
+    it('refuses every request that is not over TLS 1.2 or later', () => {
+      const policy = Object.values(template.findResources('AWS::S3::BucketPolicy'))[0]!;
+      const statements = policy.Properties.PolicyDocument.Statement as Record<string, unknown>[];
+      assert.ok(
+        statements.some(
+          (st) => st.Effect === 'Deny' && JSON.stringify(st.Condition).includes('"aws:SecureTransport":"false"'),
+        ),
+      );
+      assert.ok(
+        statements.some((st) => st.Effect === 'Deny' && JSON.stringify(st.Condition).includes('s3:TlsVersion')),
+      );
+    });
+
+    it('names the bucket and the retention in the MCP function environment', () => {
+      const fn = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
+      const vars = fn.Properties.Environment.Variables;
+      assert.deepEqual(vars.RESULT_BUCKET_NAME, { Ref: bucketId });
+      assert.equal(vars.RESULT_LINK_TTL_SECONDS, '3600');
+    });
+
+    it('lets the MCP function Get and Put results/* and nothing else of S3; no other role touches it', () => {
+      const s3 = iamStatements(template).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+      assert.equal(s3.length, 1);
+      assert.deepEqual(s3[0]!.actions.sort(), ['s3:GetObject', 's3:PutObject']);
+      assert.deepEqual(s3[0]!.resources, [`<${bucketId}.Arn>/results/*`]);
+      assert.deepEqual(s3[0]!.roles, [mcpRoleId]);
+    });
+  });
+
   describe('audit trail', () => {
     it('points the MCP function at the audit table for its rate-limit counters', () => {
       const fn = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!;
@@ -501,7 +563,14 @@ describe('the McpCluster-dev stack', () => {
 
   it('outputs the endpoint URL, table names, secrets prefix and function name', () => {
     const outputs = template.findOutputs('*');
-    for (const name of ['EndpointUrl', 'RegistryTableName', 'AuditTableName', 'SecretsPrefix', 'McpFunctionName']) {
+    for (const name of [
+      'EndpointUrl',
+      'RegistryTableName',
+      'AuditTableName',
+      'SecretsPrefix',
+      'McpFunctionName',
+      'ResultBucketName',
+    ]) {
       assert.ok(outputs[name], `output ${name}`);
     }
     assert.match(

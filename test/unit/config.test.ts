@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       AUTH_CACHE_TTL_MS: 10_000,
       MAX_BODY_BYTES: 1_048_576,
       MAX_RESULT_BYTES: 5_000_000,
+      RESULT_LINK_THRESHOLD_BYTES: 65_536,
+      RESULT_LINK_TTL_SECONDS: 3_600,
       TOOL_TIMEOUT_MS: 10_000,
       DEADLINE_MARGIN_MS: 1_000,
       JSON_RESPONSE_TIMEOUT_MS: 28_000,
@@ -34,6 +36,30 @@ describe('loadConfig', () => {
       OUTBOUND_DNS_SERVERS: [],
       TOOLS_PAGE_SIZE: 100,
     });
+  });
+
+  it('reads the large-result settings and refuses a threshold or retention out of range', () => {
+    const config = loadConfig({
+      REGISTRY_TABLE_NAME: 'r',
+      RESULT_BUCKET_NAME: 'results',
+      RESULT_LINK_THRESHOLD_BYTES: '100000',
+      RESULT_LINK_TTL_SECONDS: '86400',
+    });
+    assert.equal(config.RESULT_BUCKET_NAME, 'results');
+    assert.equal(config.RESULT_LINK_THRESHOLD_BYTES, 100_000);
+    assert.equal(config.RESULT_LINK_TTL_SECONDS, 86_400);
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', RESULT_LINK_THRESHOLD_BYTES: '10' }),
+      /RESULT_LINK_THRESHOLD_BYTES/,
+    );
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', RESULT_LINK_TTL_SECONDS: '30' }),
+      /RESULT_LINK_TTL_SECONDS/,
+    );
+    assert.throws(
+      () => loadConfig({ REGISTRY_TABLE_NAME: 'r', RESULT_LINK_TTL_SECONDS: '999999' }),
+      /RESULT_LINK_TTL_SECONDS/,
+    );
   });
 
   it('reads the private ranges and DNS servers of HTTP tools, and refuses malformed ones', () => {

@@ -9,6 +9,7 @@ import { type Idempotency, idempotencyKeyOf } from '../idempotency.js';
 import { requestStateKeysFrom } from '../input/state-keys.js';
 import { JsonRpcError } from '../json-rpc.js';
 import { metaOf } from '../protocol/request-meta.js';
+import type { ResultLinker } from '../result-links.js';
 import { createToolReporter, LEGACY_LOG_LEVEL, progressTokenOf } from '../streaming/tool-reporter.js';
 
 export interface ToolsCallOptions {
@@ -25,6 +26,7 @@ export interface ToolsCallOptions {
   usedRequestStates?: UsedRequestStateStore;
   /** How long a `requestState` may be used. @default 600000 */
   requestStateTtlMs?: number;
+  resultLinks?: ResultLinker;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -85,6 +87,7 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
                 }),
               }
             : {}),
+          resultLinks: options.resultLinks,
           ...(context.protocol.era === 'modern'
             ? {
                 clientCapabilities: context.protocol.meta.clientCapabilities,

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { bundleFunctions, codeToolCatalog } from '../infra/build/bundle.js';
+import { bundleFunctions, codeToolCatalog, itemCatalog } from '../infra/build/bundle.js';
 import { type LocalCluster, startLocalCluster } from '../infra/local/cluster.js';
 import { ensureAuditTable, ensureRegistryTable, startDynamoDb } from '../infra/local/dynamodb.js';
 import { startSecretsManagerServer } from '../infra/local/secrets-manager-server.js';
@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     const mirror = await bundleHandler('functions/mcp/handler.ts', join(work, 'mirror/index.mjs'), {
       minify,
       codeTools: await codeToolCatalog(),
+      codeItems: { resource: await itemCatalog('resource'), prompt: await itemCatalog('prompt') },
     });
     const buildInSync = mirror.bytes === real.bytes.mcp;
     if (!buildInSync) {

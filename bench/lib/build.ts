@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { type CodeToolCatalog, lambdaBuildOptions } from '../../infra/build/bundle.js';
+import type { ItemCatalog, ItemKind } from '../../infra/build/tool-index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -30,9 +31,14 @@ export async function bundleHandler(
     minify: boolean;
     syntheticTools?: boolean;
     codeTools?: CodeToolCatalog;
+    codeItems?: Record<ItemKind, ItemCatalog>;
   },
 ): Promise<{ file: string; bytes: number }> {
-  const product = lambdaBuildOptions({ minify: options.minify, codeTools: options.codeTools });
+  const product = lambdaBuildOptions({
+    minify: options.minify,
+    codeTools: options.codeTools,
+    ...(options.codeItems ? { codeItems: options.codeItems } : {}),
+  });
   await build({
     ...product,
     entryPoints: [join(ROOT, entry)],

@@ -50,7 +50,7 @@ export async function streamingHandler(
   responseStream: NodeJS.WritableStream,
   context: Context,
 ): Promise<void> {
-  const runtime = lambdaStreaming!;
+  const runtime = lambdaStreaming as LambdaStreaming;
   let opened: NodeJS.WritableStream | undefined;
   const open = (statusCode: number, headers: Record<string, string>) =>
     (opened ??= runtime.HttpResponseStream.from(responseStream, { statusCode, headers }));
@@ -79,7 +79,12 @@ interface LambdaStreaming {
     ): NodeJS.WritableStream;
   };
 }
-const lambdaStreaming = (globalThis as { awslambda?: LambdaStreaming }).awslambda;
+// The AWS SDK itself sets `globalThis.awslambda = globalThis.awslambda || {}` (its invoke store): only the runtime's
+// object has streamifyResponse.
+const lambdaStreaming = (globalThis as { awslambda?: Partial<LambdaStreaming> }).awslambda;
 
 /** Streams where the runtime can (Lambda, the local cluster); answers whole elsewhere (tests importing the module). */
-export const handler = lambdaStreaming ? lambdaStreaming.streamifyResponse(streamingHandler) : bufferedHandler;
+export const handler =
+  typeof lambdaStreaming?.streamifyResponse === 'function'
+    ? lambdaStreaming.streamifyResponse(streamingHandler)
+    : bufferedHandler;

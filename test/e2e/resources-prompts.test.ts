@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { discoverToolFolders, ITEM_KINDS } from '../../infra/build/tool-index.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
+import { toolNameForFolder } from '../../shared/tools/naming.js';
 import { awaitAuditRecords, connectClient, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 const MODERN = '2026-07-28';
@@ -36,6 +38,26 @@ describe('resources, prompts and completions on the local cluster, through real 
     weatherKey = issued.key;
   });
   after(() => cluster?.dispose());
+
+  it('serves one resource for every folder under functions/resources, one prompt for every folder under functions/prompts', async () => {
+    const { client } = await connectClient(cluster.url, cluster.apiKey);
+    try {
+      const served = [
+        ...(await client.listResources()).resources.map((r) => r.name),
+        ...(await client.listResourceTemplates()).resourceTemplates.map((t) => t.name),
+      ].sort();
+      assert.deepEqual(
+        served,
+        discoverToolFolders(ITEM_KINDS.resource.dir, 'resource.ts').map(toolNameForFolder).sort(),
+      );
+      assert.deepEqual(
+        (await client.listPrompts()).prompts.map((p) => p.name).sort(),
+        discoverToolFolders(ITEM_KINDS.prompt.dir, 'prompt.ts').map(toolNameForFolder).sort(),
+      );
+    } finally {
+      await client.close();
+    }
+  });
 
   it('serves the example resources, templates, prompts and completions to a 1.x client (2025-11-25)', async () => {
     const { client } = await connectClient(cluster.url, cluster.apiKey);

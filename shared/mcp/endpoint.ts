@@ -12,7 +12,7 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import type { UsedRequestStateStore } from '../store/used-request-states.js';
 import { DEFAULT_MAX_RESULT_BYTES } from './call-tool.js';
 import { type Answer, createDispatcher } from './dispatch/dispatcher.js';
-import type { MethodTable } from './dispatch/method.js';
+import { lazyMethod, type MethodTable } from './dispatch/method.js';
 import { acceptGuard, accepts } from './guards/accept.js';
 import { bodySizeGuard } from './guards/body-size.js';
 import { contentTypeGuard } from './guards/content-type.js';
@@ -30,14 +30,11 @@ import {
   type JsonRpcId,
   type JsonRpcRequest,
 } from './json-rpc.js';
-import { completionCompleteMethod } from './methods/completion-complete.js';
 import { initializeMethod } from './methods/initialize.js';
 import { loggingSetLevelMethod } from './methods/logging-set-level.js';
 import { pingMethod } from './methods/ping.js';
-import { promptsGetMethod } from './methods/prompts-get.js';
 import { promptsListMethod } from './methods/prompts-list.js';
 import { resourcesListMethod, resourceTemplatesListMethod } from './methods/resources-list.js';
-import { resourcesReadMethod } from './methods/resources-read.js';
 import { serverDiscoverMethod } from './methods/server-discover.js';
 import { toolsCallMethod } from './methods/tools-call.js';
 import { toolsListMethod } from './methods/tools-list.js';
@@ -204,6 +201,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     acceptGuard(),
   ];
 
+  /** The resource, prompt and completion methods: both eras, answered from the registry snapshot. */
+  const ITEM_METHOD = { eras: ['legacy', 'modern'] as const, readsRegistry: true };
   const listOptions = { pageSize: options.toolsPageSize, ttlMs: options.listTtlMs ?? 10_000 };
   const itemServices: ItemServices = {
     secrets: options.secrets,
@@ -237,16 +236,32 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       ? {
           'resources/list': resourcesListMethod(listOptions),
           'resources/templates/list': resourceTemplatesListMethod(listOptions),
-          'resources/read': resourcesReadMethod({ ...itemServices, resultLinks: options.resultLinks }),
         }
-      : options.resultLinks
-        ? { 'resources/read': resourcesReadMethod({ ...itemServices, resultLinks: options.resultLinks }) }
-        : {}),
+      : {}),
+    ...(options.serves?.resources || options.resultLinks
+      ? {
+          'resources/read': lazyMethod(ITEM_METHOD, async () =>
+            (await import('./methods/resources-read.js')).resourcesReadMethod({
+              ...itemServices,
+              resultLinks: options.resultLinks,
+            }),
+          ),
+        }
+      : {}),
     ...(options.serves?.prompts
-      ? { 'prompts/list': promptsListMethod(listOptions), 'prompts/get': promptsGetMethod(itemServices) }
+      ? {
+          'prompts/list': promptsListMethod(listOptions),
+          'prompts/get': lazyMethod(ITEM_METHOD, async () =>
+            (await import('./methods/prompts-get.js')).promptsGetMethod(itemServices),
+          ),
+        }
       : {}),
     ...(options.serves?.resources || options.serves?.prompts
-      ? { 'completion/complete': completionCompleteMethod(itemServices) }
+      ? {
+          'completion/complete': lazyMethod(ITEM_METHOD, async () =>
+            (await import('./methods/completion-complete.js')).completionCompleteMethod(itemServices),
+          ),
+        }
       : {}),
     'tools/call': toolsCallMethod({
       secrets: options.secrets,

@@ -54,3 +54,21 @@ export interface Method {
 }
 
 export type MethodTable = Readonly<Record<string, Method>>;
+
+/**
+ * A method whose handler module is loaded on its first request (the resource, prompt and completion methods): a cold
+ * start that serves none of them never evaluates their code. A failed load is tried again on the next request.
+ */
+export function lazyMethod(row: Pick<Method, 'eras' | 'readsRegistry' | 'cache'>, load: () => Promise<Method>): Method {
+  let loading: Promise<Method> | undefined;
+  return {
+    ...row,
+    async handle(params, context) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      return (await loading).handle(params, context);
+    },
+  };
+}

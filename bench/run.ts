@@ -602,36 +602,26 @@ async function loadSection(stops: (() => Promise<void>)[]): Promise<LoadRow[]> {
       await cluster.stop();
       if (!PROFILE) rmSync(stateDir, { recursive: true, force: true });
     });
-    await putHttpTool(
-      { client: cluster.dynamodb, tableName: cluster.tableName },
-      {
-        name: ITEM_TOOL,
-        description: 'Looks up an inventory item by its id.',
-        http: {
-          inputSchema: {
-            type: 'object',
-            properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
-            required: ['id'],
-            additionalProperties: false,
-          },
-          request: { method: 'GET', url: `http://127.0.0.1:${upstreamPort}/items/{id}` },
-        },
-      },
-    );
-    // The protected twin: every call claims its key in DynamoDB before the API is called and stores its result after.
     const table = { client: cluster.dynamodb, tableName: cluster.tableName };
+    const itemLookup = {
+      inputSchema: {
+        type: 'object',
+        properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
+        required: ['id'],
+        additionalProperties: false,
+      },
+      request: { method: 'GET' as const, url: `http://127.0.0.1:${upstreamPort}/items/{id}` },
+    };
+    await putHttpTool(table, {
+      name: ITEM_TOOL,
+      description: 'Looks up an inventory item by its id.',
+      http: itemLookup,
+    });
+    // The protected twin: every call claims its key in DynamoDB before the API is called and stores its result after.
     await putHttpTool(table, {
       name: PROTECTED_ITEM_TOOL,
       description: 'Looks up an inventory item by its id, once per idempotency key.',
-      http: {
-        inputSchema: {
-          type: 'object',
-          properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]+$' } },
-          required: ['id'],
-          additionalProperties: false,
-        },
-        request: { method: 'GET', url: `http://127.0.0.1:${upstreamPort}/items/{id}` },
-      },
+      http: itemLookup,
     });
     await updatePolicy(table, PROTECTED_ITEM_TOOL, { idempotency: { enabled: true } });
     clusters.push({ workers, cluster });

@@ -95,20 +95,9 @@ export async function serveItem<T>(
     await audit('rate_limited', limited.data.code);
     throw limited;
   }
-  const timeoutMs = Math.min(services.defaultTimeoutMs, request.remainingMs() - services.deadlineMarginMs);
+  const timeoutMs = itemTimeoutMs(request, services);
   try {
-    await item.definition.ready?.();
-    const secrets = await services.secrets.resolve(item.secrets);
-    const value = await withDeadline(timeoutMs, undefined, (signal) =>
-      work({
-        secrets,
-        principal,
-        logger,
-        signal,
-        requestId: request.requestId,
-        catalog: () => request.snapshot.catalogFor(principal),
-      }),
-    );
+    const value = await runItem(item, request, services, logger, timeoutMs, work);
     await audit('success');
     return JSON.parse(services.redactor.redact(JSON.stringify(value))) as T;
   } catch (error) {
@@ -225,23 +214,37 @@ export async function completeItem(
   services: ItemServices,
   work: (ctx: ItemContext) => Promise<readonly string[]>,
 ): Promise<readonly string[]> {
-  const timeoutMs = Math.min(services.defaultTimeoutMs, request.remainingMs() - services.deadlineMarginMs);
   try {
-    await item.definition.ready?.();
-    const secrets = await services.secrets.resolve(item.secrets);
-    const values = await withDeadline(timeoutMs, undefined, (signal) =>
-      work({
-        secrets,
-        principal: request.principal,
-        logger: request.logger,
-        signal,
-        requestId: request.requestId,
-        catalog: () => request.snapshot.catalogFor(request.principal),
-      }),
-    );
+    const values = await runItem(item, request, services, request.logger, itemTimeoutMs(request, services), work);
     return values.map((value) => services.redactor.redact(String(value)));
   } catch (error) {
     request.logger.warn('completion failed; answering no values', { item: item.name, error: error as Error });
     return [];
   }
+}
+
+const itemTimeoutMs = (request: ItemRequest, services: ItemServices) =>
+  Math.min(services.defaultTimeoutMs, request.remainingMs() - services.deadlineMarginMs);
+
+/** The item's module, its own secrets, then the work under a deadline, with the context items get. */
+async function runItem<T>(
+  item: ServedResource | ServedPrompt,
+  request: ItemRequest,
+  services: ItemServices,
+  logger: Logger,
+  timeoutMs: number,
+  work: (ctx: ItemContext) => Promise<T>,
+): Promise<T> {
+  await item.definition.ready?.();
+  const secrets = await services.secrets.resolve(item.secrets);
+  return withDeadline(timeoutMs, undefined, (signal) =>
+    work({
+      secrets,
+      principal: request.principal,
+      logger,
+      signal,
+      requestId: request.requestId,
+      catalog: () => request.snapshot.catalogFor(request.principal),
+    }),
+  );
 }

@@ -10,10 +10,10 @@ import {
 } from '../tools/define-resource.js';
 import type { HttpToolDefinition, ToolDefinition } from '../tools/define-tool.js';
 
-/** A tool as served right now: the code's schema and behaviour joined with the manifest's policy. */
-export interface ServedTool {
+/** A tool, resource or prompt as served right now: the code's definition joined with the manifest's policy. */
+interface ServedItem<D> {
   readonly name: string;
-  readonly definition: ToolDefinition;
+  readonly definition: D;
   readonly enabled: boolean;
   readonly description: string;
   readonly scopes: readonly string[];
@@ -22,24 +22,13 @@ export interface ServedTool {
   readonly version: number;
   /** Calls per agent per window, from the manifest. */
   readonly rateLimit?: RateLimit;
-  /** Protection against duplicate calls, from the manifest (over the code's own). */
-  readonly idempotency?: IdempotencySettings;
-  /** This tool's entry in `tools/list`, serialized once per snapshot. */
+  /** This item's entry in its list (`tools/list`...), serialized once per snapshot. */
   readonly listingJson: string;
 }
 
-/** What resources and prompts share with tools as served: the code's definition joined with the manifest's policy. */
-interface ServedItem<D> {
-  readonly name: string;
-  readonly definition: D;
-  readonly enabled: boolean;
-  readonly description: string;
-  readonly scopes: readonly string[];
-  readonly secrets: Readonly<Record<string, string>>;
-  readonly version: number;
-  readonly rateLimit?: RateLimit;
-  /** This item's entry in its list, serialized once per snapshot. */
-  readonly listingJson: string;
+export interface ServedTool extends ServedItem<ToolDefinition> {
+  /** Protection against duplicate calls, from the manifest (over the code's own). */
+  readonly idempotency?: IdempotencySettings;
 }
 
 export interface ServedResource extends ServedItem<ResourceDefinition> {

@@ -110,16 +110,20 @@ export function createAuditRecordStore<R extends AuditKeyFields>(
   const { client, tableName, retentionDays } = options;
   const itemOf = ({ record, fallbackId }: AuditWrite<R>) => auditItem(record, retentionDays, fallbackId);
 
+  /** One record, conditional: a start marker never replaces anything, an end only its own start marker. */
+  const putConditional = (write: AuditWrite<R>) =>
+    client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: marshall(itemOf(write), { removeUndefinedValues: true }),
+        ...conditionFor(write.record),
+      }),
+    );
+
   /** One conditional PutItem for a batch's record: a refused (invalid) record is reported and skipped. */
   async function putOne(write: AuditWrite<R>, onRejected?: (record: R, error: unknown) => void) {
     try {
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: marshall(itemOf(write), { removeUndefinedValues: true }),
-          ...conditionFor(write.record),
-        }),
-      );
+      await putConditional(write);
     } catch (error) {
       if (isConditionFailed(error)) return; // the end is there already
       if (!isValidation(error)) throw error;
@@ -148,13 +152,7 @@ export function createAuditRecordStore<R extends AuditKeyFields>(
   return {
     async put(write) {
       try {
-        await client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: marshall(itemOf(write), { removeUndefinedValues: true }),
-            ...conditionFor(write.record),
-          }),
-        );
+        await putConditional(write);
       } catch (error) {
         // The end of the call was written first (a marker arriving late): the record is already complete.
         if (isConditionFailed(error) && write.record.outcome === 'started') return;

@@ -15,15 +15,15 @@ export function promptMetadata(prompt: PromptDefinition): PromptMetadata {
 
 /**
  * Loads a folder item's module once (concurrent first uses share the load; a failed load is tried again), checking
- * that it still is what the index says: an item edited since its index was generated would be listed one way and
- * served another.
+ * that it is the item the index names (`is`) and still is what the index says: an item edited since its index was
+ * generated would be listed one way and served another. Tools (lazy-tool.ts), resources and prompts load so.
  */
-function moduleLoader<D extends { kind: string; name: string }>(
-  kind: D['kind'],
+export function moduleLoader<D extends { name: string }>(
+  item: { label: string; define: string; is(definition: unknown): definition is D },
   metadata: { name: string },
   metadataOf: (definition: D) => unknown,
-  load: () => Promise<{ default: D }>,
-) {
+  load: () => Promise<{ default: unknown }>,
+): () => Promise<D> {
   let loaded: D | undefined;
   let loading: Promise<D> | undefined;
   const indexed = JSON.stringify(metadata);
@@ -31,14 +31,12 @@ function moduleLoader<D extends { kind: string; name: string }>(
     if (loaded) return loaded;
     loading ??= load().then(
       ({ default: definition }) => {
-        if (definition?.kind !== kind || definition.name !== metadata.name) {
-          throw new Error(
-            `the module of ${kind} ${metadata.name} does not export its define${kind[0]!.toUpperCase()}${kind.slice(1)}({...})`,
-          );
+        if (!item.is(definition) || definition.name !== metadata.name) {
+          throw new Error(`the module of ${item.label} ${metadata.name} does not export its ${item.define}({...})`);
         }
         if (JSON.stringify(metadataOf(definition)) !== indexed) {
           throw new Error(
-            `${kind} ${metadata.name} changed since its index was generated: run \`npm run tools:index\` (npm start, test and build do)`,
+            `${item.label} ${metadata.name} changed since its index was generated: run \`npm run tools:index\` (npm start, test and build do)`,
           );
         }
         loaded = definition;
@@ -53,12 +51,22 @@ function moduleLoader<D extends { kind: string; name: string }>(
   };
 }
 
+const ofKind =
+  <D>(kind: string) =>
+  (definition: unknown): definition is D =>
+    (definition as { kind?: unknown } | null)?.kind === kind;
+
 /** A folder resource served from its metadata; its module is loaded on its first read (or completion by function). */
 export function lazyResource(
   metadata: ResourceMetadata,
   load: () => Promise<{ default: ResourceDefinition }>,
 ): ResourceDefinition {
-  const module = moduleLoader('resource', metadata, resourceMetadata, load);
+  const module = moduleLoader(
+    { label: 'resource', define: 'defineResource', is: ofKind<ResourceDefinition>('resource') },
+    metadata,
+    resourceMetadata,
+    load,
+  );
   return Object.freeze({
     kind: 'resource' as const,
     ...metadata,
@@ -78,7 +86,12 @@ export function lazyPrompt(
   metadata: PromptMetadata,
   load: () => Promise<{ default: PromptDefinition }>,
 ): PromptDefinition {
-  const module = moduleLoader('prompt', metadata, promptMetadata, load);
+  const module = moduleLoader(
+    { label: 'prompt', define: 'definePrompt', is: ofKind<PromptDefinition>('prompt') },
+    metadata,
+    promptMetadata,
+    load,
+  );
   return Object.freeze({
     kind: 'prompt' as const,
     ...metadata,

@@ -8,6 +8,7 @@ import type {
   ToolDefinition,
   ToolIdempotency,
 } from './define-tool.js';
+import { moduleLoader } from './lazy-items.js';
 
 /** What the platform knows of a folder tool without its module: everything `tools/list` and the registry use. */
 export interface CodeToolMetadata {
@@ -56,8 +57,17 @@ export function lazyCodeTool(
   load: () => Promise<{ default: ToolDefinition }>,
 ): LazyCodeToolDefinition {
   let loaded: CodeToolDefinition | undefined;
-  let loading: Promise<void> | undefined;
-  let served: string | undefined;
+  const module = moduleLoader(
+    {
+      label: 'tool',
+      define: 'defineTool',
+      is: (definition): definition is CodeToolDefinition =>
+        (definition as { kind?: unknown } | null)?.kind === 'code' && 'input' in (definition as object),
+    },
+    metadata,
+    codeToolMetadata,
+    load,
+  );
   const tool = (): CodeToolDefinition => {
     if (!loaded) throw new Error(`tool ${metadata.name} is used before its module is loaded (call ready() first)`);
     return loaded;
@@ -65,28 +75,10 @@ export function lazyCodeTool(
   return Object.freeze({
     kind: 'code' as const,
     ...metadata,
-    ready() {
-      loading ??= load().then(
-        async ({ default: definition }) => {
-          if (definition?.kind !== 'code' || !('input' in definition) || definition.name !== metadata.name) {
-            throw new Error(`the module of tool ${metadata.name} does not export its defineTool({...})`);
-          }
-          // A tool edited since its index was generated would be advertised with one schema and run with another.
-          served ??= JSON.stringify(metadata);
-          if (JSON.stringify(codeToolMetadata(definition)) !== served) {
-            throw new Error(
-              `tool ${metadata.name} changed since its index was generated: run \`npm run tools:index\` (npm start, test and build do)`,
-            );
-          }
-          await definition.ready?.();
-          loaded = definition;
-        },
-        (error: unknown) => {
-          loading = undefined; // a failed load is tried again on the next call
-          throw error;
-        },
-      );
-      return loading;
+    async ready() {
+      const definition = await module();
+      await definition.ready?.();
+      loaded = definition;
     },
     validate: (args: unknown): ArgumentValidation => tool().validate(args),
     run: (args: unknown, ctx: ToolContext): Promise<unknown> => tool().run(args, ctx),

@@ -19,6 +19,9 @@ export interface SyncResult {
   shadowed: string[];
 }
 
+/** The digest of what code owns about a tool, resource or prompt: it changes whenever a deploy changes them. */
+const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+
 /** Digest of everything the code owns about a tool; a deploy that changes any of it bumps the manifest's version. */
 export function codeHash(tool: ToolDefinition): string {
   const owned = {
@@ -31,7 +34,7 @@ export function codeHash(tool: ToolDefinition): string {
     secrets: tool.secrets,
     timeoutMs: tool.timeoutMs,
   };
-  return createHash('sha256').update(JSON.stringify(owned)).digest('hex').slice(0, 32);
+  return digest(owned);
 }
 
 /**
@@ -97,5 +100,3 @@ export async function syncCodeManifests(
   }
   return result;
 }
-
-const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);

@@ -346,24 +346,28 @@ function workerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
+/** The key saved in `file`, if the file holds one the registry still accepts (not revoked, not expired). */
+async function savedKey<K extends { apiKey: string }>(file: string, dynamodb: DynamoDBClient): Promise<K | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as K;
+    const verifier = createApiKeyVerifier({
+      client: dynamodb,
+      tableName: LOCAL_TABLE_NAME,
+      ttlMs: 0,
+      logger: createLogger({ level: 'silent' }),
+    });
+    await verifier.verify(saved.apiKey);
+    return saved;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reuses the key in dev.json while it is still valid in the registry; otherwise creates one. */
 async function ensureDevKey(file: string, dynamodb: DynamoDBClient, url: string): Promise<DevFile> {
-  let dev: DevFile | undefined;
-  if (existsSync(file)) {
-    try {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as DevFile;
-      const verifier = createApiKeyVerifier({
-        client: dynamodb,
-        tableName: LOCAL_TABLE_NAME,
-        ttlMs: 0,
-        logger: createLogger({ level: 'silent' }),
-      });
-      await verifier.verify(saved.apiKey);
-      dev = { ...saved, url };
-    } catch {
-      dev = undefined;
-    }
-  }
+  const saved = await savedKey<DevFile>(file, dynamodb);
+  let dev: DevFile | undefined = saved && { ...saved, url };
   if (!dev) {
     const created = await createApiKey(
       { client: dynamodb, tableName: LOCAL_TABLE_NAME },
@@ -381,21 +385,8 @@ const NARROW_KEY_FILE = 'narrow-key.json';
 
 /** The narrow example key (agent `local-weather-bot`): kept while valid, made again otherwise. */
 async function ensureNarrowKey(file: string, dynamodb: DynamoDBClient): Promise<{ apiKey: string; keyId: string }> {
-  if (existsSync(file)) {
-    try {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as { apiKey: string; keyId: string };
-      const verifier = createApiKeyVerifier({
-        client: dynamodb,
-        tableName: LOCAL_TABLE_NAME,
-        ttlMs: 0,
-        logger: createLogger({ level: 'silent' }),
-      });
-      await verifier.verify(saved.apiKey);
-      return saved;
-    } catch {
-      // made again below
-    }
-  }
+  const kept = await savedKey<{ apiKey: string; keyId: string }>(file, dynamodb);
+  if (kept) return kept;
   const created = await createApiKey(
     { client: dynamodb, tableName: LOCAL_TABLE_NAME },
     {

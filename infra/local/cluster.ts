@@ -13,6 +13,7 @@ import { createApiKey, createApiKeyVerifier } from '../../shared/auth/api-keys.j
 import { createLogger } from '../../shared/logging/logger.js';
 import { REQUEST_STATE_SECRET } from '../../shared/mcp/input/state-keys.js';
 import { type SyncResult, syncCodeManifests } from '../../shared/registry/sync.js';
+import { DEFAULT_TENANT } from '../../shared/tenants/tenants.js';
 import { loadCodeTools } from '../../shared/tools/load-tools.js';
 import { bundleFunctions } from '../build/bundle.js';
 import { ITEM_KINDS, itemModulesIn, TOOLS_DIR, toolModulesIn } from '../build/tool-index.js';
@@ -236,7 +237,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
             { client: dynamodb, tableName: LOCAL_TABLE_NAME },
             {
               agentId: 'anonymous-local',
-              tenant: 'local',
+              tenant: DEFAULT_TENANT,
               scopes: ['*'],
               description: 'requests without a key (local anonymous access)',
               expiresAt: new Date(Date.now() + 7 * 24 * 3600_000),
@@ -357,8 +358,9 @@ async function savedKey<K extends { apiKey: string }>(file: string, dynamodb: Dy
       ttlMs: 0,
       logger: createLogger({ level: 'silent' }),
     });
-    await verifier.verify(saved.apiKey);
-    return saved;
+    // Keys of earlier versions belonged to a tenant of their own; the local keys are the default tenant's now.
+    const principal = await verifier.verify(saved.apiKey);
+    return principal.tenant === DEFAULT_TENANT ? saved : undefined;
   } catch {
     return undefined;
   }
@@ -371,7 +373,12 @@ async function ensureDevKey(file: string, dynamodb: DynamoDBClient, url: string)
   if (!dev) {
     const created = await createApiKey(
       { client: dynamodb, tableName: LOCAL_TABLE_NAME },
-      { agentId: 'local-dev', tenant: 'local', scopes: ['*'], description: 'development key of the local cluster' },
+      {
+        agentId: 'local-dev',
+        tenant: DEFAULT_TENANT,
+        scopes: ['*'],
+        description: 'development key of the local cluster',
+      },
     );
     dev = { url, apiKey: created.key, keyId: created.keyId };
   }
@@ -391,7 +398,7 @@ async function ensureNarrowKey(file: string, dynamodb: DynamoDBClient): Promise<
     { client: dynamodb, tableName: LOCAL_TABLE_NAME },
     {
       agentId: 'local-weather-bot',
-      tenant: 'local',
+      tenant: DEFAULT_TENANT,
       scopes: [...NARROW_KEY_SCOPES],
       description: 'narrow example key of the local cluster',
     },

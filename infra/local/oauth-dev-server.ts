@@ -15,12 +15,12 @@ export interface DevClient {
 
 /** The example clients: one that reads the weather, one that may also delete user accounts. */
 export const DEV_CLIENTS: readonly DevClient[] = [
-  { clientId: 'weather-agent', clientSecret: 'weather-agent-secret', scope: 'weather:read', tenant: 'local' },
+  { clientId: 'weather-agent', clientSecret: 'weather-agent-secret', scope: 'weather:read', tenant: 'default' },
   {
     clientId: 'admin-agent',
     clientSecret: 'admin-agent-secret',
     scope: 'weather:read users:admin',
-    tenant: 'local',
+    tenant: 'default',
   },
 ];
 

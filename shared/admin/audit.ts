@@ -6,6 +6,8 @@ import { AdminError } from './admin-error.js';
 export interface AuditSearch {
   agentId?: string;
   tool?: string;
+  /** The tenant whose agents' records to return. */
+  tenant?: string;
   /** ISO-8601, inclusive. */
   since: string;
   /** ISO-8601, exclusive. @default now */
@@ -24,8 +26,9 @@ export interface AuditPage {
 const byTimeDescending = (a: AuditRecord, b: AuditRecord) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0);
 
 /**
- * The latest audit records of a time range: by agent (a Query on the table), by tool (a Query on the `byTool`
- * index), by both (the agent's partition, filtered by tool), or all (a Scan, for small tables and ad-hoc use).
+ * The latest audit records of a time range: by agent (a Query on the table), by tenant (a Query on the `byTenant`
+ * index), by tool (a Query on the `byTool` index), by several (the most selective, filtered by the others), or all
+ * (a Scan, for small tables and ad-hoc use).
  */
 export async function searchAudit(store: TableRef, search: AuditSearch): Promise<AuditPage> {
   const limit = search.limit ?? 100;
@@ -35,10 +38,10 @@ export async function searchAudit(store: TableRef, search: AuditSearch): Promise
   const since = isoTime(search.since, 'since');
   const until = search.until === undefined ? new Date(Date.now() + 1000).toISOString() : isoTime(search.until, 'until');
   if (since >= until) throw new AdminError('INVALID_INPUT', `The range is empty: ${since} is not before ${until}.`);
-  const keyed = Boolean(search.agentId || search.tool);
+  const keyed = Boolean(search.agentId || search.tool || search.tenant);
   const found = await searchAuditRecords<AuditRecord>(
     store,
-    { since, until, agentId: search.agentId, tool: search.tool },
+    { since, until, agentId: search.agentId, tool: search.tool, tenant: search.tenant },
     // Queries read newest first, so one record past the limit is enough to know there are more.
     (records) => keyed && records.length > limit,
   );

@@ -31,10 +31,10 @@ import {
 } from '../http-tools/spec.js';
 import { parseRateLimit } from '../rate-limit/rate-limit.js';
 import { type RateLimit, rateLimitSchema, type TableRef } from '../store/items.js';
-import { createToolManifestStore, TOOL_PARTITION } from '../store/tool-manifests.js';
+import { createToolManifestStore, parseToolKey, TOOL_PARTITION, tenantToolKey } from '../store/tool-manifests.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
 import { AdminError } from './admin-error.js';
-import { checkScopes } from './input.js';
+import { checkScopes, checkTenant } from './input.js';
 
 /** An HTTP tool as an operator gives it: the manifest without its keys and bookkeeping. */
 export interface HttpToolInput {
@@ -267,11 +267,19 @@ export async function readManifests(store: TableRef): Promise<Map<string, Checke
   return manifests;
 }
 
-/** One tool's manifest as stored, `http` spec included; TOOL_NOT_FOUND when there is none. */
-export async function getToolManifest(store: TableRef, name: string): Promise<CheckedToolManifest> {
+/**
+ * One tool's manifest as stored, `http` spec included; TOOL_NOT_FOUND when there is none. With `tenant`: that
+ * tenant's own tool of the name.
+ */
+export async function getToolManifest(
+  store: TableRef,
+  name: string,
+  options: { tenant?: string } = {},
+): Promise<CheckedToolManifest> {
   checkName(name);
-  const manifest = await createToolManifestStore(store).get(name);
-  if (!manifest) throw notFound(name);
+  const tenant = options.tenant === undefined ? undefined : checkTenant(options.tenant);
+  const manifest = await createToolManifestStore(store).get(tenant === undefined ? name : tenantToolKey(tenant, name));
+  if (!manifest) throw notFound(name, tenant);
   return checkedToolManifestSchema.parse(manifest);
 }
 
@@ -283,28 +291,42 @@ export interface PutHttpToolResult {
 /**
  * Adds an HTTP tool, or replaces the spec and description of an existing one (keeping the policy the input does not
  * set: enabled, scopes, rate limit). Refuses to replace a code tool (`codeToolNames` adds the checkout's own).
+ * With `tenant`: the tenant's own tool, which only its callers see (under this name, over a shared tool of the same
+ * name) and which reads only its tenant's secrets.
  */
 export async function putHttpTool(
   store: TableRef,
   input: HttpToolInput,
-  options: { now?: Date; codeToolNames?: readonly string[] } = {},
+  options: { now?: Date; codeToolNames?: readonly string[]; tenant?: string } = {},
 ): Promise<PutHttpToolResult> {
   checkName(input.name);
   checkHttpTool(input);
-  if (options.codeToolNames?.includes(input.name)) throw codeConflict(input.name);
-  const existing = await getToolManifest(store, input.name).catch((error) => {
+  const tenant = options.tenant === undefined ? undefined : checkTenant(options.tenant);
+  if (tenant === undefined && options.codeToolNames?.includes(input.name)) throw codeConflict(input.name);
+  const existing = await getToolManifest(store, input.name, { ...(tenant ? { tenant } : {}) }).catch((error) => {
     if ((error as AdminError).code === 'TOOL_NOT_FOUND') return undefined;
     throw error;
   });
   if (existing?.source === 'code') throw codeConflict(input.name);
-  const manifest = buildManifest(existing, input, { now: options.now, keepScopes: input.scopes === undefined });
+  const manifest = buildManifest(existing, input, {
+    now: options.now,
+    keepScopes: input.scopes === undefined,
+    ...(tenant ? { tenant } : {}),
+  });
   await writeManifest(store, manifest, existing);
   return { manifest, created: !existing };
 }
 
-/** Removes an HTTP tool. Code tools are refused: their folder owns them (`tools disable` turns one off). */
-export async function removeHttpTool(store: TableRef, name: string): Promise<CheckedToolManifest> {
-  const existing = await getToolManifest(store, name);
+/**
+ * Removes an HTTP tool (with `tenant`: that tenant's own). Code tools are refused: their folder owns them
+ * (`tools disable` turns one off).
+ */
+export async function removeHttpTool(
+  store: TableRef,
+  name: string,
+  options: { tenant?: string } = {},
+): Promise<CheckedToolManifest> {
+  const existing = await getToolManifest(store, name, options);
   if (existing.source === 'code') {
     throw new AdminError(
       'CODE_TOOL',
@@ -345,6 +367,8 @@ export interface ImportChange {
 
 /** What an import would do to the registry. Nothing is written while `conflicts` is not empty. */
 export interface ImportPlan {
+  /** For an import of a tenant's own tools: the tenant. */
+  tenant?: string;
   importedFrom: string;
   add: ImportedTool[];
   change: ImportChange[];
@@ -360,15 +384,25 @@ export interface ImportPlan {
   warnings: string[];
 }
 
-/** Compares an import with the registry: which tools it adds, changes (and how), leaves, and removes. */
+/**
+ * Compares an import with the registry: which tools it adds, changes (and how), leaves, and removes. With `tenant`:
+ * an import of the tenant's own tools, compared with its own tools only.
+ */
 export async function planImport(
   store: TableRef,
   imported: OpenApiImport,
-  options: { scopes?: readonly string[]; prune?: boolean; codeToolNames?: readonly string[] } = {},
+  options: { scopes?: readonly string[]; prune?: boolean; codeToolNames?: readonly string[]; tenant?: string } = {},
 ): Promise<ImportPlan> {
   const scopes = options.scopes ? checkScopes(options.scopes) : undefined;
-  const manifests = await readManifests(store);
+  const tenant = options.tenant === undefined ? undefined : checkTenant(options.tenant);
+  // The tools an import may meet, by plain name: the shared ones, or one tenant's own.
+  const manifests = new Map<string, CheckedToolManifest>();
+  for (const [key, manifest] of await readManifests(store)) {
+    const parsed = parseToolKey(key);
+    if (parsed.tenant === tenant && !key.includes(':')) manifests.set(parsed.name, manifest);
+  }
   const plan: ImportPlan = {
+    ...(tenant ? { tenant } : {}),
     importedFrom: imported.importedFrom,
     add: [],
     change: [],
@@ -379,7 +413,7 @@ export async function planImport(
     ...(scopes ? { scopes } : {}),
     warnings: [...imported.warnings],
   };
-  const codeNames = new Set(options.codeToolNames ?? []);
+  const codeNames = new Set(tenant === undefined ? (options.codeToolNames ?? []) : []);
   for (const tool of imported.tools) {
     checkHttpTool(tool);
     const existing = manifests.get(tool.name);
@@ -415,7 +449,7 @@ export async function planImport(
   const present = new Set(imported.allNames);
   for (const manifest of manifests.values()) {
     if (manifest.source !== 'http' || manifest.http?.importedFrom !== imported.importedFrom) continue;
-    if (!present.has(manifest.SK)) (options.prune ? plan.remove : plan.gone).push(manifest);
+    if (!present.has(parseToolKey(manifest.SK).name)) (options.prune ? plan.remove : plan.gone).push(manifest);
   }
   return plan;
 }
@@ -447,8 +481,16 @@ export async function applyImport(
 ): Promise<ImportResult> {
   if (plan.conflicts.length) throw conflictError(plan);
   const result: ImportResult = { added: [], changed: [], removed: [] };
+  const owner = plan.tenant ? { tenant: plan.tenant } : {};
   for (const tool of plan.add) {
-    const manifest = buildManifest(undefined, { ...tool, ...(plan.scopes ? { scopes: plan.scopes } : {}) }, options);
+    const manifest = buildManifest(
+      undefined,
+      { ...tool, ...(plan.scopes ? { scopes: plan.scopes } : {}) },
+      {
+        ...options,
+        ...owner,
+      },
+    );
     await writeManifest(store, manifest, undefined);
     result.added.push(tool.name);
   }
@@ -456,14 +498,14 @@ export async function applyImport(
     const input = { ...tool, ...(plan.scopes ? { scopes: plan.scopes } : {}) };
     await writeManifest(
       store,
-      buildManifest(existing, input, { now: options.now, keepScopes: !plan.scopes }),
+      buildManifest(existing, input, { now: options.now, keepScopes: !plan.scopes, ...owner }),
       existing,
     );
     result.changed.push(tool.name);
   }
   for (const manifest of plan.remove) {
     await deleteManifest(store, manifest);
-    result.removed.push(manifest.SK);
+    result.removed.push(parseToolKey(manifest.SK).name);
   }
   return result;
 }
@@ -513,13 +555,14 @@ function canonical(value: unknown): string {
 function buildManifest(
   existing: CheckedToolManifest | undefined,
   input: HttpToolInput,
-  options: { now?: Date; keepScopes?: boolean },
+  options: { now?: Date; keepScopes?: boolean; tenant?: string },
 ): CheckedToolManifest {
   const scopes = input.scopes ? checkScopes(input.scopes) : options.keepScopes ? existing?.scopes : undefined;
   const rateLimit = input.rateLimit ?? existing?.rateLimit;
   const candidate = {
     PK: TOOL_PARTITION,
-    SK: input.name,
+    SK: options.tenant === undefined ? input.name : tenantToolKey(options.tenant, input.name),
+    ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
     source: 'http',
     description: input.description.trim(),
     http: input.http,
@@ -527,6 +570,8 @@ function buildManifest(
     ...(scopes ? { scopes } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     ...(existing?.secrets ? { secrets: existing.secrets } : {}),
+    ...(existing?.tenants ? { tenants: existing.tenants } : {}),
+    ...(existing?.secretFallback ? { secretFallback: existing.secretFallback } : {}),
     version: (existing?.version ?? 0) + 1,
     updatedAt: (options.now ?? new Date()).toISOString(),
   };
@@ -557,8 +602,13 @@ function checkName(name: string): void {
   }
 }
 
-const notFound = (name: string) =>
-  new AdminError('TOOL_NOT_FOUND', `No tool named "${name}" in the registry ("tools list" shows the tools).`);
+const notFound = (name: string, tenant?: string) =>
+  new AdminError(
+    'TOOL_NOT_FOUND',
+    tenant === undefined
+      ? `No tool named "${name}" in the registry ("tools list" shows the tools).`
+      : `Tenant ${tenant} has no tool of its own named "${name}" ("tools list --tenant ${tenant}" shows its tools).`,
+  );
 
 const codeConflict = (name: string) =>
   new AdminError(

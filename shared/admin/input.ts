@@ -1,3 +1,4 @@
+import { isTenantId, TENANT_ID_RULE } from '../tenants/tenants.js';
 import { AdminError } from './admin-error.js';
 
 /** Checks of operators' input shared by the admin operations. */
@@ -19,4 +20,12 @@ export function checkScopes(scopes: readonly string[]): string[] {
     }
   }
   return [...new Set(scopes)];
+}
+
+/** Checks a tenant id given to an admin function. */
+export function checkTenant(tenant: string): string {
+  if (!isTenantId(tenant)) {
+    throw new AdminError('INVALID_INPUT', `Invalid tenant ${JSON.stringify(tenant)}: ${TENANT_ID_RULE}.`);
+  }
+  return tenant;
 }

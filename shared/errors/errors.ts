@@ -33,8 +33,14 @@ export class RegistryUnavailableError extends McpClusterError {
 
 /** A secret a tool declares could not be resolved. The message names the binding, never the value or the ARN. */
 export class SecretUnavailableError extends McpClusterError {
-  constructor(binding: string, options?: { cause?: unknown }) {
-    super('SECRET_UNAVAILABLE', `A credential the tool needs ("${binding}") is not available.`, options);
+  constructor(binding: string, options?: { cause?: unknown; tenant?: string }) {
+    super(
+      'SECRET_UNAVAILABLE',
+      options?.tenant === undefined
+        ? `A credential the tool needs ("${binding}") is not available.`
+        : `A credential the tool needs ("${binding}") is not configured for your tenant (${options.tenant}).`,
+      options,
+    );
     this.name = 'SecretUnavailableError';
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Logger } from '../logging/logger.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
-import type { ToolManifest } from '../store/tool-manifests.js';
+import { parseToolKey, type ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
 import { compileSchema, type Validate } from '../tools/json-schema.js';
 import { TOOL_NAME_PATTERN } from '../tools/naming.js';
@@ -208,7 +208,7 @@ export function createHttpToolCompiler(options: {
             // The registry checked only that `http` is an object; the spec itself is checked here.
             const spec = httpToolSpecSchema.safeParse(manifest.http);
             if (!spec.success) throw new Error(issueLines(spec.error.issues, ['http']).join('; '));
-            compiled = compileHttpTool(manifest.SK, spec.data, description, {
+            compiled = compileHttpTool(parseToolKey(manifest.SK).name, spec.data, description, {
               outbound,
               ...(options.redactor ? { redactor: options.redactor } : {}),
             });

@@ -12,9 +12,11 @@ import type { Principal } from '../auth/principal.js';
 import { hasErrorCode, isToolError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redactor } from '../logging/redactor.js';
+import { consumeLimits, limitChecks } from '../rate-limit/limit-checks.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import type { RateLimit } from '../store/items.js';
 import type { UsedRequestStateStore } from '../store/used-request-states.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
 import { paramHeadersFor } from '../tools/param-headers.js';
@@ -224,7 +226,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
 
   if (!tool) {
     // Disabled, missing and not-permitted tools get the same answer, so callers cannot map what they may not see.
-    await audit(snapshot.has(params.name) ? 'denied' : 'unknown_tool', 'UNKNOWN_TOOL');
+    await audit(snapshot.has(params.name, principal.tenant) ? 'denied' : 'unknown_tool', 'UNKNOWN_TOOL');
     throw new JsonRpcError(
       'InvalidParams',
       `Unknown tool: ${excerpt(params.name)}. Call tools/list to see the tools available to you.`,
@@ -251,7 +253,13 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     }
   }
 
-  const limited = await checkRateLimits(tool, principal, deps.rateLimiter, logger);
+  const limited = await checkRateLimits(
+    tool,
+    principal,
+    snapshot.tenantPolicy(principal.tenant)?.rateLimit,
+    deps.rateLimiter,
+    logger,
+  );
   if (limited) {
     await audit('rate_limited', limited.code);
     return errorResult(tool, limited);
@@ -283,6 +291,8 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   // a destructive tool, whose answers must answer requests this server issued.
   let given: Record<string, unknown> = {};
   let inputRound = 1;
+  /** The retry's state, once opened: marked used only when this call is the one that runs (see below). */
+  let openedState: { id: string; exp: number } | undefined;
   if (deps.input?.state !== undefined) {
     try {
       const keys = await deps.input.keys();
@@ -291,12 +301,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         caller: callerDigest(principal),
         argumentsDigest,
       });
-      if (deps.input.usedStates && !(await deps.input.usedStates.use(state.id, state.exp))) {
-        throw new RequestStateError(
-          'replayed',
-          'The requestState was used already; retry with the requestState of the latest input_required result.',
-        );
-      }
+      openedState = { id: state.id, exp: state.exp };
       const responses = deps.input.responses ?? {};
       given = { ...state.answers };
       for (const key of state.asked) if (Object.hasOwn(responses, key)) given[key] = responses[key];
@@ -350,12 +355,43 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     }
   }
 
+  // A state is spent by the call that runs with it: not by a duplicate that waited for, or was refused by, another.
+  if (openedState && deps.input?.usedStates) {
+    let fresh: boolean;
+    try {
+      fresh = await deps.input.usedStates.use(openedState.id, openedState.exp);
+    } catch (error) {
+      logger.error('request state could not be checked', { error: error as Error });
+      await releaseClaim();
+      await audit('tool_error', 'REQUEST_STATE_UNAVAILABLE');
+      return errorResult(tool, {
+        code: 'REQUEST_STATE_UNAVAILABLE',
+        message: 'The requestState could not be checked just now; retry shortly with the same requestState.',
+        retryable: true,
+        retryAfterSeconds: 1,
+      });
+    }
+    if (!fresh) {
+      await releaseClaim();
+      await audit('invalid_arguments', 'REQUEST_STATE_REPLAYED');
+      throw new JsonRpcError(
+        'InvalidParams',
+        'Invalid requestState: The requestState was used already; retry with the requestState of the latest input_required result.',
+        { data: { field: 'requestState', reason: 'replayed' } },
+      );
+    }
+  }
+
   let result: CallToolResult;
   let mayHaveTakenEffect = false;
   let outcome: CallOutcome = 'success';
   let code: string | undefined;
   try {
-    const secrets = await deps.secrets.resolve(tool.secrets);
+    const secrets = await deps.secrets.resolve(tool.secrets, {
+      tenant: principal.tenant,
+      // A tenant's own tool reads its tenant's secrets only.
+      fallback: tool.secretFallback && tool.owner === undefined,
+    });
     // Every call leaves a start marker before its tool runs: if the instance dies or is cut off mid-call, the trail
     // still shows the call (outcome `started`); its end replaces the marker, so a call keeps one record.
     await audit('started');
@@ -430,18 +466,18 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   });
   return fitted.result;
 
+  /** Releases a won idempotency key: nothing took effect, so the next call of the key runs. */
+  async function releaseClaim(errorCode = 'NOT_RUN'): Promise<void> {
+    if (claim?.kind === 'run') {
+      await claim.settle({ result: { content: [] }, outcome: 'tool_error', errorCode, effect: 'none' });
+    }
+  }
+
   /** Ends the round with `input_required`: the open requests, and a sealed state to resume from. */
   async function inputRequired(): Promise<CallToolResult> {
     const asked = Object.keys(round.pending);
     // Nothing took effect yet: the key is released, so the retry that brings the answers can claim it.
-    if (claim?.kind === 'run') {
-      await claim.settle({
-        result: { content: [] },
-        outcome: 'tool_error',
-        errorCode: 'INPUT_REQUIRED',
-        effect: 'none',
-      });
-    }
+    await releaseClaim('INPUT_REQUIRED');
     let requestState: string;
     try {
       requestState = sealRequestState(
@@ -473,44 +509,35 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   }
 }
 
-/** The tool's per-agent limit, then the agent's overall one. Fails closed when the counters cannot be reached. */
+/** The tool's per-agent limit, the agent's overall one, then its tenant's. Fails closed when they cannot be counted. */
 async function checkRateLimits(
   tool: ServedTool,
   principal: Principal,
+  tenantLimit: RateLimit | undefined,
   limiter: RateLimiter | undefined,
   logger: Logger,
 ): Promise<ToolFailure | undefined> {
-  const checks = [
-    ...(tool.rateLimit
-      ? [{ subject: `${principal.agentId}#${tool.name}`, limit: tool.rateLimit, what: `for ${tool.name}` }]
-      : []),
-    ...(principal.rateLimit
-      ? [{ subject: `${principal.agentId}#*`, limit: principal.rateLimit, what: 'for your key across all tools' }]
-      : []),
-  ];
-  for (const check of checks) {
-    let decision: Awaited<ReturnType<RateLimiter['consume']>>;
-    try {
-      if (!limiter) throw new Error('a rate limit is set but no audit table is configured for the counters');
-      decision = await limiter.consume(check.subject, check.limit);
-    } catch (error) {
-      logger.error('rate limit could not be checked', { error: error as Error });
-      return {
-        code: 'RATE_LIMIT_UNAVAILABLE',
-        message: 'The rate limit of this tool could not be checked, so the call was not made; retry shortly.',
-        retryable: true,
-        retryAfterSeconds: 1,
-      };
-    }
-    if (!decision.allowed) {
-      const { limit, windowSeconds } = check.limit;
-      return {
-        code: 'RATE_LIMITED',
-        message: `Rate limit reached: ${limit} calls per ${windowSeconds} s ${check.what}. Retry after ${decision.retryAfterSeconds} s.`,
-        retryable: true,
-        retryAfterSeconds: decision.retryAfterSeconds,
-      };
-    }
+  const outcome = await consumeLimits(
+    limitChecks(principal, { label: tool.name, rateLimit: tool.rateLimit }, tenantLimit),
+    limiter,
+  );
+  if (outcome.kind === 'unavailable') {
+    logger.error('rate limit could not be checked', { error: outcome.error as Error });
+    return {
+      code: 'RATE_LIMIT_UNAVAILABLE',
+      message: 'The rate limit of this tool could not be checked, so the call was not made; retry shortly.',
+      retryable: true,
+      retryAfterSeconds: 1,
+    };
+  }
+  if (outcome.kind === 'refused') {
+    const { limit, windowSeconds } = outcome.check.limit;
+    return {
+      code: 'RATE_LIMITED',
+      message: `Rate limit reached: ${limit} calls per ${windowSeconds} s ${outcome.check.what}. Retry after ${outcome.retryAfterSeconds} s.`,
+      retryable: true,
+      retryAfterSeconds: outcome.retryAfterSeconds,
+    };
   }
   return undefined;
 }

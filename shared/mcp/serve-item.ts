@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import { hasErrorCode, isToolError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redactor } from '../logging/redactor.js';
+import { consumeLimits, limitChecks } from '../rate-limit/limit-checks.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedPrompt, ServedResource } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -90,7 +91,7 @@ export async function serveItem<T>(
       })
       .catch((error: unknown) => logger.error('audit record could not be written', { error: error as Error }));
 
-  const limited = await checkLimits(label, item, principal, services.rateLimiter, logger);
+  const limited = await checkLimits(label, item, request, services.rateLimiter, logger);
   if (limited) {
     await audit('rate_limited', limited.data.code);
     throw limited;
@@ -132,40 +133,36 @@ function classify(error: unknown, timeoutMs: number, requestId: string, notFound
   return failed(`It failed unexpectedly; the error was logged with request id ${requestId}.`, 'FAILED', false);
 }
 
-/** The item's own per-agent limit, then the key's overall one. Fails closed when the counters cannot be reached. */
+/** The item's own per-agent limit, the key's overall one, then its tenant's. Fails closed when they cannot be counted. */
 async function checkLimits(
   label: string,
   item: ServedResource | ServedPrompt,
-  principal: Principal,
+  request: ItemRequest,
   limiter: RateLimiter | undefined,
   logger: Logger,
 ): Promise<ItemError | undefined> {
-  const checks = [
-    ...(item.rateLimit
-      ? [{ subject: `${principal.agentId}#${label}`, limit: item.rateLimit, what: `for ${label}` }]
-      : []),
-    ...(principal.rateLimit
-      ? [{ subject: `${principal.agentId}#*`, limit: principal.rateLimit, what: 'for your key across all calls' }]
-      : []),
-  ];
-  for (const check of checks) {
-    try {
-      if (!limiter) throw new Error('a rate limit is set but no audit table is configured for the counters');
-      const decision = await limiter.consume(check.subject, check.limit);
-      if (!decision.allowed) {
-        const { limit, windowSeconds } = check.limit;
-        return new JsonRpcError(
-          'InternalError',
-          `Rate limit reached: ${limit} per ${windowSeconds} s ${check.what}. Retry after ${decision.retryAfterSeconds} s.`,
-          { data: { code: 'RATE_LIMITED', retryable: true, retryAfterSeconds: decision.retryAfterSeconds } },
-        ) as ItemError;
-      }
-    } catch (error) {
-      logger.error('rate limit could not be checked', { error: error as Error });
-      return new JsonRpcError('InternalError', 'The rate limit could not be checked; retry shortly.', {
-        data: { code: 'RATE_LIMIT_UNAVAILABLE', retryable: true, retryAfterSeconds: 1 },
-      }) as ItemError;
-    }
+  const { principal } = request;
+  const outcome = await consumeLimits(
+    limitChecks(
+      principal,
+      { label, rateLimit: item.rateLimit },
+      request.snapshot.tenantPolicy(principal.tenant)?.rateLimit,
+    ),
+    limiter,
+  );
+  if (outcome.kind === 'refused') {
+    const { limit, windowSeconds } = outcome.check.limit;
+    return new JsonRpcError(
+      'InternalError',
+      `Rate limit reached: ${limit} per ${windowSeconds} s ${outcome.check.what}. Retry after ${outcome.retryAfterSeconds} s.`,
+      { data: { code: 'RATE_LIMITED', retryable: true, retryAfterSeconds: outcome.retryAfterSeconds } },
+    ) as ItemError;
+  }
+  if (outcome.kind === 'unavailable') {
+    logger.error('rate limit could not be checked', { error: outcome.error as Error });
+    return new JsonRpcError('InternalError', 'The rate limit could not be checked; retry shortly.', {
+      data: { code: 'RATE_LIMIT_UNAVAILABLE', retryable: true, retryAfterSeconds: 1 },
+    }) as ItemError;
   }
   return undefined;
 }
@@ -236,7 +233,10 @@ async function runItem<T>(
   work: (ctx: ItemContext) => Promise<T>,
 ): Promise<T> {
   await item.definition.ready?.();
-  const secrets = await services.secrets.resolve(item.secrets);
+  const secrets = await services.secrets.resolve(item.secrets, {
+    tenant: request.principal.tenant,
+    fallback: item.secretFallback,
+  });
   return withDeadline(timeoutMs, undefined, (signal) =>
     work({
       secrets,

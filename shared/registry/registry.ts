@@ -52,10 +52,11 @@ export function createRegistry(options: RegistryOptions): Registry {
     retryAfterMs: options.retryAfterMs ?? Math.min(1_000, Math.max(options.ttlMs, 100)),
     now,
     load: async () => {
-      const manifests = await options.store.loadAll();
+      const [manifests, tenants] = await Promise.all([options.store.loadAll(), options.store.loadTenants?.()]);
       return buildSnapshot(options.codeTools, manifests, now(), await httpTools(manifests), {
         resources: options.codeResources,
         prompts: options.codePrompts,
+        ...(tenants ? { tenants } : {}),
       });
     },
     onStale: (_key, error) =>

@@ -1,6 +1,8 @@
 import { hasScopes, type Principal } from '../auth/principal.js';
 import type { IdempotencySettings, RateLimit } from '../store/items.js';
-import type { ToolManifest } from '../store/tool-manifests.js';
+import type { TenantItem } from '../store/tenants.js';
+import { parseToolKey, type ToolManifest } from '../store/tool-manifests.js';
+import { DEFAULT_TENANT, visibleToTenant } from '../tenants/tenants.js';
 import type { PromptDefinition } from '../tools/define-prompt.js';
 import {
   type CatalogEntry,
@@ -17,8 +19,12 @@ interface ServedItem<D> {
   readonly enabled: boolean;
   readonly description: string;
   readonly scopes: readonly string[];
-  /** binding name → secret name (without the prefix). */
+  /** binding name → secret name (without the prefix, nor the tenant's folder). */
   readonly secrets: Readonly<Record<string, string>>;
+  /** Whether a caller whose tenant has no secret of its own for a binding gets the shared one. */
+  readonly secretFallback: boolean;
+  /** The tenants whose callers see the item; absent: every tenant. */
+  readonly tenants?: readonly string[];
   readonly version: number;
   /** Calls per agent per window, from the manifest. */
   readonly rateLimit?: RateLimit;
@@ -29,6 +35,18 @@ interface ServedItem<D> {
 export interface ServedTool extends ServedItem<ToolDefinition> {
   /** Protection against duplicate calls, from the manifest (over the code's own). */
   readonly idempotency?: IdempotencySettings;
+  /** For a tenant's own HTTP tool: its tenant (only its callers see it, under its plain name). */
+  readonly owner?: string;
+}
+
+/** Who asks: what the snapshot decides visibility on (no tenant: the default tenant). */
+export type Caller = Pick<Principal, 'scopes'> & { tenant?: string };
+
+const tenantOf = (caller: Caller) => caller.tenant ?? DEFAULT_TENANT;
+
+/** Enabled, permitted by the caller's scopes, and visible to its tenant. */
+function visible(item: ServedItem<unknown>, caller: Caller): boolean {
+  return item.enabled && hasScopes(caller, item.scopes) && visibleToTenant(item.tenants, tenantOf(caller));
 }
 
 export interface ServedResource extends ServedItem<ResourceDefinition> {
@@ -57,7 +75,14 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
 
 export class RegistrySnapshot {
   readonly loadedAt: number;
+  /** The shared tools (code tools and HTTP tools every tenant may be shown), by name. */
   readonly #tools: ReadonlyMap<string, ServedTool>;
+  /** Tenants' own HTTP tools, by tenant then name: for its callers, a tenant's tool takes the name of a shared one. */
+  readonly #tenantTools: ReadonlyMap<string, ReadonlyMap<string, ServedTool>>;
+  /** Tenants' policies (rate limits), by tenant id. */
+  readonly #tenantPolicies: ReadonlyMap<string, TenantItem>;
+  /** Whether any list differs between tenants (an item restricted to some, or a tenant's own tool). */
+  readonly #perTenant: boolean;
   /** Static resources by URI. */
   readonly #resources: ReadonlyMap<string, ServedResource>;
   /** Resource templates, in name order: a URI is the first template's that matches. */
@@ -68,15 +93,41 @@ export class RegistrySnapshot {
   constructor(
     tools: Iterable<ServedTool>,
     loadedAt: number,
-    items: { resources?: Iterable<ServedResource>; prompts?: Iterable<ServedPrompt> } = {},
+    items: {
+      resources?: Iterable<ServedResource>;
+      prompts?: Iterable<ServedPrompt>;
+      tenants?: ReadonlyMap<string, TenantItem>;
+    } = {},
   ) {
     const sorted = [...tools].sort(byName);
-    this.#tools = new Map(sorted.map((tool) => [tool.name, tool]));
+    this.#tools = new Map(sorted.filter((tool) => tool.owner === undefined).map((tool) => [tool.name, tool]));
+    const tenantTools = new Map<string, Map<string, ServedTool>>();
+    for (const tool of sorted) {
+      if (tool.owner === undefined) continue;
+      const own = tenantTools.get(tool.owner) ?? new Map<string, ServedTool>();
+      own.set(tool.name, tool);
+      tenantTools.set(tool.owner, own);
+    }
+    this.#tenantTools = tenantTools;
+    this.#tenantPolicies = items.tenants ?? new Map();
     const resources = [...(items.resources ?? [])].sort(byName);
     this.#resources = new Map(resources.filter((r) => !r.template).map((r) => [r.definition.uri!, r]));
     this.#templates = resources.filter((r) => r.template);
     this.#prompts = new Map([...(items.prompts ?? [])].sort(byName).map((prompt) => [prompt.name, prompt]));
+    this.#perTenant =
+      tenantTools.size > 0 ||
+      [...this.#tools.values(), ...resources, ...this.#prompts.values()].some((item) => item.tenants !== undefined);
     this.loadedAt = loadedAt;
+  }
+
+  /** A tenant's policy (its rate limit across its agents), if operators set one. */
+  tenantPolicy(tenant: string): TenantItem | undefined {
+    return this.#tenantPolicies.get(tenant);
+  }
+
+  /** The tool a name means for this caller's tenant: its own, or else the shared one (visible or not). */
+  #toolFor(name: string, tenant: string): ServedTool | undefined {
+    return this.#tenantTools.get(tenant)?.get(name) ?? this.#tools.get(name);
   }
 
   /** Whether the snapshot serves any resource or template (the `resources` capability), any prompt. */
@@ -90,36 +141,34 @@ export class RegistrySnapshot {
    */
   readable(
     uri: string,
-    principal: Pick<Principal, 'scopes'>,
+    principal: Caller,
   ): { resource: ServedResource; variables: Record<string, string> } | undefined {
     const found = this.#resources.get(uri);
-    if (found)
-      return found.enabled && hasScopes(principal, found.scopes) ? { resource: found, variables: {} } : undefined;
+    if (found) return visible(found, principal) ? { resource: found, variables: {} } : undefined;
     for (const resource of this.#templates) {
       const variables = resource.template!.match(uri);
-      if (variables)
-        return resource.enabled && hasScopes(principal, resource.scopes) ? { resource, variables } : undefined;
+      if (variables) return visible(resource, principal) ? { resource, variables } : undefined;
     }
     return undefined;
   }
 
   /** A resource template by its URI template, if `principal` may read it (completion's `ref/resource`). */
-  template(uriTemplate: string, principal: Pick<Principal, 'scopes'>): ServedResource | undefined {
+  template(uriTemplate: string, principal: Caller): ServedResource | undefined {
     const resource = this.#templates.find((r) => r.definition.uriTemplate === uriTemplate);
-    return resource?.enabled && hasScopes(principal, resource.scopes) ? resource : undefined;
+    return resource && visible(resource, principal) ? resource : undefined;
   }
 
   /** The prompt if `principal` may get it; `undefined` for unknown, disabled and not-permitted alike. */
-  prompt(name: string, principal: Pick<Principal, 'scopes'>): ServedPrompt | undefined {
+  prompt(name: string, principal: Caller): ServedPrompt | undefined {
     const prompt = this.#prompts.get(name);
-    return prompt?.enabled && hasScopes(principal, prompt.scopes) ? prompt : undefined;
+    return prompt && visible(prompt, principal) ? prompt : undefined;
   }
 
   /** The tools `principal` may call, as a catalogue (what its `tools/list` shows), in name order. */
-  catalogFor(principal: Pick<Principal, 'scopes'>): CatalogEntry[] {
+  catalogFor(principal: Caller): CatalogEntry[] {
     const entries: CatalogEntry[] = [];
-    for (const tool of this.#tools.values()) {
-      if (!tool.enabled || !hasScopes(principal, tool.scopes)) continue;
+    for (const tool of this.#toolsFor(tenantOf(principal))) {
+      if (!visible(tool, principal)) continue;
       entries.push({
         name: tool.name,
         ...(tool.definition.title ? { title: tool.definition.title } : {}),
@@ -143,16 +192,28 @@ export class RegistrySnapshot {
     return this.#tools.size;
   }
 
-  /** Whether an enabled tool of this name exists, whoever asks (for the audit trail only: never tell a caller). */
-  has(name: string): boolean {
-    return this.#tools.get(name)?.enabled === true;
+  /**
+   * Whether an enabled tool of this name exists for the tenant, whoever asks (for the audit trail only: never tell a
+   * caller).
+   */
+  has(name: string, tenant: string = DEFAULT_TENANT): boolean {
+    return this.#toolFor(name, tenant)?.enabled === true;
   }
 
-  /** The tool if `principal` may call it; `undefined` for unknown, disabled and not-permitted alike (no enumeration). */
-  callable(name: string, principal: Pick<Principal, 'scopes'>): ServedTool | undefined {
-    const tool = this.#tools.get(name);
-    if (!tool?.enabled || !hasScopes(principal, tool.scopes)) return undefined;
-    return tool;
+  /**
+   * The tool if `principal` may call it; `undefined` for unknown, disabled, not permitted and another tenant's alike
+   * (no enumeration). For a caller whose tenant has a tool of that name, the name is that tool's.
+   */
+  callable(name: string, principal: Caller): ServedTool | undefined {
+    const tool = this.#toolFor(name, tenantOf(principal));
+    return tool && visible(tool, principal) ? tool : undefined;
+  }
+
+  /** The tools a tenant's callers may be shown, in name order: its own, and the shared ones its own do not shadow. */
+  #toolsFor(tenant: string): Iterable<ServedTool> {
+    const own = this.#tenantTools.get(tenant);
+    if (!own) return this.#tools.values();
+    return [...[...this.#tools.values()].filter((tool) => !own.has(tool.name)), ...own.values()].sort(byName);
   }
 
   /**
@@ -160,13 +221,10 @@ export class RegistrySnapshot {
    * Pages hold at most `pageSize` tools, so an answer costs the same whatever the size of the registry; each is
    * serialized once per snapshot and scope set. `undefined` when the cursor is not one this server issued.
    */
-  listingFor(principal: Pick<Principal, 'scopes'>, options?: { pageSize?: number; kind?: ListKind }): string;
+  listingFor(principal: Caller, options?: { pageSize?: number; kind?: ListKind }): string;
+  listingFor(principal: Caller, options: { pageSize?: number; cursor?: string; kind?: ListKind }): string | undefined;
   listingFor(
-    principal: Pick<Principal, 'scopes'>,
-    options: { pageSize?: number; cursor?: string; kind?: ListKind },
-  ): string | undefined;
-  listingFor(
-    principal: Pick<Principal, 'scopes'>,
+    principal: Caller,
     options: { pageSize?: number; cursor?: string; kind?: ListKind } = {},
   ): string | undefined {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -189,14 +247,16 @@ export class RegistrySnapshot {
     return page;
   }
 
-  #listing(principal: Pick<Principal, 'scopes'>, kind: ListKind): Listing {
-    const key = `${kind} ${principal.scopes.includes('*') ? '*' : [...principal.scopes].sort().join(' ')}`;
+  #listing(principal: Caller, kind: ListKind): Listing {
+    // One listing per scope set, and per tenant only when some list differs between tenants.
+    const tenant = this.#perTenant ? `${tenantOf(principal)} ` : '';
+    const key = `${kind} ${tenant}${principal.scopes.includes('*') ? '*' : [...principal.scopes].sort().join(' ')}`;
     let listing = this.#listings.get(key);
     if (listing === undefined) {
       listing = { names: [], entries: [], pages: new Map() };
       const items: Iterable<ServedItem<unknown>> =
         kind === 'tools'
-          ? this.#tools.values()
+          ? this.#toolsFor(tenantOf(principal))
           : kind === 'resources'
             ? this.#resources.values()
             : kind === 'resourceTemplates'
@@ -205,7 +265,7 @@ export class RegistrySnapshot {
       // Static resources are keyed by URI but listed, like everything else, in name order.
       const ordered = kind === 'resources' ? [...items].sort(byName) : items;
       for (const item of ordered) {
-        if (!item.enabled || !hasScopes(principal, item.scopes)) continue;
+        if (!visible(item, principal)) continue;
         listing.names.push(item.name);
         listing.entries.push(item.listingJson);
       }
@@ -215,8 +275,9 @@ export class RegistrySnapshot {
     return listing;
   }
 
+  /** Every tool, shared and tenants' own. */
   tools(): IterableIterator<ServedTool> {
-    return this.#tools.values();
+    return [...this.#tools.values(), ...[...this.#tenantTools.values()].flatMap((own) => [...own.values()])].values();
   }
 }
 
@@ -278,7 +339,11 @@ export function buildSnapshot(
   manifests: ReadonlyMap<string, ToolManifest>,
   loadedAt: number,
   httpTools: ReadonlyMap<string, HttpToolDefinition> = new Map(),
-  items: { resources?: readonly ResourceDefinition[]; prompts?: readonly PromptDefinition[] } = {},
+  items: {
+    resources?: readonly ResourceDefinition[];
+    prompts?: readonly PromptDefinition[];
+    tenants?: ReadonlyMap<string, TenantItem>;
+  } = {},
 ): RegistrySnapshot {
   const served = codeTools.map((definition): ServedTool => {
     const found = manifests.get(definition.name);
@@ -292,6 +357,7 @@ export function buildSnapshot(
       description,
       scopes: manifest?.scopes ?? definition.scopes,
       secrets: rebind(definition.secrets, manifest),
+      ...tenantPolicy(manifest),
       version: manifest?.version ?? 0,
       ...(manifest?.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
       ...(manifest?.idempotency ? { idempotency: manifest.idempotency } : {}),
@@ -299,9 +365,11 @@ export function buildSnapshot(
     };
   });
   const codeNames = new Set(codeTools.map((tool) => tool.name));
-  for (const [name, definition] of httpTools) {
-    const manifest = manifests.get(name);
-    if (codeNames.has(name) || manifest?.source !== 'http') continue;
+  for (const [key, definition] of httpTools) {
+    const manifest = manifests.get(key);
+    if (codeNames.has(key) || manifest?.source !== 'http') continue;
+    // A tenant's own tool (`@<tenant>/<name>`) is served under its plain name, to its tenant's callers only.
+    const { tenant: owner, name } = parseToolKey(key);
     served.push({
       name,
       definition,
@@ -309,6 +377,8 @@ export function buildSnapshot(
       description: definition.description,
       scopes: manifest.scopes ?? definition.scopes,
       secrets: rebind(definition.secrets, manifest),
+      ...tenantPolicy(manifest),
+      ...(owner === undefined ? {} : { owner }),
       version: manifest.version,
       ...(manifest.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
       ...(manifest.idempotency ? { idempotency: manifest.idempotency } : {}),
@@ -318,7 +388,16 @@ export function buildSnapshot(
   return new RegistrySnapshot(served, loadedAt, {
     resources: (items.resources ?? []).map((definition) => servedResource(definition, manifests)),
     prompts: (items.prompts ?? []).map((definition) => servedPrompt(definition, manifests)),
+    ...(items.tenants ? { tenants: items.tenants } : {}),
   });
+}
+
+/** What a manifest says about tenants: who sees the item, and whether a tenant without a secret gets the shared one. */
+function tenantPolicy(manifest: ToolManifest | undefined): Pick<ServedItem<unknown>, 'secretFallback' | 'tenants'> {
+  return {
+    secretFallback: manifest?.secretFallback === true,
+    ...(manifest?.tenants ? { tenants: manifest.tenants } : {}),
+  };
 }
 
 /** The manifest key of a resource or a prompt: beside the tools' in the registry, where no tool name can collide. */
@@ -336,6 +415,7 @@ function policyOf<
     description: manifest?.description ?? definition.description,
     scopes: manifest?.scopes ?? definition.scopes,
     secrets: rebind(definition.secrets, manifest),
+    ...tenantPolicy(manifest),
     version: manifest?.version ?? 0,
     ...(manifest?.rateLimit ? { rateLimit: manifest.rateLimit } : {}),
   };

@@ -1,17 +1,33 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LoadingCache } from '../cache/loading-cache.js';
 import { errorCode, SecretUnavailableError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import { DEFAULT_TENANT, isTenantId } from '../tenants/tenants.js';
 import { isSecretName } from './secret-name.js';
 
 export interface SecretStore {
   /**
    * Resolves a tool's bindings (`{ weather: 'weather-api' }`) to values (`{ weather: '...' }`). Only the secrets
    * named are fetched; each is cached for the TTL. Throws SecretUnavailableError naming the binding, never the value.
+   *
+   * For a caller of a tenant other than the default one, a binding resolves to its tenant's secret
+   * (`<prefix><tenant>/<name>`), and to the shared one (`<prefix><name>`) only if the tenant has none and `fallback`
+   * allows it. The default tenant's secrets are the shared ones.
    */
-  resolve(bindings: Readonly<Record<string, string>>): Promise<Record<string, string>>;
+  resolve(bindings: Readonly<Record<string, string>>, caller?: SecretCaller): Promise<Record<string, string>>;
 }
+
+/** Whose secrets a call reads. */
+export interface SecretCaller {
+  /** @default the default tenant (the shared secrets) */
+  tenant?: string;
+  /** Whether a tenant without its own secret for a binding gets the shared one. @default false */
+  fallback?: boolean;
+}
+
+/** How long a tenant's missing secret is remembered as missing (it may be stored any minute). */
+const MISSING_TTL_MS = 30_000;
 
 export interface SecretStoreOptions {
   /**
@@ -31,40 +47,64 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
   let client: Promise<SecretsManagerClient> | undefined;
   const getClient = () =>
     (client ??= typeof options.client === 'function' ? options.client() : Promise.resolve(options.client));
-  const cache = new LoadingCache<string, string>({
-    ttlMs: options.ttlMs,
-    serveStaleOnError: true,
-    retryAfterMs: 5_000,
-    maxEntries: 500,
-    load: async (name) => {
-      const [secretsManager, { GetSecretValueCommand }] = await Promise.all([
-        getClient(),
-        import('@aws-sdk/client-secrets-manager'),
-      ]);
-      const output = await secretsManager.send(new GetSecretValueCommand({ SecretId: `${options.prefix}${name}` }));
-      const value =
-        output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
-      if (value === undefined) throw new Error('secret has no value');
-      redactor.add(value);
-      return value;
-    },
-    onStale: (name, error) =>
-      options.logger.warn('secret refresh failed; using the cached value', {
-        secret: name,
-        errorCode: errorCode(error),
-      }),
-  });
+  const fetchSecret = async (name: string, absent: 'throw' | 'null'): Promise<string | null> => {
+    const [secretsManager, { GetSecretValueCommand }] = await Promise.all([
+      getClient(),
+      import('@aws-sdk/client-secrets-manager'),
+    ]);
+    let output: GetSecretValueCommandOutput;
+    try {
+      output = await secretsManager.send(new GetSecretValueCommand({ SecretId: `${options.prefix}${name}` }));
+    } catch (error) {
+      if (absent === 'null' && (error as Error | undefined)?.name === 'ResourceNotFoundException') return null;
+      throw error;
+    }
+    const value =
+      output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
+    if (value === undefined) throw new Error('secret has no value');
+    redactor.add(value);
+    return value;
+  };
+  const cacheOf = (absent: 'throw' | 'null') =>
+    new LoadingCache<string, string | null>({
+      ttlMs: options.ttlMs,
+      ttlFor: (value) => (value === null ? Math.min(options.ttlMs, MISSING_TTL_MS) : options.ttlMs),
+      serveStaleOnError: true,
+      retryAfterMs: 5_000,
+      maxEntries: 500,
+      load: (name) => fetchSecret(name, absent),
+      onStale: (name, error) =>
+        options.logger.warn('secret refresh failed; using the cached value', {
+          secret: name,
+          errorCode: errorCode(error),
+        }),
+    });
+  // Keyed by the name below the prefix: a tenant's secret (`acme/weather-api`) and the shared one never share an
+  // entry. A tenant's secret that does not exist is `null` (remembered briefly), so the shared one can stand in.
+  const shared = cacheOf('throw');
+  const tenants = cacheOf('null');
 
   return {
-    async resolve(bindings) {
+    async resolve(bindings, caller = {}) {
       const entries = Object.entries(bindings);
       if (entries.length === 0) return {};
+      const tenant = caller.tenant ?? DEFAULT_TENANT;
+      const own = tenant !== DEFAULT_TENANT;
       const values = await Promise.all(
         entries.map(async ([binding, name]) => {
           if (!isSecretName(name)) throw new SecretUnavailableError(binding);
           try {
-            return [binding, await cache.get(name)] as const;
+            if (own) {
+              // A tenant id that cannot name a folder has no secrets of its own.
+              const value = isTenantId(tenant) ? await tenants.get(`${tenant}/${name}`) : null;
+              if (value !== null) return [binding, value] as const;
+              if (!caller.fallback) throw new SecretUnavailableError(binding, { tenant });
+            }
+            const value = await shared.get(name);
+            if (value === null) throw new Error('secret has no value');
+            return [binding, value] as const;
           } catch (error) {
+            if (error instanceof SecretUnavailableError) throw error;
             // The SDK's error names the secret id (and so the prefix); log the name and the error's class only.
             options.logger.error('secret unavailable', {
               secret: name,

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TableRef } from './items.js';
-import { AUDIT_BY_TOOL_INDEX, AUDIT_TABLE } from './table-schemas.js';
+import { AUDIT_BY_TENANT_INDEX, AUDIT_BY_TOOL_INDEX, AUDIT_TABLE } from './table-schemas.js';
 
 /**
  * Audit records in the audit table (`PK`/`SK`, TTL on `expiresAt`, index `byTool` on `GSI1PK`/`GSI1SK`; the rate
@@ -18,7 +18,8 @@ import { AUDIT_BY_TOOL_INDEX, AUDIT_TABLE } from './table-schemas.js';
  * |--------------|-------------------|-----------------------------------|---------------|---------------------------------------------|
  * | audit record | `AGENT#<agentId>` | `<time ISO>#<requestId>#<callId>` | `TOOL#<tool>` | `<time ISO>#<agentId>#<requestId>#<callId>` |
  *
- * ISO-8601 UTC times sort as strings, so "this agent's (or tool's) calls between two times" is one Query.
+ * and, on the `byTenant` index, GSI2PK `TENANT#<tenant>`, GSI2SK as GSI1SK. ISO-8601 UTC times sort as strings, so
+ * "this agent's (tool's, tenant's) calls between two times" is one Query.
  * The record's own fields are the audit feature's (shared/audit/audit.ts); this module needs only those of its key.
  */
 export interface AuditKeyFields {
@@ -27,6 +28,8 @@ export interface AuditKeyFields {
   /** Unique per call; absent on records of older versions (a fallback id then stands in). */
   callId?: string;
   agentId: string;
+  /** The caller's tenant (absent on records of older versions, which the `byTenant` index then does not hold). */
+  tenant?: string;
   tool: string;
   /** `started` marks a call whose end is not recorded yet: its end replaces it. */
   outcome: string;
@@ -35,7 +38,15 @@ export interface AuditKeyFields {
 
 const TTL = AUDIT_TABLE.ttlAttribute;
 
-type AuditItem<R> = R & { PK: string; SK: string; GSI1PK: string; GSI1SK: string; [TTL]: number };
+type AuditItem<R> = R & {
+  PK: string;
+  SK: string;
+  GSI1PK: string;
+  GSI1SK: string;
+  GSI2PK?: string;
+  GSI2SK?: string;
+  [TTL]: number;
+};
 
 /** DynamoDB refuses items over 400 KB; records are kept well under it. */
 const MAX_ITEM_BYTES = 300_000;
@@ -53,6 +64,12 @@ function auditItem<R extends AuditKeyFields>(record: R, retentionDays: number, f
     SK: `${record.time}#${record.requestId}#${callId}`,
     GSI1PK: `TOOL#${record.tool}`,
     GSI1SK: `${record.time}#${record.agentId}#${record.requestId}#${callId}`,
+    ...(record.tenant === undefined
+      ? {}
+      : {
+          GSI2PK: `TENANT#${record.tenant}`,
+          GSI2SK: `${record.time}#${record.agentId}#${record.requestId}#${callId}`,
+        }),
     [TTL]: Math.floor(Date.parse(record.time) / 1000) + retentionDays * 86_400,
   };
   if (Buffer.byteLength(JSON.stringify(item)) <= MAX_ITEM_BYTES) return item;
@@ -175,41 +192,48 @@ export function createAuditRecordStore<R extends AuditKeyFields>(
 }
 
 /**
- * Records of a time range, newest first for `agentId` and `tool` (Queries on the table and the `byTool` index), in
- * table order for neither (a Scan). Pages until `enough` says so.
+ * Records of a time range, newest first when keyed (by agent: a Query on the table; by tenant: on the `byTenant`
+ * index; by tool: on the `byTool` index; the other fields given filter the Query), in table order for none (a Scan).
+ * Pages until `enough` says so.
  */
 export async function searchAuditRecords<R extends AuditKeyFields>(
   { client, tableName }: TableRef,
-  filter: AuditSearchRange & { agentId?: string; tool?: string },
+  filter: AuditSearchRange & { agentId?: string; tool?: string; tenant?: string },
   enough: (found: readonly R[]) => boolean,
 ): Promise<R[]> {
-  const range = { ':since': { S: filter.since }, ':until': { S: filter.until } };
+  const values: Record<string, AttributeValue> = { ':since': { S: filter.since }, ':until': { S: filter.until } };
+  const names: Record<string, string> = {};
+  const filters: string[] = [];
+  const filterOn = (attribute: 'tool' | 'tenant' | 'agentId', value: string | undefined) => {
+    if (value === undefined) return;
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = { S: value };
+    filters.push(`#${attribute} = :${attribute}`);
+  };
+  // The most selective key the search names; the other fields filter what it reads.
+  const key = filter.agentId
+    ? { index: undefined, pk: 'PK', sk: 'SK', value: `AGENT#${filter.agentId}` }
+    : filter.tenant
+      ? { index: AUDIT_BY_TENANT_INDEX, pk: 'GSI2PK', sk: 'GSI2SK', value: `TENANT#${filter.tenant}` }
+      : filter.tool
+        ? { index: AUDIT_BY_TOOL_INDEX, pk: 'GSI1PK', sk: 'GSI1SK', value: `TOOL#${filter.tool}` }
+        : undefined;
+  if (key?.pk !== 'PK') filterOn('agentId', filter.agentId);
+  if (key?.pk !== 'GSI2PK') filterOn('tenant', filter.tenant);
+  if (key?.pk !== 'GSI1PK') filterOn('tool', filter.tool);
   const found: R[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     let page: { Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> };
-    if (filter.agentId) {
+    if (key) {
+      values[':pk'] = { S: key.value };
       page = await client.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :since AND :until',
-          ...(filter.tool ? { FilterExpression: 'tool = :tool' } : {}),
-          ExpressionAttributeValues: {
-            ':pk': { S: `AGENT#${filter.agentId}` },
-            ...range,
-            ...(filter.tool ? { ':tool': { S: filter.tool } } : {}),
-          },
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-    } else if (filter.tool) {
-      page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: AUDIT_BY_TOOL_INDEX,
-          KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK BETWEEN :since AND :until',
-          ExpressionAttributeValues: { ':pk': { S: `TOOL#${filter.tool}` }, ...range },
+          ...(key.index ? { IndexName: key.index } : {}),
+          KeyConditionExpression: `${key.pk} = :pk AND ${key.sk} BETWEEN :since AND :until`,
+          ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
           ScanIndexForward: false,
           ExclusiveStartKey: startKey,
         }),
@@ -220,13 +244,22 @@ export async function searchAuditRecords<R extends AuditKeyFields>(
           TableName: tableName,
           FilterExpression: 'begins_with(PK, :agent) AND #time >= :since AND #time < :until',
           ExpressionAttributeNames: { '#time': 'time' },
-          ExpressionAttributeValues: { ':agent': { S: 'AGENT#' }, ...range },
+          ExpressionAttributeValues: { ':agent': { S: 'AGENT#' }, ...values },
           ExclusiveStartKey: startKey,
         }),
       );
     }
     for (const raw of page.Items ?? []) {
-      const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, [TTL]: _ttl, ...record } = unmarshall(raw);
+      const {
+        PK: _pk,
+        SK: _sk,
+        GSI1PK: _g1,
+        GSI1SK: _g2,
+        GSI2PK: _t1,
+        GSI2SK: _t2,
+        [TTL]: _ttl,
+        ...record
+      } = unmarshall(raw);
       found.push(record as R);
     }
     startKey = page.LastEvaluatedKey;

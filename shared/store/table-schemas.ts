@@ -12,7 +12,7 @@ export interface TableSchema {
   indexes: readonly { name: string; partitionKey: string; sortKey: string }[];
 }
 
-/** Tool manifests and API keys (tool-manifests.ts, api-keys.ts). */
+/** Tool manifests, API keys and tenants' policies (tool-manifests.ts, api-keys.ts, tenants.ts). */
 export const REGISTRY_TABLE = {
   partitionKey: 'PK',
   sortKey: 'SK',
@@ -22,10 +22,16 @@ export const REGISTRY_TABLE = {
 /** The index of the audit table that answers "calls of this tool over time". */
 export const AUDIT_BY_TOOL_INDEX = 'byTool';
 
+/** The index of the audit table that answers "calls of this tenant's agents over time". */
+export const AUDIT_BY_TENANT_INDEX = 'byTenant';
+
 /** Audit records (audit-records.ts) and rate-limit counters (rate-counters.ts), both expiring through the TTL. */
 export const AUDIT_TABLE = {
   partitionKey: 'PK',
   sortKey: 'SK',
   ttlAttribute: 'expiresAt',
-  indexes: [{ name: AUDIT_BY_TOOL_INDEX, partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+  indexes: [
+    { name: AUDIT_BY_TOOL_INDEX, partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    { name: AUDIT_BY_TENANT_INDEX, partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  ],
 } as const satisfies TableSchema;

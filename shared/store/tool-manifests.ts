@@ -17,11 +17,25 @@ import { idempotencySettingsSchema, rateLimitSchema, scopeListSchema, type Table
  * | item | PK     | SK        | attributes                                                                          |
  * |------|--------|-----------|-------------------------------------------------------------------------------------|
  * | tool | `TOOL` | tool name | source, codeHash, defaultScopes, defaultDescription, version, updatedAt; policy:    |
- * |      |        |           | enabled?, scopes?, description?, rateLimit?, idempotency?, secrets?; HTTP: http     |
+ * |      |        |           | enabled?, scopes?, description?, rateLimit?, idempotency?, secrets?,                |
+ * |      |        |           | secretFallback?, tenants?; HTTP: http                                               |
+ * | a tenant's own HTTP tool | `TOOL` | `@<tenant>/<tool name>` | as an HTTP tool, and tenant               |
  *
- * All manifests share one partition, so an instance reads the whole registry with one Query (`readAll`).
+ * Resources and prompts have manifests beside the tools' (`resource:<name>`, `prompt:<name>`). All manifests share
+ * one partition, so an instance reads the whole registry with one Query (`readAll`). Tool names hold neither `@`,
+ * `/` nor `:`, so no two kinds of key collide.
  */
 export const TOOL_PARTITION = 'TOOL';
+
+/** The manifest key of a tenant's own HTTP tool. */
+export const tenantToolKey = (tenant: string, name: string) => `@${tenant}/${name}`;
+
+/** The tenant and the tool name a manifest key names: `@acme/crm_search` is acme's `crm_search`. */
+export function parseToolKey(key: string): { tenant?: string; name: string } {
+  if (!key.startsWith('@')) return { name: key };
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { tenant: key.slice(1, slash), name: key.slice(slash + 1) };
+}
 
 /**
  * An HTTP tool's spec as stored: an object. Its contents are the HTTP-tools feature's to check (shared/http-tools),
@@ -61,6 +75,15 @@ export const toolManifestSchema = z
     idempotency: idempotencySettingsSchema.optional(),
     /** Policy: rebinds a secret binding to another secret name: `{ weather: 'weather-api-eu' }`. */
     secrets: z.record(z.string(), z.string().min(1)).optional(),
+    /**
+     * Policy: a caller whose tenant has no secret of its own for a binding (`<prefix><tenant>/<name>`) gets the shared
+     * one (`<prefix><name>`). Absent means no: the call fails naming the binding.
+     */
+    secretFallback: z.boolean().optional(),
+    /** Policy: the tenants whose callers see and may use the item. Absent means every tenant. */
+    tenants: z.array(z.string().min(1)).optional(),
+    /** For a tenant's own HTTP tool (key `@<tenant>/<name>`): the tenant. Only its callers see it. */
+    tenant: z.string().min(1).optional(),
     /** Bumped on every change to the item. */
     version: z.number().int().nonnegative().default(1),
     /** Digest of the code's schema and description, written by the sync; changes when a deploy changes the tool. */
@@ -75,6 +98,16 @@ export const toolManifestSchema = z
         ctx.addIssue({ code: 'custom', path: ['description'], message: 'an HTTP tool needs a description' });
     } else if (manifest.http) {
       ctx.addIssue({ code: 'custom', path: ['http'], message: 'only `source: http` tools carry an `http` spec' });
+    }
+    const owner = parseToolKey(manifest.SK).tenant;
+    if (owner !== manifest.tenant) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenant'],
+        message: "a tenant's own tool is keyed `@<tenant>/<name>` and names its tenant; no other item names one",
+      });
+    } else if (owner !== undefined && manifest.source !== 'http') {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: "a tenant's own tools are HTTP tools" });
     }
   });
 
@@ -93,8 +126,13 @@ export interface CodeToolRecord {
 
 /** A policy change: attributes to set (plain values) and attributes to remove. */
 export interface ManifestChange {
-  set: Partial<Pick<ToolManifest, 'enabled' | 'scopes' | 'rateLimit' | 'description' | 'idempotency'>>;
-  remove: readonly ('scopes' | 'rateLimit' | 'description' | 'idempotency')[];
+  set: Partial<
+    Pick<
+      ToolManifest,
+      'enabled' | 'scopes' | 'rateLimit' | 'description' | 'idempotency' | 'tenants' | 'secretFallback'
+    >
+  >;
+  remove: readonly ('scopes' | 'rateLimit' | 'description' | 'idempotency' | 'tenants' | 'secretFallback')[];
 }
 
 /** How a stored item that does not parse is reported (a listing goes on without it). */

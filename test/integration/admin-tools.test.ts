@@ -66,6 +66,9 @@ describe('admin: tool policy (dynalite)', () => {
       descriptionOverridden: false,
       rateLimit: null,
       secrets: {},
+      tenants: null,
+      tenant: null,
+      secretFallback: false,
       version: 1,
       updatedAt: listed.updatedAt,
     });

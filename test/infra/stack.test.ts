@@ -205,7 +205,7 @@ describe('the McpCluster-dev stack', () => {
       });
     });
 
-    it('give the audit table an expiresAt TTL and a byTool index on GSI1PK/GSI1SK', () => {
+    it('give the audit table an expiresAt TTL, a byTool index on GSI1PK/GSI1SK and a byTenant index on GSI2PK/GSI2SK', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         GlobalSecondaryIndexes: [
@@ -215,6 +215,15 @@ describe('the McpCluster-dev stack', () => {
               { AttributeName: 'GSI1PK', KeyType: 'HASH' },
               { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
             ],
+            Projection: { ProjectionType: 'ALL' },
+          }),
+          Match.objectLike({
+            IndexName: 'byTenant',
+            KeySchema: [
+              { AttributeName: 'GSI2PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI2SK', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
           }),
         ],
       });

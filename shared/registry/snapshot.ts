@@ -275,9 +275,12 @@ export class RegistrySnapshot {
     return listing;
   }
 
-  /** Every tool, shared and tenants' own. */
+  /**
+   * The shared tools (what the public metadata's scopes describe). Tenants' own tools are not among them: their names
+   * and scopes are their tenants' business.
+   */
   tools(): IterableIterator<ServedTool> {
-    return [...this.#tools.values(), ...[...this.#tenantTools.values()].flatMap((own) => [...own.values()])].values();
+    return this.#tools.values();
   }
 }
 

@@ -15,12 +15,19 @@ import { rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
  *
  * | item    | PK                | SK       | attributes                                                                  |
  * |---------|-------------------|----------|-----------------------------------------------------------------------------|
- * | API key | `APIKEY#<sha256>` | `APIKEY` | keyId, agentId, tenant, scopes, createdAt, expiresAt?, revokedAt?,          |
+ * | API key | `APIKEY#<sha256>` | `APIKEY` | keyId, agentId, tenant, role, scopes, createdAt, expiresAt?, revokedAt?,    |
  * |         |                   |          | description?, rateLimit?                                                    |
+ *
+ * `role` is `agent` (an agent's credential for the MCP endpoint; items written before roles existed are agents) or
+ * `tenant-admin` (a credential for the admin API, administering its tenant only; it calls no tool).
  */
 export const API_KEY_SORT_KEY = 'APIKEY';
 
 export const apiKeyPartition = (keyHash: string) => `APIKEY#${keyHash}`;
+
+/** What a key is for: calling tools as an agent, or administering one tenant through the admin API. */
+export const API_KEY_ROLES = ['agent', 'tenant-admin'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 export const apiKeyItemSchema = z.object({
   PK: z.string().startsWith('APIKEY#'),
@@ -28,6 +35,7 @@ export const apiKeyItemSchema = z.object({
   keyId: z.string().min(1),
   agentId: z.string().min(1),
   tenant: z.string().min(1).default('default'),
+  role: z.enum(API_KEY_ROLES).default('agent'),
   scopes: scopeListSchema,
   createdAt: z.iso.datetime(),
   /** ISO-8601; the key is refused from then on. A malformed date makes the whole item invalid (refused). */

@@ -54,6 +54,14 @@ export interface IssuedApiKey {
   summary: ApiKeySummary;
 }
 
+/**
+ * A tenant that is one segment of a secret name (no `/`, not `.` or `..`): its secrets are `<prefix><tenant>/…`, and no
+ * tenant's path lies inside another's. Tenant admin keys are made only for such tenants.
+ */
+export function isTenantPathSegment(tenant: string): boolean {
+  return /^[A-Za-z0-9._=+@-]{1,128}$/.test(tenant) && tenant !== '.' && tenant !== '..';
+}
+
 /** The platform's own tenant: its secrets are the shared ones, so no tenant admin key is made for it. */
 export const DEFAULT_TENANT = 'default';
 
@@ -88,6 +96,12 @@ export async function issueApiKey(store: TableRef, input: NewApiKey, now: Date =
         `A tenant admin key needs its tenant (--tenant T), and not "${DEFAULT_TENANT}": the default tenant is the platform's own.`,
       );
     }
+    if (!isTenantPathSegment(input.tenant)) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        `A tenant admin key's tenant is one name without "/" (letters, digits and . _ = + @ -), not ${JSON.stringify(input.tenant)}.`,
+      );
+    }
   } else if (scopes.length === 0) {
     throw new AdminError('INVALID_INPUT', 'A key needs at least one scope (`*` grants every scope).');
   }
@@ -119,7 +133,8 @@ export async function listApiKeys(
 export async function revokeApiKey(
   store: TableRef,
   keyIdOrKey: string,
-  options: { now?: Date } = {},
+  /** `tenant`: only a key of this tenant; another tenant's key answers as an unknown one (KEY_NOT_FOUND). */
+  options: { now?: Date; tenant?: string } = {},
 ): Promise<ApiKeySummary> {
   const now = options.now ?? new Date();
   const keyId = looksLikeApiKey(keyIdOrKey) ? `key_${hashApiKey(keyIdOrKey).slice(0, 16)}` : keyIdOrKey;
@@ -129,7 +144,7 @@ export async function revokeApiKey(
       `Invalid key id ${JSON.stringify(keyIdOrKey)}: key ids look like key_0123456789abcdef.`,
     );
   }
-  const outcome = await createApiKeyStore(store).revoke(keyId, now);
+  const outcome = await createApiKeyStore(store).revoke(keyId, now, options.tenant);
   if (outcome.revoked) return summarize(outcome.record, now);
   if (outcome.reason === 'already-revoked') {
     throw new AdminError('KEY_ALREADY_REVOKED', `The key ${keyId} was already revoked at ${outcome.revokedAt}.`);

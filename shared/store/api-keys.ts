@@ -68,8 +68,8 @@ export interface ApiKeyStore {
   get(keyHash: string, onMalformed?: (issues: z.core.$ZodIssue[]) => void): Promise<ApiKeyItem | null>;
   /** Every key (a Scan: admin use), without hashes; items that do not parse are reported and skipped. */
   list(onMalformed?: (keyId: string, problem: string) => void): Promise<ApiKeyRecord[]>;
-  /** Revokes the key with this id, once. */
-  revoke(keyId: string, now: Date): Promise<RevokeOutcome>;
+  /** Revokes the key with this id, once; with `tenant`, only a key of that tenant (another's is `not-found`). */
+  revoke(keyId: string, now: Date, tenant?: string): Promise<RevokeOutcome>;
 }
 
 export function createApiKeyStore({ client, tableName }: TableRef): ApiKeyStore {
@@ -136,13 +136,16 @@ export function createApiKeyStore({ client, tableName }: TableRef): ApiKeyStore 
       return records;
     },
 
-    async revoke(keyId, now) {
+    async revoke(keyId, now, tenant) {
       let found: Record<string, unknown> | undefined;
       for await (const item of scan({ keyId, withHash: true })) {
         found = item;
         break;
       }
       if (!found || typeof found.PK !== 'string') return { revoked: false, reason: 'not-found' };
+      // Items written before tenants existed are the default tenant's, as the item schema says.
+      if (tenant !== undefined && (found.tenant ?? 'default') !== tenant)
+        return { revoked: false, reason: 'not-found' };
       if (typeof found.revokedAt === 'string') {
         return { revoked: false, reason: 'already-revoked', revokedAt: found.revokedAt };
       }

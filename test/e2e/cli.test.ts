@@ -155,7 +155,7 @@ describe('the admin CLI against a running local cluster', () => {
     const { keyId } = await createKey('e2e-listed', 'weather:read');
     const table = await cli(['keys', 'list']);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^KEY ID\s+AGENT\s+TENANT\s+SCOPES\s+CREATED\s+EXPIRES\s+STATUS/);
+    assert.match(table.stdout, /^KEY ID\s+AGENT\s+TENANT\s+ROLE\s+SCOPES\s+CREATED\s+EXPIRES\s+STATUS/);
     const row = table.stdout.split('\n').find((line) => line.startsWith(keyId));
     assert.ok(row, table.stdout);
     assert.match(row, /e2e-listed\s+default\s+weather:read\s+.*never\s+active$/);

@@ -300,8 +300,10 @@ export function describeFailure(
   if (name === 'TargetError' || name === 'CancelledError' || name === 'AdminApiError') {
     return { message, exitCode: EXIT_FAILED };
   }
-  if (code && remoteUrl !== undefined) {
-    return { message: `Cannot reach the admin API at ${remoteUrl} (${code}): check --endpoint`, exitCode: EXIT_FAILED };
+  if (remoteUrl !== undefined && (code || (name === 'TypeError' && message === 'fetch failed'))) {
+    const why =
+      code ?? ((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : 'failed');
+    return { message: `Cannot reach the admin API at ${remoteUrl} (${why}): check --endpoint`, exitCode: EXIT_FAILED };
   }
   if (code) {
     const where =

@@ -27,6 +27,7 @@ export const FUNCTION_ENTRIES = {
   mcp: 'functions/mcp/handler.ts',
   'manifest-sync': 'functions/manifest-sync/handler.ts',
   'audit-ingest': 'functions/audit-ingest/handler.ts',
+  admin: 'functions/admin/handler.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

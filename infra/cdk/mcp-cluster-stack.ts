@@ -2,6 +2,7 @@ import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps, Tags, 
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { AdminFunction } from './constructs/admin-function.js';
 import { AuditIngest } from './constructs/audit-ingest.js';
 import { AuditTable } from './constructs/audit-table.js';
 import { ManifestSync } from './constructs/manifest-sync.js';
@@ -19,6 +20,7 @@ export interface FunctionCode {
   mcp: string;
   'manifest-sync': string;
   'audit-ingest': string;
+  admin: string;
 }
 
 export interface McpClusterStackProps extends StackProps {
@@ -79,6 +81,7 @@ export class McpClusterStack extends Stack {
   readonly resultBucket: ResultBucket;
   readonly mcpFunction: McpFunction;
   readonly mcpApi: McpApi;
+  readonly adminFunction: AdminFunction;
   readonly manifestSync: ManifestSync;
   readonly auditIngest: AuditIngest;
   readonly observability: McpObservability;
@@ -154,6 +157,17 @@ export class McpClusterStack extends Stack {
     });
     if (this.mcpApi.customDomainUrl) fn.addEnvironment('PUBLIC_BASE_URL', this.mcpApi.customDomainUrl);
 
+    // The admin API: a function of its own, so the MCP function's grants stay as they are.
+    this.adminFunction = new AdminFunction(this, 'Admin', {
+      codeDir: props.code.admin,
+      registryTable: this.registryTable,
+      auditTable: this.auditTable,
+      toolSecrets: this.toolSecrets,
+      logRetention,
+      logRemovalPolicy,
+    });
+    this.mcpApi.addAdminRoute(this.adminFunction.function);
+
     if (props.waf) {
       this.webAcl = new McpWebAcl(this, 'Waf', {
         stage: this.mcpApi.stage,
@@ -195,6 +209,11 @@ export class McpClusterStack extends Stack {
       'EndpointUrl',
       this.mcpApi.endpointUrl,
       'The MCP endpoint: give this URL to agents (POST, Streamable HTTP).',
+    );
+    output(
+      'AdminUrl',
+      this.mcpApi.adminUrl ?? '',
+      'The admin API: tenant admins point the CLI at the endpoint (--endpoint) with a tenant admin key.',
     );
     output('RegistryTableName', this.registryTable.table.tableName, 'Tool manifests and API keys.');
     output('AuditTableName', this.auditTable.table.tableName, 'One record per tools/call (governance writes it).');

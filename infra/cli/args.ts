@@ -1,3 +1,4 @@
+import type { AdminApi } from '../../shared/admin/admin-api.js';
 import type { Redactor } from '../../shared/logging/redactor.js';
 import type { Target } from './target.js';
 
@@ -46,6 +47,15 @@ export interface CliIo {
   now(): Date;
 }
 
+/** The admin operations a command runs, and where they run (for messages). */
+export interface AdminSession {
+  api: AdminApi;
+  /** `the local cluster (.mcp-local)`, `stack McpCluster-dev (eu-west-1)`, `the admin API at https://…/admin`. */
+  label: string;
+  /** True through the admin API (`--endpoint`), with a tenant admin key. */
+  remote: boolean;
+}
+
 export interface CommandContext {
   values: OptionValues;
   positionals: string[];
@@ -53,6 +63,11 @@ export interface CommandContext {
   io: CliIo;
   /** Resolved on first use, so `--help` and usage errors never touch AWS. */
   target(): Promise<Target>;
+  /**
+   * The admin operations: direct on the target's tables (the operator's AWS credentials, platform scope), or the
+   * cluster's admin API with `--endpoint` and a tenant admin key. Made on first use, like `target`.
+   */
+  admin(): Promise<AdminSession>;
   /** Writes a line to stdout. */
   print(text?: string): void;
   /** Writes a line to stderr. */
@@ -95,7 +110,20 @@ export const TARGET_OPTIONS: Record<string, OptionSpec> = {
   'registry-table': { type: 'string', value: 'TABLE', help: 'the registry table, instead of --stack' },
   'audit-table': { type: 'string', value: 'TABLE', help: 'the audit table, instead of --stack' },
   'secrets-prefix': { type: 'string', value: 'PREFIX', help: 'the Secrets Manager prefix, instead of --stack' },
+  endpoint: {
+    type: 'string',
+    value: 'URL',
+    help: "the cluster's URL (its MCP endpoint): administer one tenant through its admin API, with the tenant admin key in $MCP_CLUSTER_ADMIN_KEY",
+  },
+  'admin-key-file': {
+    type: 'string',
+    value: 'FILE',
+    help: 'with --endpoint: read the tenant admin key from FILE instead of $MCP_CLUSTER_ADMIN_KEY',
+  },
 };
+
+/** The environment variable that holds the tenant admin key for `--endpoint` (never taken on the command line). */
+export const ADMIN_KEY_ENV = 'MCP_CLUSTER_ADMIN_KEY';
 
 export const OUTPUT_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'print JSON (a stable shape, for scripts)' },
@@ -135,7 +163,7 @@ export function commandUsage(command: Command): string {
   const lines = [`Usage: mcp-cluster ${command.name} ${command.synopsis}`.trimEnd(), '', command.description, ''];
   if (Object.keys(command.options).length) lines.push('Options:', ...optionLines(command.options), '');
   lines.push(
-    'Target (default: the local cluster that `npm start` runs):',
+    'Target (default: the local cluster that `npm start` runs; --endpoint: a tenant, through the admin API):',
     ...optionLines(TARGET_OPTIONS),
     '',
     'Output:',
@@ -152,7 +180,8 @@ export function overviewUsage(commands: readonly Command[], group?: string): str
     `Usage: mcp-cluster ${group ?? '<command>'}${group ? ' <command>' : ''} [options]`,
     '',
     'Manages an mcp-cluster: API keys, tool policy, HTTP tools (from a manifest file or an OpenAPI document), tool',
-    'secrets and the audit trail, on the local cluster (`npm start`) or a deployed stack (--stack McpCluster-<stage>).',
+    'secrets and the audit trail, on the local cluster (`npm start`) or a deployed stack (--stack McpCluster-<stage>),',
+    "or one tenant's through the cluster's admin API (--endpoint URL, with a tenant admin key in $MCP_CLUSTER_ADMIN_KEY).",
     '',
     'Commands:',
     ...shown.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),

@@ -3,11 +3,17 @@
  * (the message, and the command's usage or, for a value it refuses, a pointer to its --help). No stack traces unless
  * `--debug`.
  */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { createDirectAdminApi, PLATFORM_SCOPE } from '../../shared/admin/admin-api.js';
+import { adminUrlFor, createRemoteAdminApi } from '../../shared/admin/admin-api-client.js';
 import { AdminError } from '../../shared/admin/admin-error.js';
 import { Redactor } from '../../shared/logging/redactor.js';
 import { SERVER_VERSION } from '../../shared/version.js';
 import {
+  ADMIN_KEY_ENV,
+  type AdminSession,
   type CliIo,
   type Command,
   type CommandContext,
@@ -26,8 +32,8 @@ import { importCommands } from './commands/import-openapi.js';
 import { itemCommands } from './commands/items.js';
 import { keyCommands } from './commands/keys.js';
 import { secretCommands } from './commands/secrets.js';
-import { toolCommands } from './commands/tools.js';
-import { checkTargetFlags, resolveTarget, type Target } from './target.js';
+import { codeDefaults, toolCommands } from './commands/tools.js';
+import { checkTargetFlags, resolveTarget, type Target, TargetError } from './target.js';
 
 export const COMMANDS: readonly Command[] = [
   ...keyCommands,
@@ -82,6 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let debug = argv.includes('--debug');
   let json = argv.includes('--json');
   let target: Promise<Target> | undefined;
+  let remoteUrl: string | undefined;
   try {
     // A first, lenient pass finds the command wherever the options are.
     const loose = parseArgs({ args: [...argv], options: ALL_OPTIONS, strict: false, allowPositionals: true });
@@ -142,6 +149,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
 
     const flags = {
+      endpoint: stringOption(values, 'endpoint'),
+      adminKeyFile: stringOption(values, 'admin-key-file'),
       localDir: stringOption(values, 'local-dir'),
       stack: stringOption(values, 'stack'),
       region: stringOption(values, 'region'),
@@ -157,19 +166,47 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     } catch (error) {
       throw new UsageError((error as Error).message, command.name);
     }
+    const { endpoint, adminKeyFile, ...targetFlags } = flags;
+    if (endpoint !== undefined && adminKeyFile === undefined && !io.env[ADMIN_KEY_ENV]?.trim()) {
+      throw new UsageError(
+        `--endpoint needs a tenant admin key: set ${ADMIN_KEY_ENV} (or pass --admin-key-file FILE)`,
+        command.name,
+      );
+    }
+    if (endpoint !== undefined) remoteUrl = adminUrlFor(endpoint);
+    const resolveTargetOnce = () => {
+      target ??= resolveTarget(
+        Object.fromEntries(Object.entries(targetFlags).filter(([, value]) => value !== undefined)),
+        io.env,
+        io.cwd,
+      );
+      return target;
+    };
+    let session: Promise<AdminSession> | undefined;
+    const openSession = async (): Promise<AdminSession> => {
+      if (remoteUrl === undefined) {
+        const resolved = await resolveTargetOnce();
+        const api = createDirectAdminApi(resolved, PLATFORM_SCOPE, { codeDefaults, now: () => io.now() });
+        return { api, label: resolved.label, remote: false };
+      }
+      const key = await adminKey(io, adminKeyFile);
+      redactor.add(key);
+      return {
+        api: createRemoteAdminApi({ url: remoteUrl, key }),
+        label: `the admin API at ${remoteUrl}`,
+        remote: true,
+      };
+    };
     const context: CommandContext = {
       values,
       positionals: args,
       json,
       io,
       redactor,
-      target: () => {
-        target ??= resolveTarget(
-          Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
-          io.env,
-          io.cwd,
-        );
-        return target;
+      target: resolveTargetOnce,
+      admin: () => {
+        session ??= openSession();
+        return session;
       },
       print: (text = '') => io.stdout.write(`${text}\n`),
       warn: (text) => io.stderr.write(`${text}\n`),
@@ -184,7 +221,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     return EXIT_OK;
   } catch (error) {
-    return report(error, { io, debug, json, redactor, target });
+    return report(error, { io, debug, json, redactor, target, remoteUrl });
   } finally {
     if (target) await target.then((resolved) => resolved.close()).catch(() => undefined);
   }
@@ -192,9 +229,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/** The tenant admin key: from --admin-key-file, else from the environment. Never from an argument, never printed. */
+async function adminKey(io: CliIo, file: string | undefined): Promise<string> {
+  if (file === undefined) return (io.env[ADMIN_KEY_ENV] ?? '').trim();
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new TargetError(`Cannot read the admin key file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  const key = text.trim();
+  if (!key) throw new TargetError(`The admin key file ${file} is empty.`);
+  return key;
+}
+
 async function report(
   error: unknown,
-  options: { io: CliIo; debug: boolean; json: boolean; redactor: Redactor; target?: Promise<Target> },
+  options: {
+    io: CliIo;
+    debug: boolean;
+    json: boolean;
+    redactor: Redactor;
+    target?: Promise<Target>;
+    remoteUrl?: string;
+  },
 ): Promise<number> {
   const { io, redactor } = options;
   const write = (text: string) => io.stderr.write(redactor.redact(text));
@@ -209,7 +267,7 @@ async function report(
     return EXIT_USAGE;
   }
   const target = options.target ? await options.target.catch(() => undefined) : undefined;
-  const { message, exitCode } = describeFailure(error, target);
+  const { message, exitCode } = describeFailure(error, target, options.remoteUrl);
   write(`mcp-cluster: ${message}\n`);
   if (options.debug) write(`\n${stackOf(error)}\n`);
   return exitCode;
@@ -227,14 +285,26 @@ function stackOf(error: unknown): string {
 }
 
 /** A failure as one operator-readable line; AWS SDK errors are decided on their `name` (and Node's on `code`). */
-export function describeFailure(error: unknown, target?: Target): { message: string; exitCode: number } {
+export function describeFailure(
+  error: unknown,
+  target?: Target,
+  /** The admin API's URL, when the CLI goes through it (`--endpoint`). */
+  remoteUrl?: string,
+): { message: string; exitCode: number } {
   if (error instanceof AdminError) {
     return { message: error.message, exitCode: error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED };
   }
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   const code = networkCode(error);
-  if (name === 'TargetError' || name === 'CancelledError') return { message, exitCode: EXIT_FAILED };
+  if (name === 'TargetError' || name === 'CancelledError' || name === 'AdminApiError') {
+    return { message, exitCode: EXIT_FAILED };
+  }
+  if (remoteUrl !== undefined && (code || (name === 'TypeError' && message === 'fetch failed'))) {
+    const why =
+      code ?? ((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : 'failed');
+    return { message: `Cannot reach the admin API at ${remoteUrl} (${why}): check --endpoint`, exitCode: EXIT_FAILED };
+  }
   if (code) {
     const where =
       target?.kind === 'local'

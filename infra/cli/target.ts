@@ -50,6 +50,9 @@ export class TargetError extends Error {
 }
 
 export interface TargetFlags {
+  /** The cluster's URL, for the admin API (infra/cli/cli.ts); excludes every other target flag. */
+  endpoint?: string;
+  adminKeyFile?: string;
   localDir?: string;
   stack?: string;
   region?: string;
@@ -93,6 +96,29 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 /** Checks that the flags name one target. Usage errors only: nothing is read. */
 export function checkTargetFlags(flags: TargetFlags): void {
   const explicit = flags.registryTable ?? flags.auditTable ?? flags.secretsPrefix;
+  if (flags.endpoint !== undefined) {
+    if (
+      flags.stack !== undefined ||
+      explicit !== undefined ||
+      flags.localDir !== undefined ||
+      flags.region !== undefined
+    ) {
+      throw new UsageError(
+        '--endpoint goes through the admin API: it does not go with --stack, --local-dir, --region or explicit table names',
+      );
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(flags.endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new UsageError(`--endpoint ${JSON.stringify(flags.endpoint)} is not an http(s) URL`);
+    }
+    return;
+  }
+  if (flags.adminKeyFile !== undefined) throw new UsageError('--admin-key-file goes with --endpoint');
   if (flags.stack !== undefined && explicit !== undefined) {
     throw new UsageError(
       '--stack reads the table names and the prefix from the stack: drop --registry-table, --audit-table and --secrets-prefix, or --stack',

@@ -67,6 +67,8 @@ export interface LocalClusterOptions {
 export interface LocalCluster {
   /** The MCP endpoint: `${baseUrl}/mcp`. */
   url: string;
+  /** The admin API: `${baseUrl}/admin`. */
+  adminUrl: string;
   baseUrl: string;
   /** The development API key: scope `*`, so every tool, destructive ones included. */
   apiKey: string;
@@ -110,6 +112,8 @@ export interface LocalCluster {
 /** What `.mcp-local/cluster.json` holds while the cluster runs: how the admin CLI reaches its services. */
 export interface LocalClusterFile {
   url: string;
+  /** The admin API (`mcp-cluster … --endpoint <url>` with a tenant admin key). */
+  adminUrl: string;
   region: string;
   dynamodbEndpoint: string;
   secretsManagerEndpoint: string;
@@ -227,6 +231,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     });
     stops.push(() => ingester.stop());
     stops.push(() => pool.stop());
+    // The admin API runs as its own function when deployed: here, one worker of its own.
+    const adminPool = new WorkerPool({
+      size: 1,
+      bundle: join(bundle.dirs.admin, 'index.mjs'),
+      timeoutMs,
+      onLog: (line, worker) => options.onLog?.(line, worker),
+    });
+    stops.push(() => adminPool.stop());
 
     // The front listens first: its address is the public base URL the workers advertise.
     const host = options.host ?? '127.0.0.1';
@@ -245,7 +257,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           )
         ).key
       : undefined;
-    const front = await startFront({ pool, port: options.port ?? 3000, host, anonymousKey });
+    const front = await startFront({ pool, adminPool, port: options.port ?? 3000, host, anonymousKey });
     stops.push(
       () =>
         new Promise<void>((done) => {
@@ -259,25 +271,25 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       .split(',')
       .map((o) => o.trim());
     const allowedOrigins = [...new Set([...configured.filter(Boolean), ...ownOrigins])];
-    await pool.start(
-      workerEnv({
-        PUBLIC_BASE_URL: front.url,
-        // HTTP tools may reach loopback upstreams on a laptop; other private ranges and metadata addresses stay refused.
-        OUTBOUND_ALLOWED_CIDRS: LOCAL_OUTBOUND_ALLOWED_CIDRS,
-        ...(options.outboundDnsServers?.length ? { OUTBOUND_DNS_SERVERS: options.outboundDnsServers.join(',') } : {}),
-        ...options.env,
-        ALLOWED_ORIGINS: allowedOrigins.join(','),
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
-        AWS_ENDPOINT_URL_S3: s3.endpoint,
-      }),
-    );
+    const env = workerEnv({
+      PUBLIC_BASE_URL: front.url,
+      // HTTP tools may reach loopback upstreams on a laptop; other private ranges and metadata addresses stay refused.
+      OUTBOUND_ALLOWED_CIDRS: LOCAL_OUTBOUND_ALLOWED_CIDRS,
+      ...(options.outboundDnsServers?.length ? { OUTBOUND_DNS_SERVERS: options.outboundDnsServers.join(',') } : {}),
+      ...options.env,
+      ALLOWED_ORIGINS: allowedOrigins.join(','),
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+    });
+    await Promise.all([pool.start(env), adminPool.start(env)]);
 
     const url = `${front.url}/mcp`;
     const dev = await ensureDevKey(join(stateDir, 'dev.json'), dynamodb, url);
     const narrow = await ensureNarrowKey(join(stateDir, NARROW_KEY_FILE), dynamodb);
     const clusterFile: LocalClusterFile = {
       url,
+      adminUrl: `${front.url}/admin`,
       region: LOCAL_REGION,
       dynamodbEndpoint: dynamo.endpoint,
       secretsManagerEndpoint: secretsServer.url,
@@ -290,6 +302,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
     return {
       url,
+      adminUrl: `${front.url}/admin`,
       baseUrl: front.url,
       apiKey: dev.apiKey,
       narrowApiKey: narrow.apiKey,

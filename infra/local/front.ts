@@ -339,10 +339,13 @@ const ROUTES: Record<string, string> = {
   '/mcp': '/mcp',
   '/.well-known/oauth-protected-resource': '/.well-known/oauth-protected-resource',
   '/.well-known/oauth-protected-resource/mcp': '/.well-known/oauth-protected-resource/mcp',
+  '/admin': '/admin',
 };
 
 export interface FrontOptions {
   pool: WorkerPool;
+  /** Workers running the admin API's bundle, for `/admin` (a function of its own, as deployed); without it, 404. */
+  adminPool?: WorkerPool;
   port: number;
   host: string;
   /** Sent as `Authorization: Bearer <key>` for requests that carry no Authorization header (anonymous access). */
@@ -381,9 +384,15 @@ async function route(
     req.resume();
     return send(res, gatewayError(403, 'Forbidden'));
   }
-  if (!resource) {
+  const pool = resource === '/admin' ? options.adminPool : options.pool;
+  if (!resource || !pool) {
     req.resume();
     return send(res, gatewayError(404, 'Not Found'));
+  }
+  // As deployed, the admin API takes POST only (API Gateway has no other method there).
+  if (resource === '/admin' && req.method !== 'POST') {
+    req.resume();
+    return send(res, gatewayError(403, 'Missing Authentication Token'));
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -399,7 +408,7 @@ async function route(
     return;
   }
   const event = toProxyEvent(req, Buffer.concat(chunks), resource);
-  if (options.anonymousKey && req.headers.authorization === undefined) {
+  if (options.anonymousKey && req.headers.authorization === undefined && resource !== '/admin') {
     event.headers.Authorization = `Bearer ${options.anonymousKey}`;
     event.multiValueHeaders.Authorization = [`Bearer ${options.anonymousKey}`];
   }
@@ -407,7 +416,7 @@ async function route(
     return send(res, gatewayError(413, 'Request Too Long'));
   }
   const extra = { 'x-amzn-requestid': event.requestContext.requestId };
-  const { result, worker } = await options.pool.invoke(event, {
+  const { result, worker } = await pool.invoke(event, {
     head(statusCode, headers, worker) {
       if (res.headersSent) return;
       res.writeHead(statusCode, { ...headers, ...extra, 'x-mcp-cluster-worker': String(worker) });

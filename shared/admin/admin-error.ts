@@ -22,7 +22,9 @@ export type AdminErrorCode =
   /** The operation does not apply to code tools (their folder owns them). */
   | 'CODE_TOOL'
   /** The item changed between reading and writing it: run again. */
-  | 'CONCURRENT_CHANGE';
+  | 'CONCURRENT_CHANGE'
+  /** The caller's scope does not allow it: a tenant admin changing what is shared, or reaching past its tenant. */
+  | 'ADMIN_FORBIDDEN';
 
 export class AdminError extends McpClusterError {
   declare readonly code: AdminErrorCode;

@@ -1,5 +1,5 @@
 import { createApiKey, hashApiKey, looksLikeApiKey, type NewApiKey } from '../auth/api-keys.js';
-import { type ApiKeyItem, type ApiKeyRecord, createApiKeyStore } from '../store/api-keys.js';
+import { type ApiKeyItem, type ApiKeyRecord, type ApiKeyRole, createApiKeyStore } from '../store/api-keys.js';
 import type { RateLimit, TableRef } from '../store/items.js';
 import { AdminError } from './admin-error.js';
 import { checkScopes, type MalformedItemHandler } from './input.js';
@@ -11,6 +11,8 @@ export interface ApiKeySummary {
   keyId: string;
   agentId: string;
   tenant: string;
+  /** `agent` (calls tools) or `tenant-admin` (administers its tenant through the admin API). */
+  role: ApiKeyRole;
   scopes: string[];
   description: string | null;
   rateLimit: RateLimit | null;
@@ -35,6 +37,7 @@ function summarize(item: ApiKeyRecord, now: Date): ApiKeySummary {
     keyId: item.keyId,
     agentId: item.agentId,
     tenant: item.tenant,
+    role: item.role,
     scopes: [...item.scopes],
     description: item.description ?? null,
     rateLimit: item.rateLimit ?? null,
@@ -51,7 +54,21 @@ export interface IssuedApiKey {
   summary: ApiKeySummary;
 }
 
-/** Checks the input and creates a key (only its SHA-256 is stored). */
+/**
+ * A tenant that is one segment of a secret name (no `/`, not `.` or `..`): its secrets are `<prefix><tenant>/…`, and no
+ * tenant's path lies inside another's. Tenant admin keys are made only for such tenants.
+ */
+export function isTenantPathSegment(tenant: string): boolean {
+  return /^[A-Za-z0-9._=+@-]{1,128}$/.test(tenant) && tenant !== '.' && tenant !== '..';
+}
+
+/** The platform's own tenant: its secrets are the shared ones, so no tenant admin key is made for it. */
+export const DEFAULT_TENANT = 'default';
+
+/**
+ * Checks the input and creates a key (only its SHA-256 is stored). An agent key needs at least one scope; a tenant
+ * admin key (`role: 'tenant-admin'`) takes none (it calls no tool) and needs a tenant other than `default`.
+ */
 export async function issueApiKey(store: TableRef, input: NewApiKey, now: Date = new Date()): Promise<IssuedApiKey> {
   if (!AGENT_ID_PATTERN.test(input.agentId)) {
     throw new AdminError(
@@ -66,7 +83,26 @@ export async function issueApiKey(store: TableRef, input: NewApiKey, now: Date =
     );
   }
   const scopes = checkScopes(input.scopes);
-  if (scopes.length === 0) {
+  if (input.role === 'tenant-admin') {
+    if (scopes.length > 0) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        'A tenant admin key takes no scopes: it administers its tenant and calls no tool.',
+      );
+    }
+    if (input.tenant === undefined || input.tenant === DEFAULT_TENANT) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        `A tenant admin key needs its tenant (--tenant T), and not "${DEFAULT_TENANT}": the default tenant is the platform's own.`,
+      );
+    }
+    if (!isTenantPathSegment(input.tenant)) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        `A tenant admin key's tenant is one name without "/" (letters, digits and . _ = + @ -), not ${JSON.stringify(input.tenant)}.`,
+      );
+    }
+  } else if (scopes.length === 0) {
     throw new AdminError('INVALID_INPUT', 'A key needs at least one scope (`*` grants every scope).');
   }
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
@@ -97,7 +133,8 @@ export async function listApiKeys(
 export async function revokeApiKey(
   store: TableRef,
   keyIdOrKey: string,
-  options: { now?: Date } = {},
+  /** `tenant`: only a key of this tenant; another tenant's key answers as an unknown one (KEY_NOT_FOUND). */
+  options: { now?: Date; tenant?: string } = {},
 ): Promise<ApiKeySummary> {
   const now = options.now ?? new Date();
   const keyId = looksLikeApiKey(keyIdOrKey) ? `key_${hashApiKey(keyIdOrKey).slice(0, 16)}` : keyIdOrKey;
@@ -107,7 +144,7 @@ export async function revokeApiKey(
       `Invalid key id ${JSON.stringify(keyIdOrKey)}: key ids look like key_0123456789abcdef.`,
     );
   }
-  const outcome = await createApiKeyStore(store).revoke(keyId, now);
+  const outcome = await createApiKeyStore(store).revoke(keyId, now, options.tenant);
   if (outcome.revoked) return summarize(outcome.record, now);
   if (outcome.reason === 'already-revoked') {
     throw new AdminError('KEY_ALREADY_REVOKED', `The key ${keyId} was already revoked at ${outcome.revokedAt}.`);

@@ -17,6 +17,15 @@ export interface SecretsTarget {
   prefix: string;
 }
 
+/** A secret to store: its name (as a tool's `secrets` binding names it) and its value, which nothing ever echoes. */
+export interface PutSecretInput {
+  name: string;
+  value: string;
+}
+
+/** Whether a secret holds a value tools can read (see `secretState`). */
+export type SecretState = 'stored' | 'missing' | 'deleting';
+
 /** Secrets Manager's limit on a secret value. */
 export const MAX_SECRET_BYTES = 65_536;
 
@@ -83,7 +92,7 @@ export async function putSecret(target: SecretsTarget, name: string, value: stri
  * Whether `<prefix><name>` holds a value tools can read: `stored`, `missing` (no such secret, or one without a current
  * value) or `deleting` (scheduled for deletion). Reads the secret's metadata only (DescribeSecret), never its value.
  */
-export async function secretState(target: SecretsTarget, name: string): Promise<'stored' | 'missing' | 'deleting'> {
+export async function secretState(target: SecretsTarget, name: string): Promise<SecretState> {
   const id = secretId(target.prefix, name);
   try {
     const described = await target.client.send(new DescribeSecretCommand({ SecretId: id }));

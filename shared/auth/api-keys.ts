@@ -2,7 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { LoadingCache } from '../cache/loading-cache.js';
 import { AuthError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { API_KEY_SORT_KEY, type ApiKeyItem, apiKeyPartition, createApiKeyStore } from '../store/api-keys.js';
+import {
+  API_KEY_SORT_KEY,
+  type ApiKeyItem,
+  type ApiKeyRole,
+  apiKeyPartition,
+  createApiKeyStore,
+} from '../store/api-keys.js';
 import type { RateLimit, TableRef } from '../store/items.js';
 import type { Principal } from './principal.js';
 
@@ -23,6 +29,8 @@ export interface NewApiKey {
   agentId: string;
   scopes: readonly string[];
   tenant?: string;
+  /** @default 'agent' */
+  role?: ApiKeyRole;
   expiresAt?: Date;
   description?: string;
   rateLimit?: RateLimit;
@@ -45,6 +53,7 @@ export async function createApiKey(table: TableRef, input: NewApiKey): Promise<C
     keyId: `key_${hash.slice(0, 16)}`,
     agentId: input.agentId,
     tenant: input.tenant ?? 'default',
+    role: input.role ?? 'agent',
     scopes: [...input.scopes],
     createdAt: new Date().toISOString(),
     ...(input.expiresAt ? { expiresAt: input.expiresAt.toISOString() } : {}),
@@ -61,6 +70,12 @@ export interface ApiKeyVerifier {
 }
 
 export interface ApiKeyVerifierOptions extends TableRef {
+  /**
+   * The keys this verifier accepts. The MCP endpoint takes agent keys only: a tenant admin key is answered exactly
+   * like an unknown key there. The admin API takes tenant admin keys only, and tells the holder of an agent key so.
+   * @default 'agent'
+   */
+  role?: ApiKeyRole;
   /** How long a looked-up key is trusted; a revoked key stops working within this time. */
   ttlMs: number;
   logger: Logger;
@@ -83,12 +98,22 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
   // Principals are built once per cached key item, and errors only when a key is refused: a warm call allocates neither.
   const principals = new WeakMap<ApiKeyItem, Principal>();
   const invalid = () => new AuthError('invalid_token', 'The API key is invalid, expired or revoked.');
+  const role = options.role ?? 'agent';
+  // An agent never learns that admin keys exist; the admin API says why an agent's key is not enough.
+  const otherRole = () =>
+    role === 'agent'
+      ? invalid()
+      : new AuthError(
+          'insufficient_scope',
+          'This is an agent key: the admin API takes a tenant admin key (mcp-cluster keys create --admin).',
+        );
   return {
     async verify(key) {
       if (!looksLikeApiKey(key)) throw invalid();
       const item = await cache.get(hashApiKey(key));
       if (!item || item.revokedAt) throw invalid();
       if (item.expiresAt && Date.parse(item.expiresAt) <= now()) throw invalid();
+      if (item.role !== role) throw otherRole();
       let principal = principals.get(item);
       if (!principal) {
         principal = Object.freeze({

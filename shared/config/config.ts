@@ -187,13 +187,31 @@ const EMPTY_IS_REFUSED = new Set([
 
 /** Parses the environment once; every problem is reported in one error. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseEnvironment(configSchema, env);
+}
+
+/**
+ * What the admin API's function reads (functions/admin/handler.ts): the registry (keys, tools), the audit table, the
+ * secrets prefix it writes under, and how long a verified key is trusted. Set by the AdminFunction's grants.
+ */
+export const adminConfigSchema = configSchema
+  .pick({ REGISTRY_TABLE_NAME: true, SECRETS_PREFIX: true, AUTH_CACHE_TTL_MS: true, LOG_LEVEL: true })
+  .extend({ AUDIT_TABLE_NAME: z.string().min(1) });
+
+export type AdminConfig = z.infer<typeof adminConfigSchema>;
+
+export function loadAdminConfig(env: Record<string, string | undefined> = process.env): AdminConfig {
+  return parseEnvironment(adminConfigSchema, env);
+}
+
+function parseEnvironment<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   // Parsed once per container: zod's compiled fast path would cost more to generate than it saves here.
   const given: Record<string, string> = {};
-  for (const name of Object.keys(configSchema.shape)) {
+  for (const name of Object.keys(schema.shape)) {
     const value = env[name];
     if (value !== undefined && (value !== '' || EMPTY_IS_REFUSED.has(name))) given[name] = value;
   }
-  const result = configSchema.safeParse(given, { jitless: true });
+  const result = schema.safeParse(given, { jitless: true });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -15,12 +15,19 @@ import { rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
  *
  * | item    | PK                | SK       | attributes                                                                  |
  * |---------|-------------------|----------|-----------------------------------------------------------------------------|
- * | API key | `APIKEY#<sha256>` | `APIKEY` | keyId, agentId, tenant, scopes, createdAt, expiresAt?, revokedAt?,          |
+ * | API key | `APIKEY#<sha256>` | `APIKEY` | keyId, agentId, tenant, role, scopes, createdAt, expiresAt?, revokedAt?,    |
  * |         |                   |          | description?, rateLimit?                                                    |
+ *
+ * `role` is `agent` (an agent's credential for the MCP endpoint; items written before roles existed are agents) or
+ * `tenant-admin` (a credential for the admin API, administering its tenant only; it calls no tool).
  */
 export const API_KEY_SORT_KEY = 'APIKEY';
 
 export const apiKeyPartition = (keyHash: string) => `APIKEY#${keyHash}`;
+
+/** What a key is for: calling tools as an agent, or administering one tenant through the admin API. */
+export const API_KEY_ROLES = ['agent', 'tenant-admin'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 export const apiKeyItemSchema = z.object({
   PK: z.string().startsWith('APIKEY#'),
@@ -28,6 +35,7 @@ export const apiKeyItemSchema = z.object({
   keyId: z.string().min(1),
   agentId: z.string().min(1),
   tenant: z.string().min(1).default('default'),
+  role: z.enum(API_KEY_ROLES).default('agent'),
   scopes: scopeListSchema,
   createdAt: z.iso.datetime(),
   /** ISO-8601; the key is refused from then on. A malformed date makes the whole item invalid (refused). */
@@ -60,8 +68,8 @@ export interface ApiKeyStore {
   get(keyHash: string, onMalformed?: (issues: z.core.$ZodIssue[]) => void): Promise<ApiKeyItem | null>;
   /** Every key (a Scan: admin use), without hashes; items that do not parse are reported and skipped. */
   list(onMalformed?: (keyId: string, problem: string) => void): Promise<ApiKeyRecord[]>;
-  /** Revokes the key with this id, once. */
-  revoke(keyId: string, now: Date): Promise<RevokeOutcome>;
+  /** Revokes the key with this id, once; with `tenant`, only a key of that tenant (another's is `not-found`). */
+  revoke(keyId: string, now: Date, tenant?: string): Promise<RevokeOutcome>;
 }
 
 export function createApiKeyStore({ client, tableName }: TableRef): ApiKeyStore {
@@ -128,13 +136,16 @@ export function createApiKeyStore({ client, tableName }: TableRef): ApiKeyStore 
       return records;
     },
 
-    async revoke(keyId, now) {
+    async revoke(keyId, now, tenant) {
       let found: Record<string, unknown> | undefined;
       for await (const item of scan({ keyId, withHash: true })) {
         found = item;
         break;
       }
       if (!found || typeof found.PK !== 'string') return { revoked: false, reason: 'not-found' };
+      // Items written before tenants existed are the default tenant's, as the item schema says.
+      if (tenant !== undefined && (found.tenant ?? 'default') !== tenant)
+        return { revoked: false, reason: 'not-found' };
       if (typeof found.revokedAt === 'string') {
         return { revoked: false, reason: 'already-revoked', revokedAt: found.revokedAt };
       }

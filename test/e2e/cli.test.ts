@@ -155,10 +155,10 @@ describe('the admin CLI against a running local cluster', () => {
     const { keyId } = await createKey('e2e-listed', 'weather:read');
     const table = await cli(['keys', 'list']);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^KEY ID\s+AGENT\s+TENANT\s+SCOPES\s+CREATED\s+EXPIRES\s+STATUS/);
+    assert.match(table.stdout, /^KEY ID\s+AGENT\s+TENANT\s+ROLE\s+SCOPES\s+CREATED\s+EXPIRES\s+STATUS/);
     const row = table.stdout.split('\n').find((line) => line.startsWith(keyId));
     assert.ok(row, table.stdout);
-    assert.match(row, /e2e-listed\s+default\s+weather:read\s+.*never\s+active$/);
+    assert.match(row, /e2e-listed\s+default\s+agent\s+weather:read\s+.*never\s+active$/);
 
     const listed = await cli(['keys', 'list', '--json']);
     assert.doesNotMatch(listed.stdout, /mcpk_|APIKEY#/);
@@ -316,7 +316,7 @@ describe('the admin CLI against a running local cluster', () => {
     const unknownFlag = await cli(['keys', 'create', '--agent', 'x', '--scopes', 'y', '--secret', 'z']);
     assert.equal(unknownFlag.code, 2);
     assert.match(unknownFlag.stderr, /unknown option --secret/);
-    assert.match(unknownFlag.stderr, /Usage: mcp-cluster keys create --agent ID --scopes A,B/);
+    assert.match(unknownFlag.stderr, /Usage: mcp-cluster keys create --agent ID \(--scopes A,B \| --admin\)/);
     assert.doesNotMatch(unknownFlag.stderr, STACK_TRACE);
 
     const badTime = await cli(['audit', 'query', '--since', 'last week']);

@@ -30,6 +30,12 @@ describe('the McpCluster-dev stack', () => {
     });
   });
 
+  /** The API methods that reach the MCP function (every one but `POST /admin`). */
+  const mcpMethods = () =>
+    Object.values(template.findResources('AWS::ApiGateway::Method')).filter((method) =>
+      flatten(method.Properties.Integration.Uri).includes(`<${mcpFunctionId}.Arn>`),
+    );
+
   describe('API', () => {
     it('is one regional REST API', () => {
       template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
@@ -76,9 +82,10 @@ describe('the McpCluster-dev stack', () => {
       const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
         (r) => r.Properties.PathPart,
       );
-      assert.deepEqual(paths.sort(), ['.well-known', 'mcp', 'mcp', 'oauth-protected-resource']);
-      const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+      assert.deepEqual(paths.sort(), ['.well-known', 'admin', 'mcp', 'mcp', 'oauth-protected-resource']);
+      const methods = mcpMethods();
       assert.deepEqual(methods.map((m) => m.Properties.HttpMethod).sort(), ['DELETE', 'GET', 'GET', 'GET', 'POST']);
+      assert.equal(Object.keys(template.findResources('AWS::ApiGateway::Method')).length, methods.length + 1);
       for (const method of methods) {
         assert.equal(method.Properties.Integration.Type, 'AWS_PROXY');
         assert.equal(method.Properties.AuthorizationType, 'NONE');
@@ -87,7 +94,7 @@ describe('the McpCluster-dev stack', () => {
     });
 
     it("streams the MCP function's responses (STREAM transfer mode, response-streaming invocations)", () => {
-      for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+      for (const method of mcpMethods()) {
         assert.equal(method.Properties.Integration.ResponseTransferMode, 'STREAM');
         assert.match(flatten(method.Properties.Integration.Uri), /response-streaming-invocations/);
       }
@@ -95,7 +102,7 @@ describe('the McpCluster-dev stack', () => {
 
     it('waits 300 s for a streamed answer, 1 s longer than the function runs, and holds JSON answers to 28 s', () => {
       const fn = template.findResources('AWS::Lambda::Function')[mcpFunctionId]!.Properties;
-      for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+      for (const method of mcpMethods()) {
         assert.equal(method.Properties.Integration.TimeoutInMillis, 300_000);
       }
       assert.equal(fn.Timeout, 299);
@@ -121,7 +128,7 @@ describe('the McpCluster-dev stack', () => {
   describe('functions', () => {
     it('run on Node.js 22', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-      assert.equal(functions.length, 3, 'the MCP endpoint, the manifest sync and the audit ingester');
+      assert.equal(functions.length, 4, 'the MCP endpoint, the manifest sync, the audit ingester and the admin API');
       for (const fn of functions) assert.equal(fn.Properties.Runtime, 'nodejs22.x');
     });
 
@@ -241,8 +248,14 @@ describe('the McpCluster-dev stack', () => {
       }
     });
 
-    it('scope every Secrets Manager statement to the stack prefix', () => {
-      const secrets = iamStatements(template).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
+    it('scope every Secrets Manager statement to the stack prefix, and let the MCP function only read it', () => {
+      const all = iamStatements(template).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
+      for (const statement of all) {
+        assert.deepEqual(statement.resources, [
+          'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:mcp-cluster/dev/*',
+        ]);
+      }
+      const secrets = all.filter((s) => s.roles.includes(mcpRoleId));
       assert.equal(secrets.length, 1);
       assert.deepEqual(secrets[0]!.actions.sort(), ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
       assert.deepEqual(secrets[0]!.resources, [

@@ -101,6 +101,7 @@ describe('admin: API keys (dynalite)', () => {
       'keyId',
       'rateLimit',
       'revokedAt',
+      'role',
       'scopes',
       'status',
       'tenant',

@@ -152,6 +152,25 @@ describe('API keys (dynalite)', () => {
       await assert.rejects(authenticator().authenticate({ authorization: 'Bearer' }), { reason: 'invalid_request' });
     });
 
+    it('refuses a tenant admin key as the MCP endpoint refuses an unknown key: 401 invalid_token', async () => {
+      const admin = await createApiKey(store(), {
+        agentId: 'acme-admin',
+        tenant: 'acme',
+        role: 'tenant-admin',
+        scopes: [],
+      });
+      const unknown = `mcpk_${'B'.repeat(43)}`;
+      const refusal = (key: string) =>
+        authenticator()
+          .authenticate({ authorization: `Bearer ${key}` })
+          .then(
+            () => assert.fail('accepted'),
+            (error: AuthError) => ({ status: error.status, reason: error.reason, message: error.message }),
+          );
+      assert.deepEqual(await refusal(admin.key), await refusal(unknown));
+      assert.equal((await refusal(admin.key)).status, 401);
+    });
+
     it('accepts a Bearer key, whatever the case of the scheme', async () => {
       const created = await createApiKey(store(), { agentId: 'agent-bearer', scopes: ['x'] });
       const principal = await authenticator().authenticate({ authorization: `bearer ${created.key}` });

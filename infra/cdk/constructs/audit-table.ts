@@ -1,9 +1,11 @@
+import { Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_PARTITION_PREFIX } from '../../../shared/store/idempotency-records.js';
 import { AUDIT_TABLE } from '../../../shared/store/table-schemas.js';
+import { nagName } from './nag.js';
 import { addIndexesOf, protectedTableProps, type TableProtectionProps, tablePropsOf } from './table-protection.js';
 
 /** The function environment variable that names the table (read by the governance layer's audit writer). */
@@ -37,6 +39,28 @@ export class AuditTable extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
     // Explicit actions: KMS's grantEncryptDecrypt would add wildcard actions (ReEncrypt*, GenerateDataKey*).
     this.table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+  }
+
+  /**
+   * For the admin API (functions/admin): read audit records, on the table and its indexes (Query; Scan for a search by
+   * neither agent nor tool, until the by-tenant index serves a tenant's). No writes, no deletes.
+   */
+  bindAuditReader(fn: lambda.Function): void {
+    fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadAuditRecords',
+        actions: ['dynamodb:Query', 'dynamodb:Scan'],
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/*`],
+      }),
+    );
+    this.table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:DescribeKey');
+    if (fn.role) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagName(this, `${this.table.tableArn}/index/*`)}]`,
+        reason: "The audit table's indexes (byTool, and the ones to come): read-only Query and Scan, nothing else.",
+      });
+    }
   }
 
   /**

@@ -17,6 +17,8 @@ export const MCP_API_DEFAULTS = {
 /** The MCP endpoint's path, and the RFC 9728 metadata paths (served by the same function). */
 export const MCP_PATH = 'mcp';
 export const PROTECTED_RESOURCE_METADATA_PATH = '.well-known/oauth-protected-resource';
+/** The admin API's path (functions/admin), beside the MCP endpoint. */
+export const ADMIN_PATH = 'admin';
 
 export interface McpCustomDomainProps {
   /** e.g. `mcp.example.com`; mapped to the API stage at the root, so the endpoint is `https://<domainName>/mcp`. */
@@ -92,6 +94,8 @@ export class McpApi extends Construct {
   readonly accessLogGroup: logs.LogGroup;
   /** The endpoint clients configure: `https://.../mcp`. */
   readonly endpointUrl: string;
+  /** The admin API, once `addAdminRoute` added it: `https://.../admin`. */
+  adminUrl?: string;
   /** `https://<custom domain>` when one is configured. */
   readonly customDomainUrl?: string;
   readonly domainName?: apigateway.DomainName;
@@ -221,5 +225,17 @@ export class McpApi extends Construct {
           'needs to write to any API log group; AWS maintains this managed policy for exactly that role.',
       });
     }
+  }
+
+  /**
+   * `POST /admin` to the admin API's function (answered whole: no streaming, no CORS, no other method). The function
+   * authenticates every request with a tenant admin key and validates its input (see APIG2 and APIG4 above).
+   */
+  addAdminRoute(handler: lambda.IFunction): void {
+    const integration = new apigateway.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
+    this.api.root.addResource(ADMIN_PATH).addMethod('POST', integration);
+    this.adminUrl = this.customDomainUrl
+      ? `${this.customDomainUrl}/${ADMIN_PATH}`
+      : this.api.urlForPath(`/${ADMIN_PATH}`);
   }
 }

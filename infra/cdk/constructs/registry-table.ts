@@ -33,6 +33,24 @@ export class RegistryTable extends Construct {
     this.table.encryptionKey?.grantDecrypt(fn);
   }
 
+  /**
+   * What the admin API does (functions/admin): list API keys (a Scan), create and revoke them, read manifests and
+   * write HTTP tools. The same actions as the operator's CLI; which items a caller may touch is the function's to decide.
+   */
+  bindAdmin(fn: lambda.Function): void {
+    fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
+    this.table.grant(
+      fn,
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
+    this.table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+  }
+
   /** What the deploy-time manifest sync does: read, update and delete items. */
   bindWriter(fn: lambda.Function): void {
     fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);

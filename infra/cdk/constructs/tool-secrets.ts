@@ -40,6 +40,30 @@ export class ToolSecrets extends Construct {
     });
   }
 
+  /**
+   * For the admin API: sets SECRETS_PREFIX and lets the function create secrets and store new values under the prefix,
+   * and read their metadata (DescribeSecret), never their values. Which names below the prefix a tenant admin may
+   * write (`<prefix><tenant>/…` only) is enforced by the function.
+   */
+  bindWriter(fn: lambda.Function): void {
+    fn.addEnvironment(PREFIX_ENV, this.prefix);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteToolSecretsUnderPrefix',
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [this.secretArnPattern],
+      }),
+    );
+    if (fn.role) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagName(this, this.secretArnPattern)}]`,
+        reason:
+          `Tenant secrets are any secret under this stack's prefix "${this.prefix}" (<prefix><tenant>/<name>); Secrets ` +
+          'Manager appends a random suffix to secret ARNs, so the prefix needs a trailing wildcard. No value is readable.',
+      });
+    }
+  }
+
   /** Sets SECRETS_PREFIX and lets the function read (GetSecretValue, DescribeSecret) the prefix's secrets only. */
   bindReader(fn: lambda.Function): void {
     fn.addEnvironment(PREFIX_ENV, this.prefix);

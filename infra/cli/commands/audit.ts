@@ -1,4 +1,3 @@
-import { searchAudit } from '../../../shared/admin/audit.js';
 import type { AuditRecord } from '../../../shared/audit/audit.js';
 import { type Command, stringOption, valueError } from '../args.js';
 import { formatTime, table } from '../format.js';
@@ -68,9 +67,9 @@ const auditQuery: Command = {
     }
     const agentId = stringOption(values, 'agent');
     const tool = stringOption(values, 'tool');
-    const target = await ctx.target();
+    const target = await ctx.admin();
     // `until` is exclusive for scripts; "now" includes the records of this very second.
-    const { records, truncated } = await searchAudit(target.audit(), {
+    const { records, truncated } = await target.api.searchAudit({
       since,
       until: stringOption(values, 'until') === undefined ? new Date(now.getTime() + 1000).toISOString() : until,
       limit,

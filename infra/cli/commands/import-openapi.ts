@@ -1,17 +1,10 @@
 import { resolve } from 'node:path';
 import { AdminError } from '../../../shared/admin/admin-error.js';
-import {
-  applyImport,
-  conflictError,
-  type ImportPlan,
-  planImport,
-  readOpenApi,
-  toolsFromOpenApi,
-} from '../../../shared/admin/http-tools.js';
+import { conflictError, type ImportPlan, readOpenApi, toolsFromOpenApi } from '../../../shared/admin/http-tools.js';
 import { type Command, splitList, stringOption, UsageError, valueError } from '../args.js';
 import { table } from '../format.js';
 import { secretNote } from './secrets.js';
-import { codeTools, TTL_NOTE } from './tools.js';
+import { TTL_NOTE } from './tools.js';
 
 const importOpenApi: Command = {
   name: 'import-openapi',
@@ -101,20 +94,19 @@ const importOpenApi: Command = {
         `No operation of ${spec}${include ? ' that --include names' : ''} can be a tool (the warnings say why): nothing imported.`,
       );
     }
-    const target = await ctx.target();
-    const store = target.registry();
-    const plan = await planImport(store, imported, {
+    const target = await ctx.admin();
+    // Planned and, unless it is a dry run or a name is taken, written in one operation.
+    const { plan, written } = await target.api.importOpenApi({
+      imported,
       ...(scopes ? { scopes } : {}),
       prune: values.prune === true,
-      codeToolNames: (await codeTools())?.map((tool) => tool.name),
+      dryRun,
     });
     plan.warnings.unshift(...loaded.warnings);
     for (const warning of plan.warnings) ctx.warn(`warning: ${warning}`);
 
-    const written = plan.conflicts.length === 0 && !dryRun;
     if (plan.conflicts.length && !ctx.json) printPlan(ctx.print, plan, `${spec} → ${target.label}`);
     if (plan.conflicts.length) throw conflictError(plan);
-    if (written) await applyImport(store, plan, { now: ctx.io.now() });
     if (ctx.json) return ctx.printJson({ ...planView(plan), dryRun, written });
 
     printPlan(ctx.print, plan, `${spec} → ${target.label}`);
@@ -122,7 +114,7 @@ const importOpenApi: Command = {
     const counts = `${plan.add.length} added, ${plan.change.length} changed, ${plan.remove.length} removed, ${plan.unchanged.length} unchanged`;
     ctx.print(`Imported ${plan.importedFrom}: ${counts}.`);
     if (secret && [...plan.add, ...plan.change.map(({ tool }) => tool)].some((tool) => tool.http.auth)) {
-      ctx.print(await secretNote(target, secret, 'The tools authenticate'));
+      ctx.print(await secretNote(target.api, secret, 'The tools authenticate'));
     }
     ctx.print(TTL_NOTE);
   },

@@ -1,10 +1,4 @@
-import {
-  listToolManifests,
-  type RegistryItemKind,
-  setEnabled,
-  type ToolSummary,
-  updatePolicy,
-} from '../../../shared/admin/tools.js';
+import type { RegistryItemKind, ToolSummary } from '../../../shared/admin/tools.js';
 import { formatRateLimit } from '../../../shared/rate-limit/rate-limit.js';
 import type { Command } from '../args.js';
 import { fields, table, truncate } from '../format.js';
@@ -17,22 +11,6 @@ import { policyUpdate, TTL_NOTE } from './tools.js';
 type ItemKind = Exclude<RegistryItemKind, 'tool'>;
 
 const plural = (kind: ItemKind) => `${kind}s`;
-
-/** The code's items in this checkout, for defaults a manifest lacks; without a generated index, none. */
-async function codeItems(
-  kind: ItemKind,
-): Promise<{ name: string; scopes: readonly string[]; description: string }[] | undefined> {
-  try {
-    if (kind === 'resource') {
-      const { resourceModules } = await import('../../../functions/resources/index.generated.js');
-      return resourceModules.map(({ resource }) => resource);
-    }
-    const { promptModules } = await import('../../../functions/prompts/index.generated.js');
-    return promptModules.map(({ prompt }) => prompt);
-  } catch {
-    return undefined;
-  }
-}
 
 function itemFields(item: ToolSummary): [string, string][] {
   return [
@@ -59,12 +37,9 @@ function listCommand(kind: ItemKind): Command {
     options: {},
     examples: [`mcp-cluster ${plural(kind)} list`],
     async run(ctx) {
-      const target = await ctx.target();
-      const items = await listToolManifests(target.registry(), {
-        kind,
-        codeTools: await codeItems(kind),
-        onMalformed: (name, problem) => ctx.warn(`warning: skipped a malformed manifest (${name}): ${problem}`),
-      });
+      const target = await ctx.admin();
+      const { items, skipped } = await target.api.listItems({ kind });
+      for (const { id, problem } of skipped) ctx.warn(`warning: skipped a malformed manifest (${id}): ${problem}`);
       if (ctx.json) return ctx.printJson({ [plural(kind)]: items });
       if (items.length === 0) {
         return ctx.print(
@@ -103,12 +78,8 @@ function enableCommand(kind: ItemKind, enabled: boolean): Command {
     options: {},
     examples: [`mcp-cluster ${plural(kind)} ${verb} ${example}`],
     async run(ctx) {
-      const target = await ctx.target();
-      const item = await setEnabled(target.registry(), ctx.positionals[0]!, enabled, {
-        kind,
-        now: ctx.io.now(),
-        codeTools: await codeItems(kind),
-      });
+      const target = await ctx.admin();
+      const item = await target.api.setEnabled({ kind, name: ctx.positionals[0]!, enabled });
       if (ctx.json) return ctx.printJson(item);
       ctx.print(
         `${enabled ? 'Enabled' : 'Disabled'} ${kind} ${item.name} (now version ${item.version}) on ${target.label}.`,
@@ -137,12 +108,8 @@ function updateCommand(kind: ItemKind): Command {
     examples: [`mcp-cluster ${plural(kind)} update ${example} --scopes support:read --rate-limit 30/min`],
     async run(ctx) {
       const update = policyUpdate(ctx, this.name);
-      const target = await ctx.target();
-      const item = await updatePolicy(target.registry(), ctx.positionals[0]!, update, {
-        kind,
-        now: ctx.io.now(),
-        codeTools: await codeItems(kind),
-      });
+      const target = await ctx.admin();
+      const item = await target.api.updatePolicy({ kind, name: ctx.positionals[0]!, update });
       if (ctx.json) return ctx.printJson(item);
       ctx.print(`Updated ${kind} ${item.name} on ${target.label}:`);
       ctx.print(fields(itemFields(item)));

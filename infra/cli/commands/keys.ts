@@ -1,4 +1,4 @@
-import { type ApiKeySummary, issueApiKey, listApiKeys, revokeApiKey } from '../../../shared/admin/api-keys.js';
+import type { ApiKeySummary } from '../../../shared/admin/api-keys.js';
 import { formatRateLimit, parseRateLimit } from '../../../shared/rate-limit/rate-limit.js';
 import type { RateLimit } from '../../../shared/store/items.js';
 import { type Command, requiredOption, splitList, stringOption, UsageError, valueError } from '../args.js';
@@ -16,14 +16,19 @@ export function parseRateLimitFlag(text: string, command: string): RateLimit {
 const keysCreate: Command = {
   name: 'keys create',
   summary: 'create an API key for an agent (shown once)',
-  synopsis: '--agent ID --scopes A,B [--tenant T] [--expires WHEN] [--rate-limit N/WINDOW] [--description TEXT]',
+  synopsis:
+    '--agent ID (--scopes A,B | --admin) [--tenant T] [--expires WHEN] [--rate-limit N/WINDOW] [--description TEXT]',
   description:
     'Creates an API key and prints it once: only its SHA-256 is stored, so it cannot be shown again.\n' +
-    'The key sees and may call the tools whose scopes it holds (`*` holds every scope).',
+    'The key sees and may call the tools whose scopes it holds (`*` holds every scope).\n' +
+    "With --admin it is a tenant admin key instead: it administers its tenant's keys, secrets and audit records\n" +
+    'through the admin API (--endpoint) and calls no tool (no scopes). Only the platform operator (AWS\n' +
+    'credentials) makes one, for a tenant other than `default`. Through the admin API, keys are of its tenant.',
   options: {
     agent: { type: 'string', value: 'ID', help: 'the agent the key identifies (in audit records and rate limits)' },
     scopes: { type: 'string', value: 'A,B', help: 'comma-separated scopes the key grants; `*` grants all' },
-    tenant: { type: 'string', value: 'T', help: "the agent's tenant (default: default)" },
+    admin: { type: 'boolean', help: 'a tenant admin key for --tenant T (no scopes; platform operator only)' },
+    tenant: { type: 'string', value: 'T', help: "the agent's tenant (default: default; the admin key's own)" },
     expires: { type: 'string', value: 'WHEN', help: `when the key stops working: ${TIME_HELP}` },
     'rate-limit': { type: 'string', value: 'N/WINDOW', help: 'calls across all tools, e.g. 100/min, 1000/h' },
     description: { type: 'string', value: 'TEXT', help: 'a note for operators (what the key is for)' },
@@ -31,12 +36,20 @@ const keysCreate: Command = {
   examples: [
     'mcp-cluster keys create --agent weather-bot --scopes weather:read --expires 30d',
     'mcp-cluster keys create --agent billing-assistant --tenant billing --scopes billing:read --rate-limit 1000/h --json',
+    'mcp-cluster keys create --agent acme-admin --tenant acme --admin --expires 90d --stack McpCluster-prod',
   ],
   async run(ctx) {
     const { values } = ctx;
     const agentId = requiredOption(values, 'agent', this.name);
-    const scopes = splitList(requiredOption(values, 'scopes', this.name));
-    if (scopes.length === 0) throw new UsageError('--scopes needs at least one scope', this.name);
+    const admin = values.admin === true;
+    if (admin && stringOption(values, 'scopes') !== undefined) {
+      throw new UsageError('a tenant admin key (--admin) takes no --scopes: it calls no tool', this.name);
+    }
+    if (admin && stringOption(values, 'tenant') === undefined) {
+      throw new UsageError('--admin needs --tenant T: the tenant the key administers', this.name);
+    }
+    const scopes = admin ? [] : splitList(requiredOption(values, 'scopes', this.name));
+    if (!admin && scopes.length === 0) throw new UsageError('--scopes needs at least one scope', this.name);
     const now = ctx.io.now();
     const expires = stringOption(values, 'expires');
     let expiresAt: Date | undefined;
@@ -54,22 +67,23 @@ const keysCreate: Command = {
     const rateLimit = rateLimitText === undefined ? undefined : parseRateLimitFlag(rateLimitText, this.name);
     const tenant = stringOption(values, 'tenant');
     const description = stringOption(values, 'description');
-    const target = await ctx.target();
-    const { key, summary } = await issueApiKey(
-      target.registry(),
-      {
-        agentId,
-        scopes,
-        ...(tenant !== undefined ? { tenant } : {}),
-        ...(expiresAt ? { expiresAt } : {}),
-        ...(rateLimit ? { rateLimit } : {}),
-        ...(description !== undefined ? { description } : {}),
-      },
-      now,
-    );
+    const target = await ctx.admin();
+    const { key, summary } = await target.api.createKey({
+      agentId,
+      scopes,
+      ...(admin ? { role: 'tenant-admin' as const } : {}),
+      ...(tenant !== undefined ? { tenant } : {}),
+      ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
+      ...(description !== undefined ? { description } : {}),
+    });
     if (ctx.json) ctx.printJson({ key, ...summary });
     else {
-      ctx.print(`Created an API key for agent ${summary.agentId} on ${target.label}:`);
+      const what =
+        summary.role === 'tenant-admin'
+          ? `a tenant admin key for ${summary.tenant} (agent ${summary.agentId})`
+          : `an API key for agent ${summary.agentId}`;
+      ctx.print(`Created ${what} on ${target.label}:`);
       ctx.print();
       ctx.print(fields(keyFields(summary, key)));
       ctx.print();
@@ -84,7 +98,9 @@ function keyFields(summary: ApiKeySummary, key?: string): [string, string][] {
     ['key id', summary.keyId],
     ['agent', summary.agentId],
     ['tenant', summary.tenant],
-    ['scopes', summary.scopes.join(', ')],
+    ...(summary.role === 'tenant-admin'
+      ? [['role', 'tenant admin (the admin API only; no tool)'] as [string, string]]
+      : [['scopes', summary.scopes.join(', ')] as [string, string]]),
     ['expires', summary.expiresAt ? formatTime(summary.expiresAt) : 'never'],
     ['rate limit', summary.rateLimit ? formatRateLimit(summary.rateLimit) : 'none'],
     ...(summary.description ? [['description', summary.description] as [string, string]] : []),
@@ -96,25 +112,25 @@ const keysList: Command = {
   summary: 'list API keys (never the keys themselves)',
   synopsis: '[--json]',
   description:
-    'Lists every API key: id, agent, tenant, scopes, creation and expiry, and status (active, expired, revoked).',
+    'Lists every API key: id, agent, tenant, role (agent or tenant-admin), scopes, creation and expiry, and status\n' +
+    "(active, expired, revoked). Through the admin API (--endpoint), the tenant's keys only.",
   options: {},
   examples: ['mcp-cluster keys list', 'mcp-cluster keys list --stack McpCluster-prod --json'],
   async run(ctx) {
-    const target = await ctx.target();
-    const keys = await listApiKeys(target.registry(), {
-      now: ctx.io.now(),
-      onMalformed: (id, problem) => ctx.warn(`warning: skipped a malformed API key item (${id}): ${problem}`),
-    });
+    const target = await ctx.admin();
+    const { keys, skipped } = await target.api.listKeys({});
+    for (const { id, problem } of skipped) ctx.warn(`warning: skipped a malformed API key item (${id}): ${problem}`);
     if (ctx.json) return ctx.printJson({ keys });
     if (keys.length === 0) return ctx.print(`No API keys on ${target.label}.`);
     ctx.print(
       table(
-        ['KEY ID', 'AGENT', 'TENANT', 'SCOPES', 'CREATED', 'EXPIRES', 'STATUS'],
+        ['KEY ID', 'AGENT', 'TENANT', 'ROLE', 'SCOPES', 'CREATED', 'EXPIRES', 'STATUS'],
         keys.map((key) => [
           key.keyId,
           key.agentId,
           key.tenant,
-          key.scopes.join(','),
+          key.role,
+          key.role === 'tenant-admin' ? '-' : key.scopes.join(','),
           formatTime(key.createdAt),
           key.expiresAt ? formatTime(key.expiresAt) : 'never',
           key.status,
@@ -135,8 +151,8 @@ const keysRevoke: Command = {
   options: {},
   examples: ['mcp-cluster keys revoke key_3f9a0c1d2e4b5a69'],
   async run(ctx) {
-    const target = await ctx.target();
-    const summary = await revokeApiKey(target.registry(), ctx.positionals[0]!, { now: ctx.io.now() });
+    const target = await ctx.admin();
+    const summary = await target.api.revokeKey({ keyId: ctx.positionals[0]! });
     if (ctx.json) return ctx.printJson(summary);
     ctx.print(
       `Revoked ${summary.keyId} (agent ${summary.agentId}, tenant ${summary.tenant}) on ${target.label}.\n` +

@@ -1,18 +1,18 @@
-import { putSecret, secretId, secretState } from '../../../shared/admin/secrets.js';
+import type { AdminApi } from '../../../shared/admin/admin-api.js';
+import { type SecretState, secretId } from '../../../shared/admin/secrets.js';
 import type { Command } from '../args.js';
 import { readSecretValue } from '../stdin.js';
-import type { Target } from '../target.js';
 
 /**
  * What to tell an operator about the secret tools authenticate with (`subject`: "It authenticates", "The tools
  * authenticate"): to store it when it is not stored, that it is when it is. When the target names no secrets prefix or
  * the secret's metadata cannot be read (no secretsmanager:DescribeSecret), the hint is given as a condition.
  */
-export async function secretNote(target: Target, name: string, subject: string): Promise<string> {
+export async function secretNote(api: AdminApi, name: string, subject: string): Promise<string> {
   const put = `"mcp-cluster secrets put ${name}"`;
-  let state: Awaited<ReturnType<typeof secretState>> | undefined;
+  let state: SecretState | undefined;
   try {
-    state = await secretState(target.secrets(), name);
+    state = (await api.secretState({ name })).state;
   } catch {
     state = undefined;
   }
@@ -36,7 +36,8 @@ const secretsPut: Command = {
     'Stores a value as the current version of the secret <prefix>NAME (created if new), where NAME is what a\n' +
     "tool's `secrets` binding names (e.g. weather-api). The value is read from stdin: piped (one trailing newline\n" +
     'is dropped) or typed at a hidden prompt. It is never taken as an argument and never printed.\n' +
-    'Tools use the new value within SECRETS_TTL_MS (60 s by default).',
+    'Tools use the new value within SECRETS_TTL_MS (60 s by default). Through the admin API (--endpoint) NAME is\n' +
+    "the tenant's own: it is stored as <prefix><tenant>/NAME, which its callers' tools read before the shared one.",
   positionals: ['NAME'],
   options: {},
   examples: [
@@ -45,12 +46,13 @@ const secretsPut: Command = {
     'mcp-cluster secrets put weather-api          # prompts, without echo',
   ],
   async run(ctx) {
-    const target = await ctx.target();
-    const secrets = target.secrets();
-    const id = secretId(secrets.prefix, ctx.positionals[0]!); // refuse a bad name before asking for the value
-    const value = await readSecretValue(ctx.io, `Value of ${id} (input hidden, Enter to finish): `);
+    const name = ctx.positionals[0]!;
+    secretId('', name); // refuse a bad name before asking for the value
+    const target = await ctx.admin();
+    if (!target.remote) (await ctx.target()).secrets(); // a target without a secrets prefix fails before the prompt
+    const value = await readSecretValue(ctx.io, `Value of the secret ${name} (input hidden, Enter to finish): `);
     ctx.redactor.add(value);
-    const stored = await putSecret(secrets, ctx.positionals[0]!, value);
+    const stored = await target.api.putSecret({ name, value });
     if (ctx.json) return ctx.printJson(stored);
     ctx.print(
       `Stored ${stored.name} on ${target.label} (${stored.created ? 'new secret' : 'new version'}). ` +

@@ -1,21 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import {
-  getToolManifest,
-  parseHttpToolFile,
-  putHttpTool,
-  removeHttpTool,
-  unscopedCredentialWarning,
-} from '../../../shared/admin/http-tools.js';
+import { parseHttpToolFile, unscopedCredentialWarning } from '../../../shared/admin/http-tools.js';
 import {
   type CodeDefaults,
-  listToolManifests,
   type PolicyUpdate,
-  setEnabled,
+  type RegistryItemKind,
   summarizeTool,
   type ToolSummary,
-  updatePolicy,
 } from '../../../shared/admin/tools.js';
 import { formatRateLimit } from '../../../shared/rate-limit/rate-limit.js';
 import type { IdempotencySettings } from '../../../shared/store/items.js';
@@ -34,6 +26,21 @@ export async function codeTools(): Promise<CodeDefaults[] | undefined> {
   try {
     const { toolModules } = await import('../../../functions/tools/index.generated.js');
     return toolModules.map(({ tool }) => tool);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The code's tools, resources or prompts in this checkout (for the direct AdminApi); none without a generated index. */
+export async function codeDefaults(kind: RegistryItemKind): Promise<CodeDefaults[] | undefined> {
+  try {
+    if (kind === 'tool') return await codeTools();
+    if (kind === 'resource') {
+      const { resourceModules } = await import('../../../functions/resources/index.generated.js');
+      return resourceModules.map(({ resource }) => resource);
+    }
+    const { promptModules } = await import('../../../functions/prompts/index.generated.js');
+    return promptModules.map(({ prompt }) => prompt);
   } catch {
     return undefined;
   }
@@ -78,11 +85,9 @@ const toolsList: Command = {
   options: {},
   examples: ['mcp-cluster tools list', 'mcp-cluster tools list --stack McpCluster-dev --json'],
   async run(ctx) {
-    const target = await ctx.target();
-    const tools = await listToolManifests(target.registry(), {
-      codeTools: await codeTools(),
-      onMalformed: (name, problem) => ctx.warn(`warning: skipped a malformed tool manifest (${name}): ${problem}`),
-    });
+    const target = await ctx.admin();
+    const { items: tools, skipped } = await target.api.listItems({ kind: 'tool' });
+    for (const { id, problem } of skipped) ctx.warn(`warning: skipped a malformed tool manifest (${id}): ${problem}`);
     if (ctx.json) return ctx.printJson({ tools });
     if (tools.length === 0) {
       return ctx.print(`No tools in the registry of ${target.label} (the deploy, or npm start, registers them).`);
@@ -122,11 +127,8 @@ function enableCommand(enabled: boolean): Command {
     options: {},
     examples: [`mcp-cluster tools ${verb} delete_user_account`],
     async run(ctx) {
-      const target = await ctx.target();
-      const tool = await setEnabled(target.registry(), ctx.positionals[0]!, enabled, {
-        now: ctx.io.now(),
-        codeTools: await codeTools(),
-      });
+      const target = await ctx.admin();
+      const tool = await target.api.setEnabled({ kind: 'tool', name: ctx.positionals[0]!, enabled });
       if (ctx.json) return ctx.printJson(tool);
       ctx.print(`${enabled ? 'Enabled' : 'Disabled'} ${tool.name} (now version ${tool.version}) on ${target.label}.`);
       ctx.print(TTL_NOTE);
@@ -182,11 +184,8 @@ const toolsUpdate: Command = {
   ],
   async run(ctx) {
     const update = policyUpdate(ctx, this.name);
-    const target = await ctx.target();
-    const tool = await updatePolicy(target.registry(), ctx.positionals[0]!, update, {
-      now: ctx.io.now(),
-      codeTools: await codeTools(),
-    });
+    const target = await ctx.admin();
+    const tool = await target.api.updatePolicy({ kind: 'tool', name: ctx.positionals[0]!, update });
     if (ctx.json) return ctx.printJson(tool);
     ctx.print(`Updated ${tool.name} on ${target.label}:`);
     ctx.print(fields(toolFields(tool)));
@@ -268,8 +267,8 @@ const toolsShow: Command = {
   options: {},
   examples: ['mcp-cluster tools show weather_forecast_http', 'mcp-cluster tools show getPetById --json'],
   async run(ctx) {
-    const target = await ctx.target();
-    const manifest = await getToolManifest(target.registry(), ctx.positionals[0]!);
+    const target = await ctx.admin();
+    const manifest = await target.api.showTool({ name: ctx.positionals[0]! });
     if (ctx.json) return ctx.printJson(manifestView(manifest));
     const code = (await codeTools())?.find((tool) => tool.name === manifest.SK);
     const summary = summarizeTool(manifest, code);
@@ -306,11 +305,8 @@ const toolsAddHttp: Command = {
       );
     }
     const input = parseHttpToolFile(text, ctx.positionals[0]!);
-    const target = await ctx.target();
-    const { manifest, created } = await putHttpTool(target.registry(), input, {
-      now: ctx.io.now(),
-      codeToolNames: (await codeTools())?.map((tool) => tool.name),
-    });
+    const target = await ctx.admin();
+    const { manifest, created } = await target.api.putHttpTool({ tool: input });
     if (manifest.http?.auth && !manifest.scopes?.length) {
       ctx.warn(`warning: ${unscopedCredentialWarning([manifest.SK], 'scopes: [A, B] in the file')}`);
     }
@@ -320,7 +316,7 @@ const toolsAddHttp: Command = {
         `version ${manifest.version}) on ${target.label}.`,
     );
     const secret = manifest.http?.auth?.secret;
-    if (secret) ctx.print(await secretNote(target, secret, 'It authenticates'));
+    if (secret) ctx.print(await secretNote(target.api, secret, 'It authenticates'));
     ctx.print(TTL_NOTE);
   },
 };
@@ -336,8 +332,8 @@ const toolsRemove: Command = {
   options: {},
   examples: ['mcp-cluster tools remove weather_forecast_http'],
   async run(ctx) {
-    const target = await ctx.target();
-    const removed = await removeHttpTool(target.registry(), ctx.positionals[0]!);
+    const target = await ctx.admin();
+    const removed = await target.api.removeHttpTool({ name: ctx.positionals[0]! });
     if (ctx.json) return ctx.printJson({ name: removed.SK, removed: true });
     ctx.print(`Removed ${removed.SK} from ${target.label}.`);
     ctx.print(TTL_NOTE);

@@ -190,3 +190,18 @@ export function overviewUsage(commands: readonly Command[], group?: string): str
     '',
   ].join('\n');
 }
+
+/** `--tenant T` on the commands about tools: a tenant's own tools (and, for a listing, that tenant's view). */
+export const TENANT_TOOL_OPTION: Record<string, OptionSpec> = {
+  tenant: {
+    type: 'string',
+    value: 'T',
+    help: "the tenant's own tool (`tools list`: the tenant's view); through the admin API it is the key's tenant",
+  },
+};
+
+/** The `{ tenant }` an admin operation on tools takes, from `--tenant`. */
+export function toolOwnerOption(values: OptionValues): { tenant?: string } {
+  const tenant = stringOption(values, 'tenant');
+  return tenant === undefined ? {} : { tenant };
+}

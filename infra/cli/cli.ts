@@ -32,6 +32,7 @@ import { importCommands } from './commands/import-openapi.js';
 import { itemCommands } from './commands/items.js';
 import { keyCommands } from './commands/keys.js';
 import { secretCommands } from './commands/secrets.js';
+import { tenantCommands } from './commands/tenants.js';
 import { codeDefaults, toolCommands } from './commands/tools.js';
 import { checkTargetFlags, resolveTarget, type Target, TargetError } from './target.js';
 
@@ -42,6 +43,7 @@ export const COMMANDS: readonly Command[] = [
   ...importCommands,
   ...auditCommands,
   ...secretCommands,
+  ...tenantCommands,
 ];
 /** Groups of commands (`keys`, `tools`); a one-word command (`import-openapi`) is not one. */
 const GROUPS = new Set(

@@ -99,6 +99,7 @@ console.log(`
 mcp-cluster is running locally (${env.WORKERS} workers, ready in ${Date.now() - started} ms)
 
   MCP endpoint   ${cluster.url}
+  admin API      ${cluster.adminUrl}   for tenant admin keys (npx mcp-cluster ... --endpoint ${cluster.url}); docs/tenants.md
   API key        ${cluster.apiKey}   scope *: every tool, delete_user_account included (development only)
   narrow key     ${cluster.narrowApiKey}   scope ${cluster.narrowScopes.join(' ')}: ${narrowTools}
   auth           API keys (Authorization: Bearer <key>)${oauthLine}

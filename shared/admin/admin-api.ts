@@ -4,23 +4,17 @@
  * function) and remote (admin-api-client.ts: the cluster's admin API over HTTP, with a tenant admin key).
  *
  * The scope decides what an operation may touch. The platform operator (`platform`) sees and changes everything, as
- * the CLI always did; a tenant admin (`tenant`) only its tenant's keys, secrets and audit records, and no shared tool.
+ * the CLI always did; a tenant admin (`tenant`) only its tenant's keys, secrets, own HTTP tools and audit records,
+ * and nothing shared.
  * Those rules live here, in `createDirectAdminApi`, and nowhere else: the admin API's function uses it too.
  */
-import type { AuditRecord } from '../audit/audit.js';
 import type { OpenApiImport } from '../http-tools/openapi/operations.js';
 import type { CheckedToolManifest } from '../http-tools/spec.js';
 import type { ApiKeyRole } from '../store/api-keys.js';
 import type { RateLimit, TableRef } from '../store/items.js';
+import { isTenantId } from '../tenants/tenants.js';
 import { AdminError } from './admin-error.js';
-import {
-  type ApiKeySummary,
-  type IssuedApiKey,
-  issueApiKey,
-  isTenantPathSegment,
-  listApiKeys,
-  revokeApiKey,
-} from './api-keys.js';
+import { type ApiKeySummary, type IssuedApiKey, issueApiKey, listApiKeys, revokeApiKey } from './api-keys.js';
 import { type AuditPage, type AuditSearch, searchAudit } from './audit.js';
 import {
   applyImport,
@@ -41,6 +35,7 @@ import {
   secretId,
   secretState,
 } from './secrets.js';
+import { getTenant, listTenants, type TenantSummary, type TenantUpdate, updateTenant } from './tenants.js';
 import {
   type CodeDefaults,
   listToolManifests,
@@ -76,7 +71,15 @@ export interface CreateKeyInput {
   description?: string;
 }
 
-export interface ImportInput {
+/**
+ * Which tenant's own tools an operation on tools means. Absent: the shared ones (platform), or the tenant admin's own.
+ * A tenant admin may name only its own tenant.
+ */
+export interface ToolOwner {
+  tenant?: string;
+}
+
+export interface ImportInput extends ToolOwner {
   /** The document's operations as tools (`toolsFromOpenApi`): the CLI reads the document, the registry is written here. */
   imported: OpenApiImport;
   scopes?: string[];
@@ -96,16 +99,22 @@ export interface AdminApi {
   createKey(input: CreateKeyInput): Promise<IssuedApiKey>;
   listKeys(input: Record<string, never>): Promise<{ keys: ApiKeySummary[]; skipped: SkippedItem[] }>;
   revokeKey(input: { keyId: string }): Promise<ApiKeySummary>;
-  listItems(input: { kind: RegistryItemKind }): Promise<{ items: ToolSummary[]; skipped: SkippedItem[] }>;
-  showTool(input: { name: string }): Promise<CheckedToolManifest>;
-  setEnabled(input: { kind: RegistryItemKind; name: string; enabled: boolean }): Promise<ToolSummary>;
-  updatePolicy(input: { kind: RegistryItemKind; name: string; update: PolicyUpdate }): Promise<ToolSummary>;
-  putHttpTool(input: { tool: HttpToolInput }): Promise<PutHttpToolResult>;
-  removeHttpTool(input: { name: string }): Promise<CheckedToolManifest>;
+  /** With `tenant` (the platform's view as that tenant): the shared items the tenant sees, and its own tools. */
+  listItems(input: { kind: RegistryItemKind } & ToolOwner): Promise<{ items: ToolSummary[]; skipped: SkippedItem[] }>;
+  showTool(input: { name: string } & ToolOwner): Promise<CheckedToolManifest>;
+  setEnabled(input: { kind: RegistryItemKind; name: string; enabled: boolean } & ToolOwner): Promise<ToolSummary>;
+  updatePolicy(input: { kind: RegistryItemKind; name: string; update: PolicyUpdate } & ToolOwner): Promise<ToolSummary>;
+  putHttpTool(input: { tool: HttpToolInput } & ToolOwner): Promise<PutHttpToolResult>;
+  removeHttpTool(input: { name: string } & ToolOwner): Promise<CheckedToolManifest>;
   importOpenApi(input: ImportInput): Promise<ImportOutcome>;
   putSecret(input: PutSecretInput): Promise<StoredSecret>;
   secretState(input: { name: string }): Promise<{ name: string; state: SecretState }>;
   searchAudit(input: AuditSearch): Promise<AuditPage>;
+  /** Tenants with a policy (a tenant admin: its own). */
+  listTenants(input: Record<string, never>): Promise<{ tenants: TenantSummary[] }>;
+  showTenant(input: { tenant: string }): Promise<TenantSummary>;
+  /** The platform operator only. */
+  updateTenant(input: { tenant: string; update: TenantUpdate }): Promise<TenantSummary>;
 }
 
 /** Where the direct implementation reads and writes; each is asked for only by the operations that need it. */
@@ -127,22 +136,15 @@ export interface DirectAdminApiOptions {
 const forbidden = (message: string) => new AdminError('ADMIN_FORBIDDEN', message);
 
 /**
- * The tool listing a scope sees. Today every scope sees every tool (tenant-owned tools do not exist yet).
- * HOOK (tenant tools): return the tenant's view (`{ tenant: scope.tenant }`) once `listToolManifests` and
- * `getToolManifest` take it; the direct implementation passes what this returns to both.
+ * Whose tools an operation on tools means: the tenant the input names (the platform's choice; absent: the shared
+ * tools), or a tenant admin's own tenant (naming another is refused).
  */
-export function toolScopeFor(_scope: AdminScope): { tenant?: string } {
-  return {};
-}
-
-/**
- * Writes of HTTP tools (`tools add-http`, `tools remove`, `import-openapi`) by a tenant admin.
- * HOOK (tenant tools): today refused; once tenant-owned tools exist (manifest key `@<tenant>/<name>`, field `tenant`),
- * return what the tool functions need to write the tenant's own tools instead of throwing.
- */
-export function tenantOwnedToolWrite(scope: AdminScope, action: string): { tenant?: string } {
-  if (scope.kind === 'platform') return {};
-  throw forbidden(`A tenant admin cannot ${action} yet: tools are shared by every tenant (ask the platform operator).`);
+export function toolOwnerFor(scope: AdminScope, input: ToolOwner): { tenant?: string } {
+  if (scope.kind === 'platform') return input.tenant === undefined ? {} : { tenant: input.tenant };
+  if (input.tenant !== undefined && input.tenant !== scope.tenant) {
+    throw forbidden(`A tenant admin of ${scope.tenant} manages ${scope.tenant}'s tools only, not ${input.tenant}'s.`);
+  }
+  return { tenant: scope.tenant };
 }
 
 /** Shared tools, resources and prompts: only the platform operator changes their policy. */
@@ -159,7 +161,7 @@ function refuseSharedChange(scope: AdminScope, what: string): void {
  */
 export function secretsTargetFor(scope: AdminScope, target: SecretsTarget): SecretsTarget {
   if (scope.kind === 'platform') return target;
-  if (!isTenantPathSegment(scope.tenant)) throw forbidden(`The tenant ${JSON.stringify(scope.tenant)} has no secrets.`);
+  if (!isTenantId(scope.tenant)) throw forbidden(`The tenant ${JSON.stringify(scope.tenant)} has no secrets.`);
   return { client: target.client, prefix: `${target.prefix}${scope.tenant}/` };
 }
 
@@ -169,16 +171,6 @@ function checkTenantSecretName(scope: AdminScope, platformPrefix: string, name: 
   if (!name.startsWith(own)) {
     throw forbidden(`The secret ${name} is not the tenant's: a tenant admin names its secrets without a prefix.`);
   }
-}
-
-/**
- * A tenant's audit records.
- * HOOK (by-tenant index): `searchAudit` is given `tenant`; until it serves it from the by-tenant index, the records it
- * answers are filtered here (so a page may hold fewer than `limit` records). Swap this body for the plain call.
- */
-export async function searchTenantAudit(store: TableRef, search: AuditSearch, tenant: string): Promise<AuditPage> {
-  const page = await searchAudit(store, { ...search, tenant } as AuditSearch);
-  return { records: page.records.filter((record: AuditRecord) => record.tenant === tenant), truncated: page.truncated };
 }
 
 /** The admin operations on the target's tables and secrets, held to `scope`. */
@@ -191,6 +183,24 @@ export function createDirectAdminApi(
   const codeDefaults = async (kind: RegistryItemKind) => (await options.codeDefaults?.(kind)) ?? undefined;
   const codeToolNames = async () => (await codeDefaults('tool'))?.map((tool) => tool.name);
   const tenantOnly = scope.kind === 'tenant' ? scope.tenant : undefined;
+
+  /**
+   * A tenant admin's change to a tool is a change to its tenant's own tool of that name. Where it has none but its
+   * tenant sees a shared one, the answer says that only the platform operator changes shared tools; otherwise the
+   * tool is unknown (another tenant's own tools are never named).
+   */
+  async function ownToolChange<T>(name: string, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (error) {
+      if (tenantOnly === undefined || (error as AdminError).code !== 'TOOL_NOT_FOUND') throw error;
+      const shared = await getToolManifest(targets.registry(), name).catch(() => undefined);
+      if (shared && (!shared.tenants || shared.tenants.includes(tenantOnly))) {
+        refuseSharedChange(scope, `The tool ${name}`);
+      }
+      throw error;
+    }
+  }
 
   return {
     async createKey(input) {
@@ -236,10 +246,10 @@ export function createDirectAdminApi(
       });
     },
 
-    async listItems({ kind }) {
+    async listItems({ kind, ...owner }) {
       const skipped: SkippedItem[] = [];
       const items = await listToolManifests(targets.registry(), {
-        ...toolScopeFor(scope),
+        ...toolOwnerFor(scope, owner),
         kind,
         codeTools: await codeDefaults(kind),
         onMalformed: (id, problem) => skipped.push({ id, problem }),
@@ -247,38 +257,70 @@ export function createDirectAdminApi(
       return { items, skipped: tenantOnly !== undefined ? [] : skipped };
     },
 
-    showTool({ name }) {
-      toolScopeFor(scope);
-      return getToolManifest(targets.registry(), name);
+    async showTool({ name, ...owner }) {
+      const tenant = toolOwnerFor(scope, owner);
+      // A tenant admin sees the shared tools its tenant sees, and its own: its own of the name first.
+      if (tenantOnly !== undefined) {
+        const own = await getToolManifest(targets.registry(), name, tenant).catch((error: unknown) => {
+          if ((error as AdminError).code === 'TOOL_NOT_FOUND') return undefined;
+          throw error;
+        });
+        if (own) return own;
+        const shared = await getToolManifest(targets.registry(), name);
+        if (shared.tenants && !shared.tenants.includes(tenantOnly)) {
+          throw new AdminError(
+            'TOOL_NOT_FOUND',
+            `No tool named "${name}" in the registry ("tools list" shows the tools).`,
+          );
+        }
+        return shared;
+      }
+      return getToolManifest(targets.registry(), name, tenant);
     },
 
-    async setEnabled({ kind, name, enabled }) {
-      refuseSharedChange(scope, `The ${kind} ${name}`);
-      return setEnabled(targets.registry(), name, enabled, { kind, now: now(), codeTools: await codeDefaults(kind) });
+    async setEnabled({ kind, name, enabled, ...owner }) {
+      if (kind !== 'tool') refuseSharedChange(scope, `The ${kind} ${name}`);
+      return ownToolChange(name, async () =>
+        setEnabled(targets.registry(), name, enabled, {
+          kind,
+          now: now(),
+          codeTools: await codeDefaults(kind),
+          ...toolOwnerFor(scope, owner),
+        }),
+      );
     },
 
-    async updatePolicy({ kind, name, update }) {
-      refuseSharedChange(scope, `The ${kind} ${name}`);
-      return updatePolicy(targets.registry(), name, update, { kind, now: now(), codeTools: await codeDefaults(kind) });
+    async updatePolicy({ kind, name, update, ...owner }) {
+      if (kind !== 'tool') refuseSharedChange(scope, `The ${kind} ${name}`);
+      return ownToolChange(name, async () =>
+        updatePolicy(targets.registry(), name, update, {
+          kind,
+          now: now(),
+          codeTools: await codeDefaults(kind),
+          ...toolOwnerFor(scope, owner),
+        }),
+      );
     },
 
-    async putHttpTool({ tool }) {
-      tenantOwnedToolWrite(scope, 'add HTTP tools');
-      return putHttpTool(targets.registry(), tool, { now: now(), codeToolNames: await codeToolNames() });
+    async putHttpTool({ tool, ...owner }) {
+      return putHttpTool(targets.registry(), tool, {
+        now: now(),
+        codeToolNames: await codeToolNames(),
+        ...toolOwnerFor(scope, owner),
+      });
     },
 
-    async removeHttpTool({ name }) {
-      tenantOwnedToolWrite(scope, 'remove HTTP tools');
-      return removeHttpTool(targets.registry(), name);
+    async removeHttpTool({ name, ...owner }) {
+      return ownToolChange(name, () => removeHttpTool(targets.registry(), name, toolOwnerFor(scope, owner)));
     },
 
-    async importOpenApi({ imported, scopes, prune, dryRun }) {
-      tenantOwnedToolWrite(scope, 'import OpenAPI documents');
+    async importOpenApi({ imported, scopes, prune, dryRun, ...owner }) {
       const store = targets.registry();
       const plan = await planImport(store, imported, {
         ...(scopes ? { scopes } : {}),
         prune: prune === true,
         codeToolNames: await codeToolNames(),
+        ...toolOwnerFor(scope, owner),
       });
       const written = plan.conflicts.length === 0 && dryRun !== true;
       if (written) await applyImport(store, plan, { now: now() });
@@ -299,8 +341,31 @@ export function createDirectAdminApi(
     },
 
     searchAudit(search) {
-      if (tenantOnly !== undefined) return searchTenantAudit(targets.audit(), search, tenantOnly);
+      // A tenant admin's queries are its tenant's, served by the byTenant index (or filtered by tenant on an agent's).
+      if (tenantOnly !== undefined) {
+        if (search.tenant !== undefined && search.tenant !== tenantOnly) {
+          throw forbidden(`A tenant admin of ${tenantOnly} reads ${tenantOnly}'s audit records only.`);
+        }
+        return searchAudit(targets.audit(), { ...search, tenant: tenantOnly });
+      }
       return searchAudit(targets.audit(), search);
+    },
+
+    async listTenants() {
+      if (tenantOnly !== undefined) return { tenants: [await getTenant(targets.registry(), tenantOnly)] };
+      return { tenants: await listTenants(targets.registry()) };
+    },
+
+    async showTenant({ tenant }) {
+      if (tenantOnly !== undefined && tenant !== tenantOnly) {
+        throw forbidden(`A tenant admin of ${tenantOnly} sees ${tenantOnly}'s policy only.`);
+      }
+      return getTenant(targets.registry(), tenant);
+    },
+
+    async updateTenant({ tenant, update }) {
+      if (tenantOnly !== undefined) throw forbidden("Only the platform operator changes tenants' policies.");
+      return updateTenant(targets.registry(), tenant, update, { now: now() });
     },
   };
 }

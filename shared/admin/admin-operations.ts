@@ -18,6 +18,8 @@ import type { AdminErrorCode } from './admin-error.js';
 const name = z.string().min(1).max(1024);
 const kind = z.enum(['tool', 'resource', 'prompt']);
 const scopes = z.array(z.string()).max(256);
+/** Whose own tools (absent: the shared ones, or a tenant admin's own). */
+const tenant = name.optional();
 
 const httpToolInput = z.strictObject({
   name,
@@ -44,24 +46,27 @@ export const ADMIN_OPERATIONS = {
   },
   'keys.list': { method: 'listKeys', input: z.strictObject({}) },
   'keys.revoke': { method: 'revokeKey', input: z.strictObject({ keyId: name }) },
-  'tools.list': { method: 'listItems', input: z.strictObject({ kind }) },
-  'tools.show': { method: 'showTool', input: z.strictObject({ name }) },
-  'tools.setEnabled': { method: 'setEnabled', input: z.strictObject({ kind, name, enabled: z.boolean() }) },
+  'tools.list': { method: 'listItems', input: z.strictObject({ kind, tenant }) },
+  'tools.show': { method: 'showTool', input: z.strictObject({ name, tenant }) },
+  'tools.setEnabled': { method: 'setEnabled', input: z.strictObject({ kind, name, enabled: z.boolean(), tenant }) },
   'tools.update': {
     method: 'updatePolicy',
     input: z.strictObject({
       kind,
       name,
+      tenant,
       update: z.strictObject({
         scopes: scopes.nullable().optional(),
         rateLimit: rateLimitSchema.nullable().optional(),
         description: z.string().nullable().optional(),
         idempotency: idempotencySettingsSchema.nullable().optional(),
+        tenants: z.array(name).max(1000).nullable().optional(),
+        secretFallback: z.boolean().nullable().optional(),
       }),
     }),
   },
-  'tools.putHttp': { method: 'putHttpTool', input: z.strictObject({ tool: httpToolInput }) },
-  'tools.remove': { method: 'removeHttpTool', input: z.strictObject({ name }) },
+  'tools.putHttp': { method: 'putHttpTool', input: z.strictObject({ tool: httpToolInput, tenant }) },
+  'tools.remove': { method: 'removeHttpTool', input: z.strictObject({ name, tenant }) },
   'openapi.import': {
     method: 'importOpenApi',
     input: z.strictObject({
@@ -74,6 +79,7 @@ export const ADMIN_OPERATIONS = {
       scopes: scopes.optional(),
       prune: z.boolean().optional(),
       dryRun: z.boolean().optional(),
+      tenant,
     }),
   },
   // The value is checked (empty, too large) by the operation itself, whose messages never repeat it.
@@ -84,9 +90,22 @@ export const ADMIN_OPERATIONS = {
     input: z.strictObject({
       agentId: name.optional(),
       tool: name.optional(),
+      tenant: name.optional(),
       since: z.string().min(1),
       until: z.string().min(1).optional(),
       limit: z.number().int().positive().max(10_000).optional(),
+    }),
+  },
+  'tenants.list': { method: 'listTenants', input: z.strictObject({}) },
+  'tenants.show': { method: 'showTenant', input: z.strictObject({ tenant: name }) },
+  'tenants.update': {
+    method: 'updateTenant',
+    input: z.strictObject({
+      tenant: name,
+      update: z.strictObject({
+        description: z.string().max(1024).nullable().optional(),
+        rateLimit: rateLimitSchema.nullable().optional(),
+      }),
     }),
   },
 } as const satisfies Record<string, { method: keyof AdminApi; input: z.ZodType }>;

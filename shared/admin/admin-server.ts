@@ -8,6 +8,7 @@ import type { ApiKeyVerifier } from '../auth/api-keys.js';
 import type { Principal } from '../auth/principal.js';
 import { AuthError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
+import { DEFAULT_TENANT, isTenantId } from '../tenants/tenants.js';
 import { type AdminApi, type AdminScope, type AdminTargets, createDirectAdminApi } from './admin-api.js';
 import {
   ADMIN_ERROR_STATUS,
@@ -17,7 +18,6 @@ import {
   type AdminOperationName,
   isAdminErrorCode,
 } from './admin-operations.js';
-import { DEFAULT_TENANT, isTenantPathSegment } from './api-keys.js';
 
 export interface AdminRequest {
   method: string;
@@ -75,7 +75,7 @@ async function authenticate(apiKeys: ApiKeyVerifier, header: string | undefined)
     throw new AuthError('invalid_token', 'The admin API takes a tenant admin key (mcpk_…), not an access token.');
   }
   const principal = await apiKeys.verify(token);
-  if (principal.tenant === DEFAULT_TENANT || !isTenantPathSegment(principal.tenant)) {
+  if (principal.tenant === DEFAULT_TENANT || !isTenantId(principal.tenant)) {
     throw new AuthError('insufficient_scope', 'This key administers no tenant.');
   }
   return principal;

@@ -1,8 +1,9 @@
 import { createApiKey, hashApiKey, looksLikeApiKey, type NewApiKey } from '../auth/api-keys.js';
 import { type ApiKeyItem, type ApiKeyRecord, type ApiKeyRole, createApiKeyStore } from '../store/api-keys.js';
 import type { RateLimit, TableRef } from '../store/items.js';
+import { DEFAULT_TENANT } from '../tenants/tenants.js';
 import { AdminError } from './admin-error.js';
-import { checkScopes, type MalformedItemHandler } from './input.js';
+import { checkScopes, checkTenant, type MalformedItemHandler } from './input.js';
 
 export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
 
@@ -55,17 +56,6 @@ export interface IssuedApiKey {
 }
 
 /**
- * A tenant that is one segment of a secret name (no `/`, not `.` or `..`): its secrets are `<prefix><tenant>/…`, and no
- * tenant's path lies inside another's. Tenant admin keys are made only for such tenants.
- */
-export function isTenantPathSegment(tenant: string): boolean {
-  return /^[A-Za-z0-9._=+@-]{1,128}$/.test(tenant) && tenant !== '.' && tenant !== '..';
-}
-
-/** The platform's own tenant: its secrets are the shared ones, so no tenant admin key is made for it. */
-export const DEFAULT_TENANT = 'default';
-
-/**
  * Checks the input and creates a key (only its SHA-256 is stored). An agent key needs at least one scope; a tenant
  * admin key (`role: 'tenant-admin'`) takes none (it calls no tool) and needs a tenant other than `default`.
  */
@@ -76,12 +66,8 @@ export async function issueApiKey(store: TableRef, input: NewApiKey, now: Date =
       `Invalid agent id ${JSON.stringify(input.agentId)}: 1-128 letters, digits and . _ : @ / + = -`,
     );
   }
-  if (input.tenant !== undefined && !AGENT_ID_PATTERN.test(input.tenant)) {
-    throw new AdminError(
-      'INVALID_INPUT',
-      `Invalid tenant ${JSON.stringify(input.tenant)}: 1-128 letters, digits and . _ : @ / + = -`,
-    );
-  }
+  // A tenant names its secrets' folder (`<prefix><tenant>/`) and its own tools (`@<tenant>/<name>`): one segment.
+  if (input.tenant !== undefined) checkTenant(input.tenant);
   const scopes = checkScopes(input.scopes);
   if (input.role === 'tenant-admin') {
     if (scopes.length > 0) {
@@ -94,12 +80,6 @@ export async function issueApiKey(store: TableRef, input: NewApiKey, now: Date =
       throw new AdminError(
         'INVALID_INPUT',
         `A tenant admin key needs its tenant (--tenant T), and not "${DEFAULT_TENANT}": the default tenant is the platform's own.`,
-      );
-    }
-    if (!isTenantPathSegment(input.tenant)) {
-      throw new AdminError(
-        'INVALID_INPUT',
-        `A tenant admin key's tenant is one name without "/" (letters, digits and . _ = + @ -), not ${JSON.stringify(input.tenant)}.`,
       );
     }
   } else if (scopes.length === 0) {

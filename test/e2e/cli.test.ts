@@ -307,7 +307,7 @@ describe('the admin CLI against a running local cluster', () => {
     );
     const table = await cli(['audit', 'query', '--agent', 'e2e-audited', '--limit', '2']);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^TIME\s+AGENT\s+ON BEHALF OF\s+TOOL\s+OUTCOME\s+ERROR\s+LATENCY/);
+    assert.match(table.stdout, /^TIME\s+TENANT\s+AGENT\s+ON BEHALF OF\s+TOOL\s+OUTCOME\s+ERROR\s+LATENCY/);
     assert.match(table.stdout, /e2e-audited\s+-\s+no_such_tool\s+unknown_tool/);
     assert.match(table.stdout, /Showing the latest 2 records/);
   });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { runCli } from '../../infra/cli/cli.js';
+import { issueApiKey } from '../../shared/admin/api-keys.js';
 import { putHttpTool } from '../../shared/admin/http-tools.js';
 import { putSecret } from '../../shared/admin/secrets.js';
 import { updateTenant } from '../../shared/admin/tenants.js';
@@ -28,6 +31,21 @@ const TENANT_LIMIT = 4;
 type Result = CallToolResult;
 const errorCode = (result: Result) => (result._meta?.['mcp-cluster/error'] as { code?: string } | undefined)?.code;
 
+/** The admin CLI as a tenant admin runs it: through the cluster's admin API, the key in MCP_CLUSTER_ADMIN_KEY. */
+async function tenantCli(url: string, adminKey: string, args: string[], input?: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli([...args, '--endpoint', url], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdin: Readable.from(input === undefined ? [] : [input]),
+    env: { MCP_CLUSTER_ADMIN_KEY: adminKey },
+    cwd: process.cwd(),
+    now: () => new Date(),
+  });
+  return { code, stdout, stderr };
+}
+
 /** A client of the MCP SDK v2, pinned to 2026-07-28: the era where every request is stateless. */
 async function modernClient(url: string, key: string): Promise<Client> {
   const client = new Client(
@@ -47,6 +65,7 @@ describe('two tenants on one cluster (2 workers), through MCP clients of both er
   let initech: ConnectedClient[]; // two agents of a tenant with a limit
   let globex: Client; // the v2 SDK: 2026-07-28
   const seenKeys: string[] = [];
+  const admins: Record<'acme' | 'globex', string> = { acme: '', globex: '' };
   const since = new Date().toISOString();
 
   const call = async (client: Client | ConnectedClient['client'], name: string, args: Record<string, unknown> = {}) =>
@@ -93,6 +112,11 @@ describe('two tenants on one cluster (2 workers), through MCP clients of both er
       await connectClient(cluster.url, await key('initech-helper', 'initech')),
     ];
     globex = await modernClient(cluster.url, await key('globex-agent', 'globex'));
+    for (const tenant of ['acme', 'globex'] as const) {
+      admins[tenant] = (
+        await issueApiKey(registry, { agentId: `${tenant}-admin`, tenant, role: 'tenant-admin', scopes: [] })
+      ).key;
+    }
   });
   after(async () => {
     await Promise.allSettled([acme?.client.close(), ...(initech ?? []).map((c) => c.client.close()), globex?.close()]);
@@ -147,5 +171,44 @@ describe('two tenants on one cluster (2 workers), through MCP clients of both er
       assert.ok(!textOf.includes(CRM_KEYS.acme) && !textOf.includes(CRM_KEYS.globex));
     }
     assert.ok(!cluster.logs.join('\n').includes(CRM_KEYS.acme), 'nor a log line');
+  });
+
+  it("lets a tenant admin manage its own keys, credentials and audit, and nothing of the other tenant's", async () => {
+    // globex's admin lists globex's keys only, and reads globex's audit trail only.
+    const keys = await tenantCli(cluster.url, admins.globex, ['keys', 'list', '--json']);
+    assert.equal(keys.code, 0, keys.stderr);
+    const listed = (JSON.parse(keys.stdout) as { keys: { tenant: string; agentId: string; keyId: string }[] }).keys;
+    assert.deepEqual([...new Set(listed.map((k) => k.tenant))], ['globex']);
+    const audit = await tenantCli(cluster.url, admins.globex, ['audit', 'query', '--since', '1h', '--json']);
+    assert.equal(audit.code, 0, audit.stderr);
+    const records = (JSON.parse(audit.stdout) as { records: { tenant: string }[] }).records;
+    assert.ok(records.length > 0 && records.every((record) => record.tenant === 'globex'));
+    // What is acme's is refused, or answered as if it did not exist.
+    const acmeAudit = await tenantCli(cluster.url, admins.globex, ['audit', 'query', '--tenant', 'acme']);
+    assert.equal(acmeAudit.code, 1);
+    assert.match(acmeAudit.stderr, /reads globex's audit records only/);
+    const acmeKeys = await tenantCli(cluster.url, admins.acme, ['keys', 'list', '--json']);
+    const acmeKey = (JSON.parse(acmeKeys.stdout) as { keys: { keyId: string; agentId: string }[] }).keys.find(
+      (k) => k.agentId === 'acme-agent',
+    )!;
+    const revoke = await tenantCli(cluster.url, admins.globex, ['keys', 'revoke', acmeKey.keyId]);
+    assert.equal(revoke.code, 1);
+    assert.match(revoke.stderr, new RegExp(`No API key with id ${acmeKey.keyId}\\.`));
+    const shared = await tenantCli(cluster.url, admins.globex, ['tools', 'disable', 'crm_search']);
+    assert.equal(shared.code, 1);
+    assert.match(shared.stderr, /only the platform operator/);
+    assert.equal((await call(acme.client, 'crm_search', { q: 'still-works' })).isError, undefined);
+
+    // acme's admin rotates acme's credential for the shared tool: acme's calls use it, globex's keep theirs.
+    const rotated = `acme-crm-rotated-${Math.random().toString(36).slice(2)}`;
+    const put = await tenantCli(cluster.url, admins.acme, ['secrets', 'put', 'crm-api'], rotated);
+    assert.equal(put.code, 0, put.stderr);
+    assert.match(put.stdout, new RegExp(`${cluster.secretsPrefix}acme/crm-api`));
+    assert.ok(!put.stdout.includes(rotated) && !put.stderr.includes(rotated));
+    await sleep(400); // SECRETS_TTL_MS
+    seenKeys.length = 0;
+    await call(acme.client, 'crm_search', { q: 'c-3' });
+    await call(globex, 'crm_search', { q: 'c-3' });
+    assert.deepEqual(seenKeys, [`Bearer ${rotated}`, `Bearer ${CRM_KEYS.globex}`]);
   });
 });

@@ -238,13 +238,85 @@ describe('admin: tenant scope (dynalite, local Secrets Manager)', () => {
         refused('ADMIN_FORBIDDEN'),
       );
       await assert.rejects(acme.removeHttpTool({ name: 'calculate' }), refused('ADMIN_FORBIDDEN'));
-      await assert.rejects(
-        acme.importOpenApi({ imported: { importedFrom: 'x', tools: [], allNames: [], warnings: [] } }),
-        refused('ADMIN_FORBIDDEN'),
-      );
-      const tool = (await platform.listItems({ kind: 'tool' })).items[0]!;
+      await assert.rejects(acme.listItems({ kind: 'tool', tenant: 'globex' }), refused('ADMIN_FORBIDDEN'));
+      const tool = (await platform.listItems({ kind: 'tool' })).items.find((item) => item.name === 'calculate')!;
       assert.equal(tool.enabled, true);
       assert.equal(tool.version, 1);
+    });
+
+    const invoices = (path: string) => ({
+      name: 'invoices',
+      description: 'Lists invoices.',
+      http: {
+        inputSchema: { type: 'object' as const, properties: {} },
+        request: { method: 'GET' as const, url: `https://billing.example.com${path}` },
+        auth: { type: 'bearer' as const, secret: 'billing-api' },
+      },
+    });
+
+    it("lets each tenant admin add, change and remove its own tools under one name, never the other's", async () => {
+      const added = await acme.putHttpTool({ tool: invoices('/acme') });
+      assert.equal(added.manifest.SK, '@acme/invoices');
+      assert.equal(added.manifest.tenant, 'acme');
+      await globex.putHttpTool({ tool: invoices('/globex') });
+      const acmeTools = (await acme.listItems({ kind: 'tool' })).items;
+      assert.deepEqual(
+        acmeTools.map((item) => [item.name, item.tenant]),
+        [
+          ['calculate', null],
+          ['invoices', 'acme'],
+        ],
+      );
+      assert.equal((await acme.showTool({ name: 'invoices' })).http?.request.url, 'https://billing.example.com/acme');
+      const changed = await acme.updatePolicy({
+        kind: 'tool',
+        name: 'invoices',
+        update: { rateLimit: { limit: 5, windowSeconds: 60 } },
+      });
+      assert.equal(changed.tenant, 'acme');
+      await assert.rejects(
+        acme.updatePolicy({ kind: 'tool', name: 'invoices', update: { tenants: ['globex'] } }),
+        refused('INVALID_INPUT'),
+      );
+      await assert.rejects(acme.removeHttpTool({ name: 'invoices', tenant: 'globex' }), refused('ADMIN_FORBIDDEN'));
+      // The platform sees both, each under its tenant.
+      const all = (await platform.listItems({ kind: 'tool' })).items.filter((item) => item.name === 'invoices');
+      assert.deepEqual(
+        all.map((item) => item.tenant),
+        ['acme', 'globex'],
+      );
+      assert.equal((await globex.removeHttpTool({ name: 'invoices' })).SK, '@globex/invoices');
+      assert.equal(
+        (await globex.listItems({ kind: 'tool' })).items.some((item) => item.name === 'invoices'),
+        false,
+      );
+      assert.equal((await acme.showTool({ name: 'invoices' })).SK, '@acme/invoices', "acme's is still there");
+      await assert.rejects(globex.showTool({ name: 'invoices' }), refused('TOOL_NOT_FOUND'));
+    });
+
+    it("imports an OpenAPI document as the tenant's own tools, compared with its own tools only", async () => {
+      const imported = {
+        importedFrom: 'openapi:billing',
+        tools: [
+          {
+            ...invoices('/v2'),
+            name: 'billing_list',
+            http: { ...invoices('/v2').http, importedFrom: 'openapi:billing' },
+          },
+        ],
+        allNames: ['billing_list'],
+        warnings: [],
+      };
+      const outcome = await globex.importOpenApi({ imported });
+      assert.equal(outcome.written, true);
+      assert.deepEqual(
+        outcome.plan.add.map((tool) => tool.name),
+        ['billing_list'],
+      );
+      assert.equal((await globex.showTool({ name: 'billing_list' })).SK, '@globex/billing_list');
+      await assert.rejects(acme.showTool({ name: 'billing_list' }), refused('TOOL_NOT_FOUND'));
+      const again = await globex.importOpenApi({ imported, dryRun: true });
+      assert.deepEqual(again.plan.unchanged, ['billing_list']);
     });
   });
 });

@@ -30,12 +30,14 @@ const formatLatency = (ms: number) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms
 const auditQuery: Command = {
   name: 'audit query',
   summary: 'show the latest tools/call audit records',
-  synopsis: '[--agent ID] [--tool NAME] [--since WHEN] [--until WHEN] [--limit N] [--json]',
+  synopsis: '[--agent ID] [--tool NAME] [--tenant T] [--since WHEN] [--until WHEN] [--limit N] [--json]',
   description:
     'Shows the latest audit records of a time range, oldest first: one per tools/call, whatever the outcome.\n' +
-    'By agent or by tool it is a DynamoDB Query; with neither it scans the audit table (fine for ad-hoc use).',
+    'By agent, tenant or tool it is a DynamoDB Query (the most selective, filtered by the others); with none it\n' +
+    "scans the audit table (fine for ad-hoc use). Through the admin API, the key's tenant's records only.",
   options: {
     agent: { type: 'string', value: 'ID', help: "only this agent's calls" },
+    tenant: { type: 'string', value: 'T', help: "only calls of this tenant's agents" },
     tool: { type: 'string', value: 'NAME', help: 'only calls of this tool' },
     since: { type: 'string', value: 'WHEN', help: `start of the range (default ${DEFAULT_SINCE} ago): ${TIME_HELP}` },
     until: { type: 'string', value: 'WHEN', help: 'end of the range, exclusive (default now)' },
@@ -45,6 +47,7 @@ const auditQuery: Command = {
     'mcp-cluster audit query --since 1h',
     'mcp-cluster audit query --agent billing-assistant --since 24h',
     'mcp-cluster audit query --tool delete_user_account --since 7d --json',
+    'mcp-cluster audit query --tenant acme --since 24h',
     'mcp-cluster audit query --since 2026-03-01 --until 2026-03-02 --limit 1000',
   ],
   async run(ctx) {
@@ -67,6 +70,7 @@ const auditQuery: Command = {
     }
     const agentId = stringOption(values, 'agent');
     const tool = stringOption(values, 'tool');
+    const tenant = stringOption(values, 'tenant');
     const target = await ctx.admin();
     // `until` is exclusive for scripts; "now" includes the records of this very second.
     const { records, truncated } = await target.api.searchAudit({
@@ -75,6 +79,7 @@ const auditQuery: Command = {
       limit,
       ...(agentId ? { agentId } : {}),
       ...(tool ? { tool } : {}),
+      ...(tenant ? { tenant } : {}),
     });
     if (ctx.json) return ctx.printJson({ since, until, truncated, records: records.map(jsonRecord) });
     if (records.length === 0) {
@@ -82,9 +87,10 @@ const auditQuery: Command = {
     }
     ctx.print(
       table(
-        ['TIME', 'AGENT', 'ON BEHALF OF', 'TOOL', 'OUTCOME', 'ERROR', 'LATENCY'],
+        ['TIME', 'TENANT', 'AGENT', 'ON BEHALF OF', 'TOOL', 'OUTCOME', 'ERROR', 'LATENCY'],
         records.map((record) => [
           formatTime(record.time),
+          record.tenant,
           record.agentId,
           record.onBehalfOf ?? '-',
           record.tool,

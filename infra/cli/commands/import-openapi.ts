@@ -1,7 +1,16 @@
 import { resolve } from 'node:path';
 import { AdminError } from '../../../shared/admin/admin-error.js';
 import { conflictError, type ImportPlan, readOpenApi, toolsFromOpenApi } from '../../../shared/admin/http-tools.js';
-import { type Command, splitList, stringOption, UsageError, valueError } from '../args.js';
+import { parseToolKey } from '../../../shared/store/tool-manifests.js';
+import {
+  type Command,
+  splitList,
+  stringOption,
+  TENANT_TOOL_OPTION,
+  toolOwnerOption,
+  UsageError,
+  valueError,
+} from '../args.js';
 import { table } from '../format.js';
 import { secretNote } from './secrets.js';
 import { TTL_NOTE } from './tools.js';
@@ -11,7 +20,7 @@ const importOpenApi: Command = {
   summary: 'make HTTP tools from an OpenAPI 3.x document (one per operation)',
   synopsis:
     'SPEC [--include OP,OP] [--prefix NAME_] [--scopes A,B] [--secret NAME] [--base-url URL] [--source ID]\n' +
-    '                                  [--output-schema] [--prune] [--dry-run] [--json]',
+    '                                  [--tenant T] [--output-schema] [--prune] [--dry-run] [--json]',
   description:
     'Reads an OpenAPI 3.0 or 3.1 document (JSON or YAML, a file or an http(s) URL), resolves its $refs and makes\n' +
     'one HTTP tool per operation: the name from operationId, the description from summary and description, the\n' +
@@ -19,7 +28,8 @@ const importOpenApi: Command = {
     'fields), leaves and removes, then writes. Importing a changed document again updates its tools (version + 1;\n' +
     'enabled, rate limits and, without --scopes, scopes are kept); --prune removes the tools of this import whose\n' +
     'operation is gone. A tool of the same name that this import does not own (a code tool, a hand-made HTTP tool,\n' +
-    `another import's) stops the import before anything is written. ${TTL_NOTE}`,
+    "another import's) stops the import before anything is written. With --tenant (or through the admin API) the\n" +
+    `tools are the tenant's own, compared with its own tools only. ${TTL_NOTE}`,
   positionals: ['SPEC'],
   options: {
     include: {
@@ -50,11 +60,13 @@ const importOpenApi: Command = {
     },
     prune: { type: 'boolean', help: "remove this import's tools whose operation is gone from the document" },
     'dry-run': { type: 'boolean', help: 'print what would change, write nothing' },
+    ...TENANT_TOOL_OPTION,
   },
   examples: [
     'mcp-cluster import-openapi ./shop.yaml --prefix shop_ --secret shop-api --dry-run',
     'mcp-cluster import-openapi https://api.example.com/openapi.json --include listPets,getPetById --scopes shop:read',
     'mcp-cluster import-openapi ./shop.yaml --prefix shop_ --secret shop-api --prune',
+    'mcp-cluster import-openapi ./crm.yaml --tenant acme --secret crm-api',
   ],
   async run(ctx) {
     const { values } = ctx;
@@ -101,6 +113,7 @@ const importOpenApi: Command = {
       ...(scopes ? { scopes } : {}),
       prune: values.prune === true,
       dryRun,
+      ...toolOwnerOption(values),
     });
     plan.warnings.unshift(...loaded.warnings);
     for (const warning of plan.warnings) ctx.warn(`warning: ${warning}`);
@@ -114,7 +127,9 @@ const importOpenApi: Command = {
     const counts = `${plan.add.length} added, ${plan.change.length} changed, ${plan.remove.length} removed, ${plan.unchanged.length} unchanged`;
     ctx.print(`Imported ${plan.importedFrom}: ${counts}.`);
     if (secret && [...plan.add, ...plan.change.map(({ tool }) => tool)].some((tool) => tool.http.auth)) {
-      ctx.print(await secretNote(target.api, secret, 'The tools authenticate'));
+      const owner = toolOwnerOption(values).tenant;
+      const secretName = owner && !target.remote ? `${owner}/${secret}` : secret;
+      ctx.print(await secretNote(target.api, secretName, 'The tools authenticate'));
     }
     ctx.print(TTL_NOTE);
   },
@@ -126,8 +141,8 @@ function planView(plan: ImportPlan) {
     add: plan.add.map((tool) => tool.name),
     change: plan.change.map(({ tool, fields }) => ({ name: tool.name, fields })),
     unchanged: plan.unchanged,
-    remove: plan.remove.map((manifest) => manifest.SK),
-    gone: plan.gone.map((manifest) => manifest.SK),
+    remove: plan.remove.map((manifest) => parseToolKey(manifest.SK).name),
+    gone: plan.gone.map((manifest) => parseToolKey(manifest.SK).name),
     conflicts: plan.conflicts,
     warnings: plan.warnings,
   };
@@ -139,7 +154,11 @@ function printPlan(print: (text?: string) => void, plan: ImportPlan, where: stri
     ...plan.add.map((tool) => ['+', tool.name, `add: ${tool.http.request.method} ${tool.http.request.url}`]),
     ...plan.change.map(({ tool, fields }) => ['~', tool.name, `change: ${fields.join(', ')}`]),
     ...plan.unchanged.map((name) => ['=', name, 'unchanged']),
-    ...plan.remove.map((manifest) => ['-', manifest.SK, 'remove: its operation is gone from the document']),
+    ...plan.remove.map((manifest) => [
+      '-',
+      parseToolKey(manifest.SK).name,
+      'remove: its operation is gone from the document',
+    ]),
     ...plan.conflicts.map(({ name, reason }) => ['!', name, `conflict: ${reason}`]),
   ];
   if (rows.length === 0) print('  (no operations)');
@@ -157,7 +176,7 @@ function printPlan(print: (text?: string) => void, plan: ImportPlan, where: stri
   );
   if (plan.gone.length) {
     const tools = plan.gone.length === 1 ? '1 tool of this import is' : `${plan.gone.length} tools of this import are`;
-    const names = plan.gone.map((manifest) => manifest.SK).join(', ');
+    const names = plan.gone.map((manifest) => parseToolKey(manifest.SK).name).join(', ');
     print(
       `${tools} gone from the document: ${names} (kept; --prune removes ${plan.gone.length === 1 ? 'it' : 'them'}).`,
     );

@@ -2,7 +2,7 @@ import type { RegistryItemKind, ToolSummary } from '../../../shared/admin/tools.
 import { formatRateLimit } from '../../../shared/rate-limit/rate-limit.js';
 import type { Command } from '../args.js';
 import { fields, table, truncate } from '../format.js';
-import { policyUpdate, TTL_NOTE } from './tools.js';
+import { policyUpdate, TENANCY_OPTIONS, TTL_NOTE } from './tools.js';
 
 /**
  * `resources ...` and `prompts ...`: the runtime policy of the folder resources and prompts (enabled, scopes, rate
@@ -95,7 +95,7 @@ function updateCommand(kind: ItemKind): Command {
     name: `${plural(kind)} update`,
     summary: `change a ${kind}'s scopes, rate limit or description`,
     synopsis:
-      'NAME [--scopes A,B | --reset-scopes] [--rate-limit N/WINDOW | --rate-limit none] [--description TEXT | --reset-description]',
+      'NAME [--scopes A,B | --reset-scopes] [--rate-limit N/WINDOW | --rate-limit none] [--description TEXT | --reset-description] [--tenants A,B | --all-tenants] [--secret-fallback on|off]',
     description: `Changes a ${kind}'s runtime policy in the registry (one write that bumps its version). Deploys never undo it.\n${TTL_NOTE}`,
     positionals: ['NAME'],
     options: {
@@ -104,8 +104,12 @@ function updateCommand(kind: ItemKind): Command {
       'rate-limit': { type: 'string', value: 'N/WINDOW', help: 'per agent, e.g. 10/min; `none` removes it' },
       description: { type: 'string', value: 'TEXT', help: "replaces the code's description" },
       'reset-description': { type: 'boolean', help: "back to the code's description" },
+      ...TENANCY_OPTIONS,
     },
-    examples: [`mcp-cluster ${plural(kind)} update ${example} --scopes support:read --rate-limit 30/min`],
+    examples: [
+      `mcp-cluster ${plural(kind)} update ${example} --scopes support:read --rate-limit 30/min`,
+      `mcp-cluster ${plural(kind)} update ${example} --tenants acme,globex`,
+    ],
     async run(ctx) {
       const update = policyUpdate(ctx, this.name);
       const target = await ctx.admin();

@@ -42,15 +42,16 @@ export class AuditTable extends Construct {
   }
 
   /**
-   * For the admin API (functions/admin): read audit records, on the table and its indexes (Query; Scan for a search by
-   * neither agent nor tool, until the by-tenant index serves a tenant's). No writes, no deletes.
+   * For the admin API (functions/admin): read audit records with Query, on the table (by agent) and its indexes (a
+   * tenant's on `byTenant`). No Scan, no writes, no deletes.
    */
   bindAuditReader(fn: lambda.Function): void {
     fn.addEnvironment(TABLE_NAME_ENV, this.table.tableName);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadAuditRecords',
-        actions: ['dynamodb:Query', 'dynamodb:Scan'],
+        // A tenant admin's queries always name its tenant (the byTenant index) or an agent: never a Scan.
+        actions: ['dynamodb:Query'],
         resources: [this.table.tableArn, `${this.table.tableArn}/index/*`],
       }),
     );
@@ -58,7 +59,7 @@ export class AuditTable extends Construct {
     if (fn.role) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagName(this, `${this.table.tableArn}/index/*`)}]`,
-        reason: "The audit table's indexes (byTool, and the ones to come): read-only Query and Scan, nothing else.",
+        reason: "The audit table's indexes (byTool, byTenant): read-only Query, nothing else.",
       });
     }
   }

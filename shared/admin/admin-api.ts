@@ -292,6 +292,9 @@ export function createDirectAdminApi(
 
     async updatePolicy({ kind, name, update, ...owner }) {
       if (kind !== 'tool') refuseSharedChange(scope, `The ${kind} ${name}`);
+      if (tenantOnly !== undefined && (update.tenants !== undefined || update.secretFallback !== undefined)) {
+        throw forbidden('Only the platform operator restricts items to tenants or lets a tenant use a shared secret.');
+      }
       return ownToolChange(name, async () =>
         updatePolicy(targets.registry(), name, update, {
           kind,

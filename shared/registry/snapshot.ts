@@ -193,11 +193,13 @@ export class RegistrySnapshot {
   }
 
   /**
-   * Whether an enabled tool of this name exists for the tenant, whoever asks (for the audit trail only: never tell a
-   * caller).
+   * Whether an enabled tool of this name exists for the tenant, whatever the caller's scopes (for the audit trail
+   * only: never tell a caller).
    */
   has(name: string, tenant: string = DEFAULT_TENANT): boolean {
-    return this.#toolFor(name, tenant)?.enabled === true;
+    // A tool restricted to other tenants does not exist for this one: its trail (which its admin reads) says unknown.
+    const tool = this.#toolFor(name, tenant);
+    return tool?.enabled === true && visibleToTenant(tool.tenants, tenant);
   }
 
   /**

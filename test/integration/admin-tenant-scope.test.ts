@@ -276,7 +276,12 @@ describe('admin: tenant scope (dynalite, local Secrets Manager)', () => {
       assert.equal(changed.tenant, 'acme');
       await assert.rejects(
         acme.updatePolicy({ kind: 'tool', name: 'invoices', update: { tenants: ['globex'] } }),
+        refused('ADMIN_FORBIDDEN'),
+      );
+      await assert.rejects(
+        platform.updatePolicy({ kind: 'tool', name: 'invoices', tenant: 'acme', update: { secretFallback: true } }),
         refused('INVALID_INPUT'),
+        "a tenant's own tool reads its tenant's secrets only, whoever asks",
       );
       await assert.rejects(acme.removeHttpTool({ name: 'invoices', tenant: 'globex' }), refused('ADMIN_FORBIDDEN'));
       // The platform sees both, each under its tenant.

@@ -209,12 +209,20 @@ describe('tenants (in process, dynalite + local Secrets Manager)', () => {
     const refused = await call('globex-bot', 'acme_report');
     assert.equal(refused.result, undefined);
     assert.match(refused.error!.message, /^Unknown tool: "acme_report"\./);
+    const since = new Date().toISOString();
     const unknown = await call('globex-bot', 'no_such_tool');
     assert.equal(
       refused.error!.message.replace('acme_report', 'X'),
       unknown.error!.message.replace('no_such_tool', 'X'),
       'a tool of another tenant is answered exactly like one that does not exist',
     );
+    // ...and recorded so in the tenant's trail, which its admin reads.
+    const trail = await searchAudit(audit, {
+      since: new Date(Date.parse(since) - 1_000).toISOString(),
+      tenant: 'globex',
+    });
+    const refusedRecord = trail.records.find((record) => record.tool === 'acme_report');
+    assert.equal(refusedRecord?.outcome, 'unknown_tool');
   });
 
   it("limits a tenant's calls across its agents, exactly, without touching other tenants", async () => {

@@ -129,7 +129,9 @@ const importOpenApi: Command = {
     if (secret && [...plan.add, ...plan.change.map(({ tool }) => tool)].some((tool) => tool.http.auth)) {
       const owner = toolOwnerOption(values).tenant;
       const secretName = owner && !target.remote ? `${owner}/${secret}` : secret;
-      ctx.print(await secretNote(target.api, secretName, 'The tools authenticate'));
+      ctx.print(
+        await secretNote(target.api, secretName, 'The tools authenticate', { perTenant: !owner && !target.remote }),
+      );
     }
     ctx.print(TTL_NOTE);
   },

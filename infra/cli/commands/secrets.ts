@@ -8,8 +8,14 @@ import { readSecretValue } from '../stdin.js';
  * authenticate"): to store it when it is not stored, that it is when it is. When the target names no secrets prefix or
  * the secret's metadata cannot be read (no secretsmanager:DescribeSecret), the hint is given as a condition.
  */
-export async function secretNote(api: AdminApi, name: string, subject: string): Promise<string> {
-  const put = `"mcp-cluster secrets put ${name}"`;
+export async function secretNote(
+  api: AdminApi,
+  name: string,
+  subject: string,
+  options: { perTenant?: boolean } = {},
+): Promise<string> {
+  // A shared tool's callers of other tenants read their tenant's own secret first (docs/tenants.md).
+  const put = `"mcp-cluster secrets put ${name}"${options.perTenant ? ` (or a tenant's own: "mcp-cluster secrets put TENANT/${name}")` : ''}`;
   let state: SecretState | undefined;
   try {
     state = (await api.secretState({ name })).state;

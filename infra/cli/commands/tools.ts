@@ -409,7 +409,10 @@ const toolsAddHttp: Command = {
     const secret = manifest.http?.auth?.secret;
     // A tenant's own tool reads its tenant's secret: the platform names it in the tenant's folder.
     const secretName = secret && owner.tenant && !target.remote ? `${owner.tenant}/${secret}` : secret;
-    if (secretName) ctx.print(await secretNote(target.api, secretName, 'It authenticates'));
+    if (secretName) {
+      const perTenant = !target.remote && owner.tenant === undefined;
+      ctx.print(await secretNote(target.api, secretName, 'It authenticates', { perTenant }));
+    }
     ctx.print(TTL_NOTE);
   },
 };

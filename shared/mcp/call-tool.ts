@@ -119,6 +119,14 @@ interface ToolFailure {
   issues?: readonly ArgumentIssue[];
 }
 
+/** A retry whose requestState could not be checked (the keys or the used-state store unreachable): nothing ran. */
+const STATE_UNCHECKED: ToolFailure = {
+  code: 'REQUEST_STATE_UNAVAILABLE',
+  message: 'The requestState could not be checked just now; retry shortly with the same requestState.',
+  retryable: true,
+  retryAfterSeconds: 1,
+};
+
 /** Longest tool name that can exist (MCP's rule, and ours); a longer one is unknown, and audited cut to this. */
 const MAX_TOOL_NAME_LENGTH = 128;
 
@@ -315,12 +323,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
       }
       logger.error('request state could not be checked', { error: error as Error });
       await audit('tool_error', 'REQUEST_STATE_UNAVAILABLE');
-      return errorResult(tool, {
-        code: 'REQUEST_STATE_UNAVAILABLE',
-        message: 'The requestState could not be checked just now; retry shortly with the same requestState.',
-        retryable: true,
-        retryAfterSeconds: 1,
-      });
+      return errorResult(tool, STATE_UNCHECKED);
     }
   } else if (deps.input?.responses && tool.definition.annotations?.destructiveHint !== true) {
     given = deps.input.responses;
@@ -364,12 +367,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
       logger.error('request state could not be checked', { error: error as Error });
       await releaseClaim();
       await audit('tool_error', 'REQUEST_STATE_UNAVAILABLE');
-      return errorResult(tool, {
-        code: 'REQUEST_STATE_UNAVAILABLE',
-        message: 'The requestState could not be checked just now; retry shortly with the same requestState.',
-        retryable: true,
-        retryAfterSeconds: 1,
-      });
+      return errorResult(tool, STATE_UNCHECKED);
     }
     if (!fresh) {
       await releaseClaim();

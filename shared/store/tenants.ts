@@ -1,7 +1,7 @@
 import { type AttributeValue, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { rateLimitSchema, type TableRef } from './items.js';
+import { policyUpdate, rateLimitSchema, type TableRef } from './items.js';
 
 /**
  * Tenants' policies in the registry table (beside the tool manifests and API keys). A tenant needs no item to exist:
@@ -76,36 +76,11 @@ export function createTenantStore({ client, tableName }: TableRef): TenantStore 
     },
 
     async update(tenant, change, now) {
-      const names: Record<string, string> = {
-        '#version': 'version',
-        '#updatedAt': 'updatedAt',
-        '#createdAt': 'createdAt',
-      };
-      const values: Record<string, AttributeValue> = {
-        ':zero': { N: '0' },
-        ':one': { N: '1' },
-        ':now': { S: now.toISOString() },
-      };
-      const sets = [
-        '#version = if_not_exists(#version, :zero) + :one',
-        '#updatedAt = :now',
-        '#createdAt = if_not_exists(#createdAt, :now)',
-      ];
-      for (const [attribute, value] of Object.entries(change.set)) {
-        if (value === undefined) continue;
-        names[`#${attribute}`] = attribute;
-        values[`:${attribute}`] = marshall({ value }, { removeUndefinedValues: true }).value!;
-        sets.push(`#${attribute} = :${attribute}`);
-      }
-      for (const attribute of change.remove) names[`#${attribute}`] = attribute;
-      const removes = change.remove.map((attribute) => `#${attribute}`);
       const output = await client.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: keyOf(tenant),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...policyUpdate(change, now, { stampCreated: true }),
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { idempotencySettingsSchema, rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
+import { idempotencySettingsSchema, policyUpdate, rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
 
 /**
  * Tool manifests in the registry table (single-table design, on-demand; API keys share it, see api-keys.ts):
@@ -225,30 +225,13 @@ export function createToolManifestStore({ client, tableName }: TableRef): ToolMa
     },
 
     async update(name, change, now) {
-      const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
-      const values: Record<string, AttributeValue> = {
-        ':zero': { N: '0' },
-        ':one': { N: '1' },
-        ':now': { S: now.toISOString() },
-      };
-      const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now'];
-      for (const [attribute, value] of Object.entries(change.set)) {
-        if (value === undefined) continue;
-        names[`#${attribute}`] = attribute;
-        values[`:${attribute}`] = marshall({ value }, { removeUndefinedValues: true }).value!;
-        sets.push(`#${attribute} = :${attribute}`);
-      }
-      for (const attribute of change.remove) names[`#${attribute}`] = attribute;
-      const removes = change.remove.map((attribute) => `#${attribute}`);
       try {
         const output = await client.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(name),
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ...policyUpdate(change, now),
             ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
           }),
         );

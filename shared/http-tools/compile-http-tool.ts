@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Logger } from '../logging/logger.js';
-import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import { redactor as processRedactor, Redactor, tenantRedactors } from '../logging/redactor.js';
 import { parseToolKey, type ToolManifest } from '../store/tool-manifests.js';
 import type { HttpToolDefinition, ToolAnnotations, ToolContext } from '../tools/define-tool.js';
 import { compileSchema, type Validate } from '../tools/json-schema.js';
@@ -65,7 +65,13 @@ export function compileHttpTool(
 
   async function run(args: unknown, ctx: ToolContext): Promise<CallToolResult> {
     const request = mapRequest(plan, args as Record<string, unknown>);
-    const auth = spec.auth ? injectAuth(spec.auth, ctx.secrets[AUTH_SECRET_BINDING], redactor) : undefined;
+    // The answer is scrubbed of this call's credential (in every form it was sent) and nothing else: scrubbing it of
+    // other callers' secrets would tell this caller which text is one. The process-wide redactor learns the forms too,
+    // for the logs.
+    const scrubber = Redactor.of(Object.values(ctx.secrets));
+    const auth = spec.auth ? injectAuth(spec.auth, ctx.secrets[AUTH_SECRET_BINDING], scrubber) : undefined;
+    redactor.addAll(scrubber);
+    tenantRedactors.for(ctx.principal.tenant).addAll(scrubber);
     if (auth?.query) request.url.searchParams.set(auth.query[0], auth.query[1]);
     const response = await options.outbound.send({
       method: spec.request.method,
@@ -85,7 +91,7 @@ export function compileHttpTool(
       attempts: response.attempts,
       host: response.url.host,
     });
-    return mapResponse(response, checkOutput, redactor);
+    return mapResponse(response, checkOutput, scrubber);
   }
 
   return Object.freeze({

@@ -11,7 +11,7 @@ import {
 import type { Principal } from '../auth/principal.js';
 import { hasErrorCode, isToolError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { Redactor } from '../logging/redactor.js';
+import { Redactor } from '../logging/redactor.js';
 import { consumeLimits, limitChecks } from '../rate-limit/limit-checks.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
@@ -49,8 +49,6 @@ export interface CallToolDeps {
   remainingMs(): number;
   /** Aborted when the client cancels the request. */
   signal?: AbortSignal;
-  /** Scrubs known secret values from the result. */
-  redactor: Redactor;
   /** Counts calls of tools (or agents) that have a rate limit; without it such calls are refused. */
   rateLimiter?: RateLimiter;
   /**
@@ -381,6 +379,8 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   }
 
   let result: CallToolResult;
+  /** Scrubs the answer: of the secrets this call resolved, and no one else's. */
+  let scrubber: Redactor | undefined;
   let mayHaveTakenEffect = false;
   let outcome: CallOutcome = 'success';
   let code: string | undefined;
@@ -390,6 +390,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
       // A tenant's own tool reads its tenant's secrets only.
       fallback: tool.secretFallback && tool.owner === undefined,
     });
+    scrubber = Redactor.of(Object.values(secrets));
     // Every call leaves a start marker before its tool runs: if the instance dies or is cut off mid-call, the trail
     // still shows the call (outcome `started`); its end replaces the marker, so a call keeps one record.
     await audit('started');
@@ -423,7 +424,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   }
   // A tool that caught the request for input and returned anyway still needs the input it asked for.
   if (Object.keys(round.pending).length > 0) return inputRequired();
-  const scrubbed = scrub(result, deps.redactor);
+  const scrubbed = scrubber ? scrub(result, scrubber) : result;
   // A large result is stored, scrubbed, and answered with a summary and a link the caller reads back (result-links.ts).
   const linked = await deps.resultLinks?.offload(scrubbed, {
     tool: tool.name,
@@ -563,7 +564,7 @@ function classifyFailure(error: unknown, timeoutMs: number, requestId: string): 
   };
 }
 
-/** Last line of defence: no secret value this process knows leaves in a result. */
+/** Last line of defence: no secret value the call resolved leaves in its result. */
 function scrub(result: CallToolResult, redactor: Redactor): CallToolResult {
   if (redactor.size === 0) return result;
   const text = JSON.stringify(result);

@@ -4,7 +4,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import { hasScopes, type Principal } from '../auth/principal.js';
 import { hasErrorCode } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import { tenantRedactors as processTenantRedactors, type TenantRedactors } from '../logging/redactor.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistrySnapshot } from '../registry/snapshot.js';
@@ -79,8 +79,8 @@ export interface McpEndpointOptions {
   secrets: SecretStore;
   audit: AuditSink;
   logger: Logger;
-  /** Scrubs known secret values from every response; the process-wide one by default. */
-  redactor?: Redactor;
+  /** Scrub answers, each with its caller's tenant's secrets; the process-wide ones by default. */
+  tenantRedactors?: TenantRedactors;
   /** Counters for tools and keys that set a rate limit. */
   rateLimiter?: RateLimiter;
   /** Protection of tools against duplicate calls; without it every call runs. */
@@ -152,7 +152,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const serverInfo: Implementation = { name: options.serverName, version: options.serverVersion };
-  const redactor = options.redactor ?? processRedactor;
+  // An answer is scrubbed last of the secrets its caller's tenant resolved, never of another tenant's: scrubbing with
+  // those would tell a caller which text is someone's secret.
+  const redactors = options.tenantRedactors ?? processTenantRedactors;
+  const redactorFor = (principal: { tenant: string }) => redactors.for(principal.tenant);
   const requiredScopes = options.requiredScopes ?? [];
   const baseUrlOf = (request: HttpRequest) => (options.publicBaseUrl ?? request.baseUrl ?? '').replace(/\/+$/, '');
   const metadataUrlOf = (request: HttpRequest) => `${baseUrlOf(request)}${PROTECTED_RESOURCE_PATH}/mcp`;
@@ -207,7 +210,6 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const itemServices: ItemServices = {
     secrets: options.secrets,
     audit: options.audit,
-    redactor,
     rateLimiter: options.rateLimiter,
     defaultTimeoutMs: options.defaultToolTimeoutMs,
     deadlineMarginMs: options.deadlineMarginMs,
@@ -266,7 +268,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     'tools/call': toolsCallMethod({
       secrets: options.secrets,
       audit: options.audit,
-      redactor,
+      redactorFor,
       rateLimiter: options.rateLimiter,
       idempotency: options.idempotency,
       defaultTimeoutMs: options.defaultToolTimeoutMs,
@@ -277,7 +279,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       resultLinks: options.resultLinks,
     }),
   };
-  const dispatch = createDispatcher({ methods, serverInfo, redactor });
+  const dispatch = createDispatcher({ methods, serverInfo, redactorFor });
   const readsRegistry = (method: string) => Object.hasOwn(methods, method) && methods[method]!.readsRegistry === true;
 
   /**
@@ -576,7 +578,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   }
 
   function refusedMessage(id: JsonRpcId | null, error: JsonRpcError): Message {
-    return { kind: 'answered', answer: { status: error.status, json: redactor.redact(errorJson(id, error)) } };
+    // Built from this server's words and excerpts of what the caller sent: nothing of a secret to scrub.
+    return { kind: 'answered', answer: { status: error.status, json: errorJson(id, error) } };
   }
 }
 

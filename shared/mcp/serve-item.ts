@@ -2,7 +2,7 @@ import { type AuditOutcome, type AuditSink, digestArguments, principalFields } f
 import type { Principal } from '../auth/principal.js';
 import { hasErrorCode, isToolError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { Redactor } from '../logging/redactor.js';
+import { Redactor } from '../logging/redactor.js';
 import { consumeLimits, limitChecks } from '../rate-limit/limit-checks.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedPrompt, ServedResource } from '../registry/snapshot.js';
@@ -15,7 +15,6 @@ import { JsonRpcError } from './json-rpc.js';
 export interface ItemServices {
   secrets: SecretStore;
   audit: AuditSink;
-  redactor: Redactor;
   rateLimiter?: RateLimiter;
   /** Deadline of one read, get or completion; capped by the function's remaining time. */
   defaultTimeoutMs: number;
@@ -98,9 +97,9 @@ export async function serveItem<T>(
   }
   const timeoutMs = itemTimeoutMs(request, services);
   try {
-    const value = await runItem(item, request, services, logger, timeoutMs, work);
+    const { value, scrubber } = await runItem(item, request, services, logger, timeoutMs, work);
     await audit('success');
-    return JSON.parse(services.redactor.redact(JSON.stringify(value))) as T;
+    return scrubber.size === 0 ? value : (JSON.parse(scrubber.redact(JSON.stringify(value))) as T);
   } catch (error) {
     const failure = classify(error, timeoutMs, request.requestId, call.notFound);
     if (failure.data.code === 'FAILED') logger.error(`${kind} failed`, { error: error as Error });
@@ -212,8 +211,15 @@ export async function completeItem(
   work: (ctx: ItemContext) => Promise<readonly string[]>,
 ): Promise<readonly string[]> {
   try {
-    const values = await runItem(item, request, services, request.logger, itemTimeoutMs(request, services), work);
-    return values.map((value) => services.redactor.redact(String(value)));
+    const { value: values, scrubber } = await runItem(
+      item,
+      request,
+      services,
+      request.logger,
+      itemTimeoutMs(request, services),
+      work,
+    );
+    return values.map((value) => scrubber.redact(String(value)));
   } catch (error) {
     request.logger.warn('completion failed; answering no values', { item: item.name, error: error as Error });
     return [];
@@ -223,7 +229,10 @@ export async function completeItem(
 const itemTimeoutMs = (request: ItemRequest, services: ItemServices) =>
   Math.min(services.defaultTimeoutMs, request.remainingMs() - services.deadlineMarginMs);
 
-/** The item's module, its own secrets, then the work under a deadline, with the context items get. */
+/**
+ * The item's module, its own secrets, then the work under a deadline, with the context items get. Answers the value
+ * and what scrubs it: the secrets this call resolved, and no one else's.
+ */
 async function runItem<T>(
   item: ServedResource | ServedPrompt,
   request: ItemRequest,
@@ -231,13 +240,14 @@ async function runItem<T>(
   logger: Logger,
   timeoutMs: number,
   work: (ctx: ItemContext) => Promise<T>,
-): Promise<T> {
+): Promise<{ value: T; scrubber: Redactor }> {
   await item.definition.ready?.();
   const secrets = await services.secrets.resolve(item.secrets, {
     tenant: request.principal.tenant,
     fallback: item.secretFallback,
   });
-  return withDeadline(timeoutMs, undefined, (signal) =>
+  const scrubber = Redactor.of(Object.values(secrets));
+  const value = await withDeadline(timeoutMs, undefined, (signal) =>
     work({
       secrets,
       principal: request.principal,
@@ -247,4 +257,5 @@ async function runItem<T>(
       catalog: () => request.snapshot.catalogFor(request.principal),
     }),
   );
+  return { value, scrubber };
 }

@@ -2,7 +2,12 @@ import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk
 import { LoadingCache } from '../cache/loading-cache.js';
 import { errorCode, SecretUnavailableError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { redactor as processRedactor, type Redactor } from '../logging/redactor.js';
+import {
+  redactor as processRedactor,
+  tenantRedactors as processTenantRedactors,
+  type Redactor,
+  type TenantRedactors,
+} from '../logging/redactor.js';
 import { DEFAULT_TENANT, isTenantId } from '../tenants/tenants.js';
 import { isSecretName } from './secret-name.js';
 
@@ -40,6 +45,8 @@ export interface SecretStoreOptions {
   ttlMs: number;
   logger: Logger;
   redactor?: Redactor;
+  /** Where each value resolved for a tenant's caller is registered: what that tenant's answers are scrubbed with. */
+  tenantRedactors?: TenantRedactors;
 }
 
 export function createSecretStore(options: SecretStoreOptions): SecretStore {
@@ -115,6 +122,8 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
           }
         }),
       );
+      const scoped = (options.tenantRedactors ?? processTenantRedactors).for(tenant);
+      for (const [, value] of values) scoped.add(value);
       return Object.fromEntries(values);
     },
   };

@@ -62,6 +62,17 @@ const acmeReport = defineTool({
   },
 });
 
+/** Echoes its text: what a caller sends comes back as sent, whoever's secret it happens to be. */
+const echoText = defineTool({
+  name: 'echo_text',
+  description: 'Echoes a text.',
+  input: z.object({ text: z.string() }),
+  annotations: { readOnlyHint: true },
+  async run({ text }) {
+    return text;
+  },
+});
+
 const ping = defineTool({
   name: 'ping_tool',
   description: 'Answers pong.',
@@ -94,7 +105,7 @@ describe('tenants (in process, dynalite + local Secrets Manager)', () => {
     await aws.putSecret(`${PREFIX}acme/crm-api`, ACME_SECRET);
     await aws.putSecret(`${PREFIX}globex/crm-api`, GLOBEX_SECRET);
     await aws.putSecret(`${PREFIX}crm-api`, SHARED_SECRET);
-    const codeTools = [crmLookup, leakyTool, acmeReport, ping];
+    const codeTools = [crmLookup, leakyTool, acmeReport, echoText, ping];
     await syncCodeManifests(registry, codeTools);
     await updatePolicy(registry, 'acme_report', { tenants: ['acme'] });
     for (const [agent, tenant] of [
@@ -199,6 +210,12 @@ describe('tenants (in process, dynalite + local Secrets Manager)', () => {
       assert.ok(!text.includes(GLOBEX_SECRET), 'nor its own: every known credential is scrubbed');
     }
     assert.ok(!globex.body.includes(fingerprint(ACME_SECRET)));
+    // Nor does an answer tell a guess that is another tenant's secret from one that is not: a call is scrubbed of
+    // its own secrets only, so an echoed guess comes back as sent either way.
+    for (const guess of [ACME_SECRET, 'acme-CANARY-00000000']) {
+      const echoed = await call('globex-bot', 'echo_text', { text: guess });
+      assert.equal(echoed.result!.content[0]!.text, guess);
+    }
   });
 
   it('shows and runs a tool restricted to a tenant for that tenant only; to the others it is unknown', async () => {

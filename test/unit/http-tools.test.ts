@@ -369,7 +369,17 @@ describe('response mapping', () => {
     );
     const text = (cut.content[0] as { text: string }).text;
     assert.doesNotMatch(text, /sk_live_ABCD/);
-    assert.match(text, /^token: \[REDACTED\]\n\n\[Response truncated/);
+    assert.match(text, /^\[REDACTED\]\n\n\[Response truncated/);
+    // The end of a cut body is withheld whether or not it starts a secret: an answer never tells which text does.
+    const cutText = (tail: string) =>
+      (
+        mapResponse(response(200, `${'y'.repeat(600)}${tail}`, {}, { truncated: true }), undefined, redactor)
+          .content[0] as { text: string }
+      ).text;
+    const guessedRight = cutText(secret.slice(0, 12));
+    const guessedWrong = cutText('sk_live_ZZZZ');
+    assert.equal(guessedRight, guessedWrong);
+    assert.match(guessedRight, /^y{356}\[REDACTED\]\n\n\[Response truncated/);
   });
 
   it('answers with an error, not an unstructured result, when a tool with an output schema gets no JSON', () => {

@@ -15,7 +15,8 @@ export interface DispatcherOptions {
   methods: MethodTable;
   serverInfo: Implementation;
   /** Scrubs known secret values from every answer built per request. */
-  redactor: Redactor;
+  /** What an answer to this caller is scrubbed with last: the secrets its tenant's calls resolved. */
+  redactorFor(principal: RequestScope['principal']): Redactor;
 }
 
 export type Dispatcher = (request: JsonRpcRequest, protocol: Protocol, scope: RequestScope) => Promise<Answer>;
@@ -27,8 +28,9 @@ export type Dispatcher = (request: JsonRpcRequest, protocol: Protocol, scope: Re
  * find it in the logs.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const { methods, redactor } = options;
+  const { methods } = options;
   return async (request, protocol, scope) => {
+    const redactor = options.redactorFor(scope.principal);
     const method = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
     try {
       if (!method?.eras.includes(protocol.era)) {

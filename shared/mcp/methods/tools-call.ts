@@ -4,7 +4,7 @@ import type { RateLimiter } from '../../rate-limit/rate-limiter.js';
 import type { SecretStore } from '../../secrets/secret-store.js';
 import type { UsedRequestStateStore } from '../../store/used-request-states.js';
 import { callTool } from '../call-tool.js';
-import type { Method } from '../dispatch/method.js';
+import type { Method, MethodContext } from '../dispatch/method.js';
 import { type Idempotency, idempotencyKeyOf } from '../idempotency.js';
 import { requestStateKeysFrom } from '../input/state-keys.js';
 import { JsonRpcError } from '../json-rpc.js';
@@ -15,7 +15,8 @@ import { createToolReporter, LEGACY_LOG_LEVEL, progressTokenOf } from '../stream
 export interface ToolsCallOptions {
   secrets: SecretStore;
   audit: AuditSink;
-  redactor: Redactor;
+  /** What a caller's notifications are scrubbed with: the secrets its tenant's calls resolved. */
+  redactorFor(principal: MethodContext['principal']): Redactor;
   rateLimiter?: RateLimiter;
   idempotency?: Idempotency;
   defaultTimeoutMs: number;
@@ -70,7 +71,6 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
           requestId: context.requestId,
           defaultTimeoutMs: options.defaultTimeoutMs,
           remainingMs: () => context.remainingMs() - options.deadlineMarginMs,
-          redactor: options.redactor,
           rateLimiter: options.rateLimiter,
           ...(options.idempotency ? { idempotency: options.idempotency, idempotencyKey } : {}),
           maxResultBytes: options.maxResultBytes,
@@ -83,7 +83,7 @@ export function toolsCallMethod(options: ToolsCallOptions): Method {
                   logLevel: context.protocol.era === 'modern' ? context.protocol.meta.logLevel : LEGACY_LOG_LEVEL,
                   loggerName: name,
                   send: context.notify,
-                  redactor: options.redactor,
+                  redactor: options.redactorFor(context.principal),
                 }),
               }
             : {}),

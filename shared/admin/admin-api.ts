@@ -26,6 +26,7 @@ import {
   putHttpTool,
   removeHttpTool,
 } from './http-tools.js';
+import { checkScopes } from './input.js';
 import {
   type PutSecretInput,
   putSecret,
@@ -185,6 +186,24 @@ export function createDirectAdminApi(
   const tenantOnly = scope.kind === 'tenant' ? scope.tenant : undefined;
 
   /**
+   * A tenant admin grants its agents' keys only scopes the platform operator let it grant (the tenant's
+   * `grantableScopes`): a key of its own making must never reach further than its tenant is meant to.
+   */
+  async function checkGrantable(tenant: string, scopes: readonly string[]): Promise<void> {
+    const { grantableScopes } = await getTenant(targets.registry(), tenant);
+    if (!grantableScopes) {
+      throw forbidden(
+        `The platform operator has not said which scopes ${tenant}'s admin may grant (tenants update ${tenant} --grantable-scopes A,B).`,
+      );
+    }
+    if (grantableScopes.includes('*')) return;
+    const beyond = scopes.filter((scope) => !grantableScopes.includes(scope));
+    if (beyond.length > 0) {
+      throw forbidden(`${tenant}'s admin may grant ${grantableScopes.join(', ')} only, not ${beyond.join(', ')}.`);
+    }
+  }
+
+  /**
    * A tenant admin's change to a tool is a change to its tenant's own tool of that name. Where it has none but its
    * tenant sees a shared one, the answer says that only the platform operator changes shared tools; otherwise the
    * tool is unknown (another tenant's own tools are never named).
@@ -211,6 +230,7 @@ export function createDirectAdminApi(
             `A tenant admin of ${tenantOnly} creates keys for ${tenantOnly} only, not for ${input.tenant}.`,
           );
         }
+        await checkGrantable(tenantOnly, checkScopes(input.scopes ?? []));
       }
       const tenant = tenantOnly ?? input.tenant;
       return issueApiKey(

@@ -105,6 +105,7 @@ export const ADMIN_OPERATIONS = {
       update: z.strictObject({
         description: z.string().max(1024).nullable().optional(),
         rateLimit: rateLimitSchema.nullable().optional(),
+        grantableScopes: scopes.nullable().optional(),
       }),
     }),
   },

@@ -2,7 +2,7 @@ import type { RateLimit, TableRef } from '../store/items.js';
 import { rateLimitSchema } from '../store/items.js';
 import { createTenantStore, type TenantChange, type TenantItem } from '../store/tenants.js';
 import { AdminError } from './admin-error.js';
-import { checkTenant } from './input.js';
+import { checkScopes, checkTenant } from './input.js';
 
 /** A tenant's policy as operators see it. */
 export interface TenantSummary {
@@ -10,6 +10,8 @@ export interface TenantSummary {
   description: string | null;
   /** Calls per window across all the tenant's agents; `null`: none. */
   rateLimit: RateLimit | null;
+  /** The scopes its admin may grant its agents' keys; `null`: its admin makes no agent key. */
+  grantableScopes: string[] | null;
   version: number;
   createdAt: string | null;
   updatedAt: string | null;
@@ -20,6 +22,7 @@ function summarize(item: TenantItem): TenantSummary {
     tenant: item.SK,
     description: item.description ?? null,
     rateLimit: item.rateLimit ?? null,
+    grantableScopes: item.grantableScopes ? [...item.grantableScopes] : null,
     version: item.version,
     createdAt: item.createdAt ?? null,
     updatedAt: item.updatedAt ?? null,
@@ -30,6 +33,8 @@ function summarize(item: TenantItem): TenantSummary {
 export interface TenantUpdate {
   description?: string | null;
   rateLimit?: RateLimit | null;
+  /** `[]` is refused: clear it (`null`) to let the admin grant nothing. */
+  grantableScopes?: readonly string[] | null;
 }
 
 /**
@@ -58,8 +63,22 @@ export async function updateTenant(
     }
     change.set.rateLimit = parsed.data;
   }
+  if (update.grantableScopes === null) change.remove.push('grantableScopes');
+  else if (update.grantableScopes !== undefined) {
+    const scopes = checkScopes(update.grantableScopes);
+    if (scopes.length === 0) {
+      throw new AdminError(
+        'INVALID_INPUT',
+        'Name at least one grantable scope (or clear them: its admin grants none).',
+      );
+    }
+    change.set.grantableScopes = scopes.sort();
+  }
   if (Object.keys(change.set).length === 0 && change.remove.length === 0) {
-    throw new AdminError('NOTHING_TO_UPDATE', 'Nothing to update: give a rate limit or a description.');
+    throw new AdminError(
+      'NOTHING_TO_UPDATE',
+      'Nothing to update: give a rate limit, a description or the scopes its admin may grant.',
+    );
   }
   return summarize(await createTenantStore(store).update(tenant, change, options.now ?? new Date()));
 }
@@ -76,5 +95,13 @@ export async function getTenant(store: TableRef, tenant: string): Promise<Tenant
   const item = await createTenantStore(store).get(tenant);
   return item
     ? summarize(item)
-    : { tenant, description: null, rateLimit: null, version: 0, createdAt: null, updatedAt: null };
+    : {
+        tenant,
+        description: null,
+        rateLimit: null,
+        grantableScopes: null,
+        version: 0,
+        createdAt: null,
+        updatedAt: null,
+      };
 }

@@ -1,7 +1,7 @@
 import { type AttributeValue, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { policyUpdate, rateLimitSchema, type TableRef } from './items.js';
+import { policyUpdate, rateLimitSchema, scopeListSchema, type TableRef } from './items.js';
 
 /**
  * Tenants' policies in the registry table (beside the tool manifests and API keys). A tenant needs no item to exist:
@@ -9,7 +9,7 @@ import { policyUpdate, rateLimitSchema, type TableRef } from './items.js';
  *
  * | item   | PK       | SK          | attributes                                          |
  * |--------|----------|-------------|-----------------------------------------------------|
- * | tenant | `TENANT` | tenant id   | description?, rateLimit?, version, createdAt, updatedAt |
+ * | tenant | `TENANT` | tenant id   | description?, rateLimit?, grantableScopes?, version, createdAt, updatedAt |
  */
 export const TENANT_PARTITION = 'TENANT';
 
@@ -19,6 +19,8 @@ export const tenantItemSchema = z.object({
   description: z.string().min(1).optional(),
   /** Calls per window across all the tenant's agents. Absent means none (and no counter is touched). */
   rateLimit: rateLimitSchema.optional(),
+  /** The scopes the tenant's admin may grant its agents' keys (`*`: any). Absent: its admin makes no agent key. */
+  grantableScopes: scopeListSchema.optional(),
   version: z.number().int().nonnegative().default(1),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
@@ -27,8 +29,8 @@ export const tenantItemSchema = z.object({
 export type TenantItem = z.infer<typeof tenantItemSchema>;
 
 export interface TenantChange {
-  set: Partial<Pick<TenantItem, 'description' | 'rateLimit'>>;
-  remove: readonly ('description' | 'rateLimit')[];
+  set: Partial<Pick<TenantItem, 'description' | 'rateLimit' | 'grantableScopes'>>;
+  remove: readonly ('description' | 'rateLimit' | 'grantableScopes')[];
 }
 
 export interface TenantStore {

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../infra/cli/cli.js';
 import { issueApiKey } from '../../shared/admin/api-keys.js';
+import { updateTenant } from '../../shared/admin/tenants.js';
 import { post, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 describe('the admin API on the local cluster', () => {
@@ -16,6 +17,7 @@ describe('the admin API on the local cluster', () => {
   before(async () => {
     cluster = await startTestCluster({ workers: 1 });
     const table = { client: cluster.dynamodb, tableName: cluster.tableName };
+    await updateTenant(table, 'acme', { grantableScopes: ['weather:read'] });
     adminKey = (await issueApiKey(table, { agentId: 'acme-admin', tenant: 'acme', role: 'tenant-admin', scopes: [] }))
       .key;
   });

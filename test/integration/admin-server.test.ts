@@ -58,6 +58,7 @@ describe('the admin API (loopback, dynalite, local Secrets Manager)', () => {
     const calculate = { name: 'calculate', scopes: [], description: 'Adds.' } as unknown as ToolDefinition;
     await syncCodeManifests(targets.registry(), [calculate], new Date());
     const platform = createDirectAdminApi(targets, PLATFORM_SCOPE);
+    await platform.updateTenant({ tenant: 'acme', update: { grantableScopes: ['calc', 'a'] } });
     acmeKey = (await platform.createKey({ agentId: 'acme-admin', tenant: 'acme', role: 'tenant-admin' })).key;
     globexKey = (await platform.createKey({ agentId: 'globex-admin', tenant: 'globex', role: 'tenant-admin' })).key;
     agentKey = (await platform.createKey({ agentId: 'acme-bot', tenant: 'acme', scopes: ['*'] })).key;

@@ -65,6 +65,12 @@ describe('admin: tenant scope (dynalite, local Secrets Manager)', () => {
     globex = createDirectAdminApi(targets, { kind: 'tenant', tenant: 'globex' });
     const calculate = { name: 'calculate', scopes: [], description: 'Adds.' } as unknown as ToolDefinition;
     await syncCodeManifests(registry, [calculate], new Date());
+    for (const tenant of ['acme', 'globex']) {
+      await createDirectAdminApi(targets, PLATFORM_SCOPE).updateTenant({
+        tenant,
+        update: { grantableScopes: ['calc'] },
+      });
+    }
     const sink = createDynamoAuditSink({
       client: aws.dynamodb,
       tableName: audit.tableName,
@@ -128,6 +134,30 @@ describe('admin: tenant scope (dynalite, local Secrets Manager)', () => {
         acme.createKey({ agentId: 'sneaky', tenant: 'acme', role: 'tenant-admin' }),
         refused('ADMIN_FORBIDDEN'),
       );
+    });
+
+    it('lets a tenant admin grant only the scopes the platform operator let it grant', async () => {
+      for (const scopes of [['*'], ['calc', 'users:admin']]) {
+        await assert.rejects(
+          acme.createKey({ agentId: 'wide', scopes }),
+          (error: unknown) =>
+            refused('ADMIN_FORBIDDEN')(error) && /acme's admin may grant calc only/.test((error as Error).message),
+        );
+      }
+      const platform = createDirectAdminApi(targets, PLATFORM_SCOPE);
+      await platform.updateTenant({ tenant: 'initech', update: { description: 'no grants yet' } });
+      const initech = createDirectAdminApi(targets, { kind: 'tenant', tenant: 'initech' });
+      await assert.rejects(
+        initech.createKey({ agentId: 'bot', scopes: ['calc'] }),
+        (error: unknown) => refused('ADMIN_FORBIDDEN')(error) && /--grantable-scopes/.test((error as Error).message),
+      );
+      await platform.updateTenant({ tenant: 'initech', update: { grantableScopes: ['*'] } });
+      assert.deepEqual((await initech.createKey({ agentId: 'bot', scopes: ['*'] })).summary.scopes, ['*']);
+      await assert.rejects(
+        initech.updateTenant({ tenant: 'initech', update: { grantableScopes: ['*'] } }),
+        refused('ADMIN_FORBIDDEN'),
+      );
+      assert.deepEqual((await initech.showTenant({ tenant: 'initech' })).grantableScopes, ['*']);
     });
 
     it("lists only the tenant's keys, and revokes another tenant's key as if it did not exist", async () => {

@@ -274,7 +274,9 @@ export function createDirectAdminApi(
         codeTools: await codeDefaults(kind),
         onMalformed: (id, problem) => skipped.push({ id, problem }),
       });
-      return { items, skipped: tenantOnly !== undefined ? [] : skipped };
+      if (tenantOnly === undefined) return { items, skipped };
+      // A tenant admin hears of no other tenant: a restriction it sees names its own tenant only.
+      return { items: items.map((item) => (item.tenants ? { ...item, tenants: [tenantOnly] } : item)), skipped: [] };
     },
 
     async showTool({ name, ...owner }) {
@@ -293,7 +295,7 @@ export function createDirectAdminApi(
             `No tool named "${name}" in the registry ("tools list" shows the tools).`,
           );
         }
-        return shared;
+        return shared.tenants ? { ...shared, tenants: [tenantOnly] } : shared;
       }
       return getToolManifest(targets.registry(), name, tenant);
     },

@@ -7,6 +7,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { AuthError, hasErrorCode } from '../errors/errors.js';
+import { DEFAULT_TENANT } from '../tenants/tenants.js';
 import {
   asAuthFailure,
   discoverIssuerMetadata,
@@ -51,7 +52,7 @@ export function principalFromClaims(payload: JWTPayload, tenantClaim: string): P
   }
   return {
     agentId,
-    tenant: stringClaim(payload, tenantClaim) ?? stringClaim(payload, 'tid') ?? 'default',
+    tenant: stringClaim(payload, tenantClaim) ?? DEFAULT_TENANT,
     scopes: scopesOf(payload),
     method: 'jwt',
     credentialId: payload.jti ? `jwt:${payload.jti}` : 'jwt',

@@ -17,6 +17,7 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { RegistrySnapshot, ServedTool } from '../registry/snapshot.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { RateLimit } from '../store/items.js';
+import { tenantToolKey } from '../store/tool-manifests.js';
 import type { UsedRequestStateStore } from '../store/used-request-states.js';
 import type { ArgumentIssue } from '../tools/define-tool.js';
 import { paramHeadersFor } from '../tools/param-headers.js';
@@ -239,6 +240,9 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     );
   }
 
+  // What idempotency records and request states are bound to: a tenant's own tool is not the shared one it shadows.
+  const toolKey = tool.owner === undefined ? tool.name : tenantToolKey(tool.owner, tool.name);
+
   const required = tool.definition.clientCapabilities;
   const missing = required && deps.clientCapabilities && missingCapabilities(deps.clientCapabilities, required);
   if (missing) {
@@ -303,7 +307,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
     try {
       const keys = await deps.input.keys();
       const state = openRequestState(deps.input.state, keys, {
-        tool: tool.name,
+        tool: toolKey,
         caller: callerDigest(principal),
         argumentsDigest,
       });
@@ -337,7 +341,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
   if (policy) {
     claim = await deps.idempotency!.claim({
       principal,
-      tool: tool.name,
+      tool: toolKey,
       policy,
       ...(deps.idempotencyKey === undefined ? {} : { clientKey: deps.idempotencyKey }),
       argumentsDigest,
@@ -483,7 +487,7 @@ export async function callTool(params: CallToolParams, deps: CallToolDeps): Prom
         {
           v: 1,
           id: newStateId(),
-          tool: tool!.name,
+          tool: toolKey,
           caller: callerDigest(principal),
           argumentsDigest,
           round: inputRound,

@@ -20,7 +20,8 @@ export function limitChecks(
   item: { label: string; rateLimit?: RateLimit | undefined },
   tenantLimit: RateLimit | undefined,
 ): LimitCheck[] {
-  const agent = `${principal.tenant}#${principal.agentId}`;
+  // JSON-quoted, so that no tenant or agent id (a token's claims are anyone's) can make two agents' subjects equal.
+  const agent = JSON.stringify([principal.tenant, principal.agentId]);
   return [
     ...(item.rateLimit
       ? [{ subject: `${agent}#${item.label}`, limit: item.rateLimit, what: `for ${item.label}` }]
@@ -31,7 +32,7 @@ export function limitChecks(
     ...(tenantLimit
       ? [
           {
-            subject: `TENANT#${principal.tenant}`,
+            subject: `TENANT#${JSON.stringify(principal.tenant)}`,
             limit: tenantLimit,
             what: `for your tenant (${principal.tenant}) across all its agents`,
           },

@@ -145,9 +145,11 @@ export class RegistrySnapshot {
   ): { resource: ServedResource; variables: Record<string, string> } | undefined {
     const found = this.#resources.get(uri);
     if (found) return visible(found, principal) ? { resource: found, variables: {} } : undefined;
+    // A template the caller may not read is passed over as if it were not there.
     for (const resource of this.#templates) {
+      if (!visible(resource, principal)) continue;
       const variables = resource.template!.match(uri);
-      if (variables) return visible(resource, principal) ? { resource, variables } : undefined;
+      if (variables) return { resource, variables };
     }
     return undefined;
   }
@@ -251,8 +253,12 @@ export class RegistrySnapshot {
 
   #listing(principal: Caller, kind: ListKind): Listing {
     // One listing per scope set, and per tenant only when some list differs between tenants.
-    const tenant = this.#perTenant ? `${tenantOf(principal)} ` : '';
-    const key = `${kind} ${tenant}${principal.scopes.includes('*') ? '*' : [...principal.scopes].sort().join(' ')}`;
+    // JSON, so that no tenant or scope text (a token's claims are anyone's) can make two callers' keys equal.
+    const key = JSON.stringify([
+      kind,
+      this.#perTenant ? tenantOf(principal) : null,
+      principal.scopes.includes('*') ? ['*'] : [...principal.scopes].sort(),
+    ]);
     let listing = this.#listings.get(key);
     if (listing === undefined) {
       listing = { names: [], entries: [], pages: new Map() };

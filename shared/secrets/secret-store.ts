@@ -91,6 +91,22 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
   const shared = cacheOf('throw');
   const tenants = cacheOf('null');
 
+  // An operator hears of a tenant without its own secret (at most once a minute each): the caller only hears that a
+  // credential is not configured for it.
+  const warned = new Map<string, number>();
+  const warnMissing = (tenant: string, name: string) => {
+    const key = `${tenant}/${name}`;
+    const now = Date.now();
+    if ((warned.get(key) ?? 0) > now - 60_000) return;
+    if (warned.size >= 1_000) warned.clear();
+    warned.set(key, now);
+    options.logger.warn('tenant has no secret of its own', {
+      tenant,
+      secret: name,
+      fix: `store it (mcp-cluster secrets put ${key}), or let the tool use the shared one (mcp-cluster tools update NAME --secret-fallback on)`,
+    });
+  };
+
   return {
     async resolve(bindings, caller = {}) {
       const entries = Object.entries(bindings);
@@ -105,7 +121,10 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
               // A tenant id that cannot name a folder has no secrets of its own.
               const value = isTenantId(tenant) ? await tenants.get(`${tenant}/${name}`) : null;
               if (value !== null) return [binding, value] as const;
-              if (!caller.fallback) throw new SecretUnavailableError(binding, { tenant });
+              if (!caller.fallback) {
+                warnMissing(tenant, name);
+                throw new SecretUnavailableError(binding, { tenant });
+              }
             }
             const value = await shared.get(name);
             if (value === null) throw new Error('secret has no value');

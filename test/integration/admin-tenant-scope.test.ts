@@ -289,6 +289,13 @@ describe('admin: tenant scope (dynalite, local Secrets Manager)', () => {
       assert.equal(added.manifest.SK, '@acme/invoices');
       assert.equal(added.manifest.tenant, 'acme');
       await globex.putHttpTool({ tool: invoices('/globex') });
+      // A shared tool restricted to both: each admin sees the restriction as naming its own tenant only.
+      await platform.putHttpTool({ tool: { ...invoices('/shared'), name: 'ledger' } });
+      await platform.updatePolicy({ kind: 'tool', name: 'ledger', update: { tenants: ['acme', 'globex'] } });
+      const ledger = (await acme.listItems({ kind: 'tool' })).items.find((item) => item.name === 'ledger');
+      assert.deepEqual(ledger?.tenants, ['acme']);
+      assert.deepEqual((await globex.showTool({ name: 'ledger' })).tenants, ['globex']);
+      await platform.removeHttpTool({ name: 'ledger' });
       const acmeTools = (await acme.listItems({ kind: 'tool' })).items;
       assert.deepEqual(
         acmeTools.map((item) => [item.name, item.tenant]),

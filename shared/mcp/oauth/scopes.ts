@@ -20,7 +20,8 @@ export function toolScopesOf(snapshot: RegistrySnapshot): ToolScopes {
     const all = new Set<string>();
     const readOnly = new Set<string>();
     for (const tool of snapshot.tools()) {
-      if (!tool.enabled) continue;
+      // Public metadata: the scopes of tools every tenant may see, not of those restricted to some.
+      if (!tool.enabled || tool.tenants !== undefined) continue;
       for (const scope of tool.scopes) {
         all.add(scope);
         if (tool.definition.annotations?.readOnlyHint === true) readOnly.add(scope);

@@ -17,6 +17,7 @@ import { createRateLimiter } from '../../shared/rate-limit/rate-limiter.js';
 import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { type CapturedLogs, captureLogs, type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
+import { postMcp } from '../helpers/endpoint.js';
 
 /** The audit records of a query, oldest first. */
 const queryRecords = async (
@@ -324,17 +325,11 @@ describe('audit records in DynamoDB (dynalite)', () => {
     }
 
     async function call(key: string, name: string, args: Record<string, unknown>) {
-      const response = await endpoint({
-        method: 'POST',
-        path: '/mcp',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          authorization: `Bearer ${key}`,
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
-        requestId: randomUUID(),
-        remainingMs: () => 30_000,
+      const response = await postMcp(endpoint, key, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name, arguments: args },
       });
       assert.equal(response.statusCode, 200, response.body);
       return JSON.parse(response.body) as {

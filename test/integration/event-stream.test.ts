@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import type { AuditRecord, AuditSink } from '../../shared/audit/audit.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
@@ -10,6 +9,7 @@ import type { McpEndpoint } from '../../shared/mcp/endpoint.js';
 import type { HttpRequest, HttpResponse } from '../../shared/mcp/http-types.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { captureLogs, type LocalAws, startLocalAws } from '../helpers/aws.js';
+import { collectingAuditSink } from '../helpers/endpoint.js';
 
 const PREFIX = 'mcp-stream-test/';
 const CANARY = 'canary-SECRET-5e4d3c2b1a';
@@ -54,18 +54,6 @@ const slowSteps = defineTool({
     return 'never';
   },
 });
-
-function collectingAuditSink(): AuditSink & { records: AuditRecord[] } {
-  const records: AuditRecord[] = [];
-  return {
-    records,
-    async record(record) {
-      const earlier = records.findIndex((kept) => kept.callId === record.callId);
-      if (earlier >= 0) records[earlier] = record;
-      else records.push(record);
-    },
-  };
-}
 
 type Event = {
   jsonrpc: '2.0';

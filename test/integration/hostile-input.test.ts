@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
-import type { AuditRecord, AuditSink } from '../../shared/audit/audit.js';
+import type { AuditRecord } from '../../shared/audit/audit.js';
 import { createApiKey, createApiKeyVerifier } from '../../shared/auth/api-keys.js';
 import { createAuthenticator } from '../../shared/auth/authenticate.js';
 import { loadConfig } from '../../shared/config/config.js';
@@ -14,6 +13,7 @@ import type { Registry } from '../../shared/registry/registry.js';
 import { createSecretStore } from '../../shared/secrets/secret-store.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
+import { collectingAuditSink, postMcp } from '../helpers/endpoint.js';
 
 const MAX_RESULT_BYTES = 1_000_000;
 let runs = 0;
@@ -57,15 +57,8 @@ describe('hostile input, in process', () => {
   let endpoint: McpEndpoint;
   let key: string;
   let tableName: string;
-  const records: AuditRecord[] = [];
-  const audit: AuditSink = {
-    async record(record) {
-      // As the audit table keeps them: one record per call, its end replacing its start marker.
-      const earlier = records.findIndex((kept) => kept.callId === record.callId);
-      if (earlier >= 0) records[earlier] = record;
-      else records.push(record);
-    },
-  };
+  const audit = collectingAuditSink();
+  const { records } = audit;
 
   before(async () => {
     aws = await startLocalAws();
@@ -87,18 +80,7 @@ describe('hostile input, in process', () => {
   });
 
   const send = (body: string, remainingMs = 30_000, to: McpEndpoint = endpoint): Promise<HttpResponse> =>
-    to({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${key}`,
-      },
-      body,
-      requestId: randomUUID(),
-      remainingMs: () => remainingMs,
-    });
+    postMcp(to, key, body, { remainingMs });
   const call = async (name: string, args: unknown) =>
     JSON.parse(
       (await send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } })))
@@ -171,18 +153,8 @@ describe('hostile input, in process', () => {
       method: 'tools/call',
       params: { name: 'big', arguments: { chars: 200_000 } },
     }));
-    const response = await endpoint({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        authorization: `Bearer ${key}`,
-        'mcp-protocol-version': '2025-03-26',
-      },
-      body: JSON.stringify(batch),
-      requestId: randomUUID(),
-      remainingMs: () => 30_000,
+    const response = await postMcp(endpoint, key, batch, {
+      headers: { accept: 'application/json', 'mcp-protocol-version': '2025-03-26' },
     });
     const answers = JSON.parse(response.body) as Body[];
     assert.ok(encodedBytes(response.body) <= MAX_RESULT_BYTES);

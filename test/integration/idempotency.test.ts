@@ -4,7 +4,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { ensureAuditTable } from '../../infra/local/dynamodb.js';
-import type { AuditRecord, AuditSink } from '../../shared/audit/audit.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ToolError } from '../../shared/errors/errors.js';
@@ -14,6 +13,7 @@ import type { McpEndpoint } from '../../shared/mcp/endpoint.js';
 import { IDEMPOTENCY_KEY_META, IDEMPOTENCY_RESULT_META } from '../../shared/mcp/idempotency.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { type LocalAws, silentLogger, sleep, startLocalAws } from '../helpers/aws.js';
+import { collectingAuditSink, postMcp } from '../helpers/endpoint.js';
 
 const PREFIX = 'idem-test/';
 const SECRET = 'payments-SECRET-5e4d3c2b1a';
@@ -103,14 +103,8 @@ describe('idempotent tool calls (in process, dynalite + local Secrets Manager)',
   let endpoint: McpEndpoint;
   let key: string;
   let auditTable: string;
-  const records: AuditRecord[] = [];
-  const audit: AuditSink = {
-    async record(record) {
-      const earlier = records.findIndex((kept) => kept.callId === record.callId);
-      if (earlier >= 0) records[earlier] = record;
-      else records.push(record);
-    },
-  };
+  const audit = collectingAuditSink();
+  const { records } = audit;
 
   before(async () => {
     aws = await startLocalAws();
@@ -139,16 +133,10 @@ describe('idempotent tool calls (in process, dynalite + local Secrets Manager)',
     args: Record<string, unknown>,
     options: { key?: string; header?: string } = {},
   ): Promise<ToolResult> {
-    const response = await endpoint({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${key}`,
-        ...(options.header ? { 'idempotency-key': options.header } : {}),
-      },
-      body: JSON.stringify({
+    const response = await postMcp(
+      endpoint,
+      key,
+      {
         jsonrpc: '2.0',
         id: 1,
         method: 'tools/call',
@@ -157,10 +145,9 @@ describe('idempotent tool calls (in process, dynalite + local Secrets Manager)',
           arguments: args,
           ...(options.key ? { _meta: { [IDEMPOTENCY_KEY_META]: options.key } } : {}),
         },
-      }),
-      requestId: randomUUID(),
-      remainingMs: () => 30_000,
-    });
+      },
+      { headers: options.header ? { 'idempotency-key': options.header } : {} },
+    );
     assert.equal(response.statusCode, 200, response.body);
     return (JSON.parse(response.body) as { result: ToolResult }).result;
   }
@@ -263,19 +250,12 @@ describe('idempotent tool calls (in process, dynalite + local Secrets Manager)',
   });
 
   it('refuses a malformed key with -32602 naming the field', async () => {
-    const response = await endpoint({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${key}`,
-        'idempotency-key': 'has spaces in it',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'charge', arguments: {} } }),
-      requestId: randomUUID(),
-      remainingMs: () => 30_000,
-    });
+    const response = await postMcp(
+      endpoint,
+      key,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'charge', arguments: {} } },
+      { headers: { 'idempotency-key': 'has spaces in it' } },
+    );
     const body = JSON.parse(response.body) as { error: { code: number; data: { field: string } } };
     assert.equal(body.error.code, -32602);
     assert.equal(body.error.data.field, 'Idempotency-Key');

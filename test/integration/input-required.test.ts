@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { ensureAuditTable } from '../../infra/local/dynamodb.js';
-import type { AuditRecord, AuditSink } from '../../shared/audit/audit.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
@@ -15,6 +14,7 @@ import {
 } from '../../shared/mcp/input/request-state.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { captureLogs, type LocalAws, startLocalAws } from '../helpers/aws.js';
+import { collectingAuditSink, postMcp } from '../helpers/endpoint.js';
 
 const PREFIX = 'mcp-mrtr-test/';
 const STATE_KEY = JSON.stringify({
@@ -56,18 +56,6 @@ const destroy = defineTool({
     return `destroyed: ${answer.action}`;
   },
 });
-
-function collectingAuditSink(): AuditSink & { records: AuditRecord[] } {
-  const records: AuditRecord[] = [];
-  return {
-    records,
-    async record(record) {
-      const earlier = records.findIndex((kept) => kept.callId === record.callId);
-      if (earlier >= 0) records[earlier] = record;
-      else records.push(record);
-    },
-  };
-}
 
 type Answer = {
   status: number;
@@ -128,20 +116,10 @@ describe('multi-round tool calls (input_required) without sessions', () => {
             },
           },
         };
-    const response = await endpoint({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${options.key ?? key}`,
-        ...(options.legacy
-          ? { 'mcp-protocol-version': '2025-11-25' }
-          : { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name }),
-      },
-      body: JSON.stringify(body),
-      requestId: randomUUID(),
-      remainingMs: () => 30_000,
+    const response = await postMcp(endpoint, options.key ?? key, body, {
+      headers: options.legacy
+        ? { 'mcp-protocol-version': '2025-11-25' }
+        : { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
     });
     return { status: response.statusCode, ...JSON.parse(response.body) };
   }

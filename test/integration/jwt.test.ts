@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createApiKey, createApiKeyVerifier } from '../../shared/auth/api-keys.js';
 import { createAuthenticator } from '../../shared/auth/authenticate.js';
@@ -8,6 +7,7 @@ import { loadConfig } from '../../shared/config/config.js';
 import { errorCode } from '../../shared/errors/errors.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
 import { closedPortUrl, type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
+import { postMcp } from '../helpers/endpoint.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, startOidcIssuer, type TestOidcIssuer } from '../helpers/oidc-issuer.js';
 
 const AUDIENCE = 'https://mcp.example.com/mcp';
@@ -212,18 +212,7 @@ describe('JWT bearer tokens (jose, against a local OIDC issuer)', () => {
         logger: silentLogger,
       });
       const token = await issuer.issue({ sub: 'agent-1' }, { issuer: downUrl, audience: AUDIENCE });
-      const response = await endpoint({
-        method: 'POST',
-        path: '/mcp',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          authorization: `Bearer ${token}`,
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-        requestId: randomUUID(),
-        remainingMs: () => 30_000,
-      });
+      const response = await postMcp(endpoint, token, { jsonrpc: '2.0', id: 1, method: 'ping' });
       assert.equal(response.statusCode, 503, response.body);
       assert.ok(response.headers['retry-after']);
       assert.equal(response.headers['www-authenticate'], undefined);

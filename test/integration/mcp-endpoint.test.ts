@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
-import type { AuditRecord, AuditSink, CallOutcome } from '../../shared/audit/audit.js';
+import type { AuditRecord, CallOutcome } from '../../shared/audit/audit.js';
 import { createApiKey, createApiKeyVerifier } from '../../shared/auth/api-keys.js';
 import { createAuthenticator } from '../../shared/auth/authenticate.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ToolError } from '../../shared/errors/errors.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
 import { createMcpEndpoint, type McpEndpoint } from '../../shared/mcp/endpoint.js';
-import type { HttpResponse } from '../../shared/mcp/http-types.js';
 import { createManifestStore } from '../../shared/registry/manifest-store.js';
 import { createRegistry } from '../../shared/registry/registry.js';
 import { createSecretStore } from '../../shared/secrets/secret-store.js';
@@ -23,6 +22,7 @@ import {
   silentLogger,
   startLocalAws,
 } from '../helpers/aws.js';
+import { collectingAuditSink, type PostMcpOptions, postMcp } from '../helpers/endpoint.js';
 
 const PREFIX = 'mcp-test/';
 const LEAKY_SECRET = 'leaky-SECRET-9f8e7d6c5b';
@@ -138,20 +138,6 @@ const codeTools = [
   leakQuoted,
 ];
 
-/** An audit sink that keeps what it is given. */
-function collectingAuditSink(): AuditSink & { records: AuditRecord[] } {
-  const records: AuditRecord[] = [];
-  return {
-    records,
-    async record(record) {
-      // As the audit table keeps them: one record per call, its end replacing its start marker.
-      const earlier = records.findIndex((kept) => kept.callId === record.callId);
-      if (earlier >= 0) records[earlier] = record;
-      else records.push(record);
-    },
-  };
-}
-
 type RpcBody = {
   jsonrpc: '2.0';
   id: string | number | null;
@@ -159,32 +145,17 @@ type RpcBody = {
   error?: { code: number; message: string; data?: unknown };
 };
 
-interface PostOptions {
+interface PostOptions extends PostMcpOptions {
+  /** `null`: no Authorization header at all. */
   key?: string | null;
-  headers?: Record<string, string | undefined>;
-  method?: string;
-  requestId?: string;
-  remainingMs?: number;
 }
 
-function send(
-  endpoint: McpEndpoint,
-  body: unknown,
-  options: PostOptions & { key: string | null },
-): Promise<HttpResponse> {
-  const headers: Record<string, string | undefined> = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
-    ...options.headers,
-  };
-  return endpoint({
-    method: options.method ?? 'POST',
-    path: '/mcp',
-    headers,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    requestId: options.requestId ?? randomUUID(),
-    remainingMs: () => options.remainingMs ?? 30_000,
+/** A POST to /mcp with `options.key` as the bearer token, or without one. */
+function send(endpoint: McpEndpoint, body: unknown, options: PostOptions & { key: string | null }) {
+  const { key, headers, ...rest } = options;
+  return postMcp(endpoint, key ?? '', body, {
+    ...rest,
+    headers: { ...(key ? {} : { authorization: undefined }), ...headers },
   });
 }
 
@@ -256,7 +227,14 @@ describe('MCP endpoint (in process, dynalite + local Secrets Manager)', () => {
   describe('rejections before any I/O', () => {
     for (const method of ['GET', 'DELETE']) {
       it(`answers ${method} with 405 and Allow: POST`, async () => {
-        const response = await post('', { method, key: null });
+        const response = await endpoint({
+          method,
+          path: '/mcp',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: '',
+          requestId: randomUUID(),
+          remainingMs: () => 30_000,
+        });
         assert.equal(response.statusCode, 405);
         assert.equal(response.headers['allow'], 'POST');
         assert.equal((JSON.parse(response.body) as RpcBody).error?.code, -32600);

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
-import type { AuditRecord, AuditSink } from '../../shared/audit/audit.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { createMcpApp } from '../../shared/mcp/app.js';
@@ -10,6 +8,7 @@ import type { McpEndpoint } from '../../shared/mcp/endpoint.js';
 import type { HttpResponse } from '../../shared/mcp/http-types.js';
 import { defineTool, jsonSchemaInput } from '../../shared/tools/define-tool.js';
 import { type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
+import { collectingAuditSink, postMcp } from '../helpers/endpoint.js';
 
 const MODERN = '2026-07-28';
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
@@ -70,15 +69,8 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
   let endpoint: McpEndpoint;
   let key: string;
   let tableName: string;
-  const records: AuditRecord[] = [];
-  const audit: AuditSink = {
-    async record(record) {
-      // As the audit table keeps them: one record per call, its end replacing its start marker.
-      const earlier = records.findIndex((kept) => kept.callId === record.callId);
-      if (earlier >= 0) records[earlier] = record;
-      else records.push(record);
-    },
-  };
+  const audit = collectingAuditSink();
+  const { records } = audit;
 
   before(async () => {
     aws = await startLocalAws();
@@ -98,21 +90,8 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
     records.length = 0;
   });
 
-  function send(body: unknown, headers: Record<string, string | undefined> = {}): Promise<HttpResponse> {
-    return endpoint({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${key}`,
-        ...headers,
-      },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      requestId: randomUUID(),
-      remainingMs: () => 30_000,
-    });
-  }
+  const send = (body: unknown, headers: Record<string, string | undefined> = {}): Promise<HttpResponse> =>
+    postMcp(endpoint, key, body, { headers });
 
   /** A modern request, with its headers mirrored from the body unless `headers` says otherwise. */
   async function modern(
@@ -191,25 +170,17 @@ describe('both protocol eras through the endpoint (in process, dynalite)', () =>
       const hints: string[] = [];
       let cursor: string | undefined;
       do {
-        const response = await paged({
-          method: 'POST',
-          path: '/mcp',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-            authorization: `Bearer ${key}`,
-            'mcp-protocol-version': MODERN,
-            'mcp-method': 'tools/list',
-          },
-          body: JSON.stringify({
+        const response = await postMcp(
+          paged,
+          key,
+          {
             jsonrpc: '2.0',
             id: hints.length,
             method: 'tools/list',
             params: { _meta: meta(), ...(cursor ? { cursor } : {}) },
-          }),
-          requestId: randomUUID(),
-          remainingMs: () => 30_000,
-        });
+          },
+          { headers: { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' } },
+        );
         const result = (JSON.parse(response.body) as Body).result!;
         hints.push(`${result.resultType} ${result.ttlMs} ${result.cacheScope}`);
         cursor = result.nextCursor as string | undefined;

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
 import { setEnabled, updatePolicy } from '../../shared/admin/tools.js';
-import type { AuditRecord, AuditSink } from '../../shared/audit/audit.js';
 import { createApiKey } from '../../shared/auth/api-keys.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ToolError } from '../../shared/errors/errors.js';
@@ -14,6 +12,7 @@ import { definePrompt } from '../../shared/tools/define-prompt.js';
 import { defineResource } from '../../shared/tools/define-resource.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
+import { collectingAuditSink, postMcp } from '../helpers/endpoint.js';
 
 const MODERN = '2026-07-28';
 const SECRET_VALUE = 'canary-d41d8cd98f00b204';
@@ -122,12 +121,8 @@ describe('resources, prompts and completions through the endpoint (in process, d
   let endpoint: McpEndpoint;
   let everything: string;
   let narrow: string;
-  const records: AuditRecord[] = [];
-  const audit: AuditSink = {
-    async record(record) {
-      records.push(record);
-    },
-  };
+  const audit = collectingAuditSink();
+  const { records } = audit;
   const app = () =>
     createMcpApp({
       config: loadConfig({
@@ -173,17 +168,10 @@ describe('resources, prompts and completions through the endpoint (in process, d
     // What 2026-07-28 clients mirror into Mcp-Name: a tool's or prompt's name, a resource's URI.
     const routed = method === 'resources/read' ? params.uri : params.name;
     const name = typeof routed === 'string' ? { 'mcp-name': routed } : {};
-    const response = await (options.to ?? endpoint)({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${options.key ?? everything}`,
-        'mcp-protocol-version': modern ? MODERN : '2025-11-25',
-        ...(modern ? { 'mcp-method': method, ...name } : {}),
-      },
-      body: JSON.stringify({
+    const response = await postMcp(
+      options.to ?? endpoint,
+      options.key ?? everything,
+      {
         jsonrpc: '2.0',
         id: 1,
         method,
@@ -197,10 +185,14 @@ describe('resources, prompts and completions through the endpoint (in process, d
               },
             }
           : params,
-      }),
-      requestId: randomUUID(),
-      remainingMs: () => 30_000,
-    });
+      },
+      {
+        headers: {
+          'mcp-protocol-version': modern ? MODERN : '2025-11-25',
+          ...(modern ? { 'mcp-method': method, ...name } : {}),
+        },
+      },
+    );
     return { status: response.statusCode, ...(JSON.parse(response.body) as Body) };
   }
 

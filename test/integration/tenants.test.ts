@@ -17,6 +17,7 @@ import { syncCodeManifests } from '../../shared/registry/sync.js';
 import { createSecretStore } from '../../shared/secrets/secret-store.js';
 import { defineTool } from '../../shared/tools/define-tool.js';
 import { captureLogs, type LocalAws, silentLogger, startLocalAws } from '../helpers/aws.js';
+import { postMcp } from '../helpers/endpoint.js';
 
 const PREFIX = 'tenants-test/';
 /** Canaries: each tenant's credential for the CRM, and the shared one. None may reach another tenant's answers. */
@@ -137,18 +138,7 @@ describe('tenants (in process, dynalite + local Secrets Manager)', () => {
   beforeEach(() => logs.lines.splice(0));
 
   async function rpc(agent: string, method: string, params: Record<string, unknown>) {
-    const response = await endpoint({
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${keys[agent]}`,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      requestId: randomUUID(),
-      remainingMs: () => 30_000,
-    });
+    const response = await postMcp(endpoint, keys[agent]!, { jsonrpc: '2.0', id: 1, method, params });
     assert.equal(response.statusCode, 200, response.body);
     return { body: response.body, ...(JSON.parse(response.body) as { result?: unknown; error?: { message: string } }) };
   }

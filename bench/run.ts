@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       await syncCodeManifests({ client: dynamodb, tableName: table }, tools);
       const key = await createApiKey(
         { client: dynamodb, tableName: table },
-        { agentId: 'bench-agent', tenant: 'bench', scopes: ['*'], description: 'benchmark key' },
+        { agentId: 'bench-agent', scopes: ['*'], description: 'benchmark key' },
       );
       registries.set(label, { table, apiKey: key.key });
     };

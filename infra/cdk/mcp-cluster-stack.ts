@@ -194,6 +194,7 @@ export class McpClusterStack extends Stack {
       stage,
       api: this.mcpApi.api,
       fn,
+      adminFn: this.adminFunction.function,
       functionLogGroup: this.mcpFunction.logGroup,
       tables: { Registry: this.registryTable.table, Audit: this.auditTable.table },
       auditQueues: { retry: this.auditIngest.retryQueue, deadLetter: this.auditIngest.deadLetterQueue },

@@ -546,6 +546,8 @@ describe('the McpCluster-dev stack', () => {
         );
       }
       assert.equal(metricNames.filter((names) => names.includes('ReadThrottleEvents')).length, 2);
+      // The MCP function's errors, and the admin API's function's.
+      assert.equal(metricNames.filter((names) => names === 'Errors').length, 2);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Metrics: [
           Match.objectLike({

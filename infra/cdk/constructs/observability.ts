@@ -38,6 +38,8 @@ export interface McpObservabilityProps {
   stage: string;
   api: apigateway.RestApi;
   fn: lambda.Function;
+  /** The admin API's function (tenant administration): its failures alarm too. */
+  adminFn?: lambda.Function;
   /** The MCP function's log group: one JSON line per tools/call (`{"message":"tool call","audit":{...}}`). */
   functionLogGroup: logs.ILogGroup;
   /** Tables to watch for throttling, by display name. */
@@ -213,6 +215,14 @@ export class McpObservability extends Construct {
       1,
     );
     alarm('FunctionThrottles', 'The MCP function was throttled (concurrency exhausted).', fnThrottles, 1);
+    if (props.adminFn) {
+      alarm(
+        'AdminFunctionErrors',
+        "The admin API's function failed (crash, timeout or out of memory); refused operations are 4xx answers, not errors.",
+        props.adminFn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+        1,
+      );
+    }
     for (const { name, metric } of tableThrottles) {
       alarm(
         `${name.replace(/[^A-Za-z0-9]/g, '')}TableThrottles`,

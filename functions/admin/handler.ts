@@ -1,11 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { adminRequestOf, createAdminServer, toProxyResult } from '../../shared/admin/admin-server.js';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createAdminServer } from '../../shared/admin/admin-server.js';
 import { createApiKeyVerifier } from '../../shared/auth/api-keys.js';
 import { sdkLogger } from '../../shared/aws/sdk-logger.js';
 import { loadAdminConfig } from '../../shared/config/config.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/mcp/api-gateway.js';
 
 // Once per container (cold start): config, clients and the key cache; a request only pays for its own work.
 const config = loadAdminConfig();
@@ -35,6 +36,6 @@ const server = createAdminServer({
 });
 
 /** API Gateway (REST API, Lambda proxy integration) `POST /admin` → the admin API, answered as JSON. */
-export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  return toProxyResult(await server(adminRequestOf(event)));
+export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  return toApiGatewayResult(await server(fromApiGatewayEvent(event, context)));
 }

@@ -3,8 +3,8 @@
  * and run by the direct AdminApi in that tenant's scope. Answers are JSON; no answer or log line carries a stack trace,
  * an ARN, a table name, a key or a secret value (request bodies are never logged; failures are logged by name only).
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { ApiKeyVerifier } from '../auth/api-keys.js';
+import { API_KEY_PREFIX, type ApiKeyVerifier } from '../auth/api-keys.js';
+import { bearerTokenOf } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { AuthError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -19,11 +19,12 @@ import {
   isAdminErrorCode,
 } from './admin-operations.js';
 
+/** What the admin API reads of a request: the MCP endpoint's request (`fromApiGatewayEvent`) is one. */
 export interface AdminRequest {
   method: string;
   /** Header names in lower case. */
   headers: Readonly<Record<string, string | undefined>>;
-  body: string | null;
+  body: string | undefined;
   requestId: string;
 }
 
@@ -43,7 +44,6 @@ export interface AdminServerOptions {
   now?: () => Date;
 }
 
-const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
 const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}): AdminResponse => ({
@@ -69,9 +69,9 @@ async function authenticate(apiKeys: ApiKeyVerifier, header: string | undefined)
   if (!header) {
     throw new AuthError('invalid_request', 'Authentication required: send "Authorization: Bearer <tenant admin key>".');
   }
-  const token = BEARER.exec(header)?.[1];
+  const token = bearerTokenOf(header);
   if (!token) throw new AuthError('invalid_request', 'The Authorization header must be "Bearer <tenant admin key>".');
-  if (!token.startsWith('mcpk_')) {
+  if (!token.startsWith(API_KEY_PREFIX)) {
     throw new AuthError('invalid_token', 'The admin API takes a tenant admin key (mcpk_…), not an access token.');
   }
   const principal = await apiKeys.verify(token);
@@ -115,7 +115,7 @@ export function createAdminServer(options: AdminServerOptions): (request: AdminR
         {},
       );
     }
-    if (request.body !== null && Buffer.byteLength(request.body, 'utf8') > maxBodyBytes) {
+    if (request.body !== undefined && Buffer.byteLength(request.body, 'utf8') > maxBodyBytes) {
       return done(refuse(413, 'BODY_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes.`), {});
     }
 
@@ -178,26 +178,3 @@ export function createAdminServer(options: AdminServerOptions): (request: AdminR
 }
 
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);
-
-/** API Gateway REST API proxy event (payload v1) → the admin API's request. */
-export function adminRequestOf(event: APIGatewayProxyEvent): AdminRequest {
-  const headers: Record<string, string> = {};
-  for (const [header, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[header.toLowerCase()] = value;
-  }
-  const body =
-    event.body == null ? null : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  return {
-    method: event.httpMethod.toUpperCase(),
-    headers,
-    body,
-    requestId: event.requestContext?.requestId ?? 'unknown',
-  };
-}
-
-export const toProxyResult = (response: AdminResponse): APIGatewayProxyResult => ({
-  statusCode: response.statusCode,
-  headers: response.headers,
-  body: response.body,
-  isBase64Encoded: false,
-});

@@ -10,6 +10,11 @@ export interface Authenticator {
 
 const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other form. */
+export function bearerTokenOf(header: string): string | undefined {
+  return BEARER.exec(header)?.[1];
+}
+
 /** API keys (`mcpk_...`) are looked up in the registry; JWTs are verified against the configured issuer. */
 export function createAuthenticator(options: { apiKeys: ApiKeyVerifier; jwt?: JwtVerifier }): Authenticator {
   return {
@@ -17,11 +22,10 @@ export function createAuthenticator(options: { apiKeys: ApiKeyVerifier; jwt?: Jw
       const header = headers['authorization'];
       if (!header)
         throw new AuthError('invalid_request', 'Authentication required: send "Authorization: Bearer <key>".');
-      const match = BEARER.exec(header);
-      if (!match?.[1]) {
+      const token = bearerTokenOf(header);
+      if (!token) {
         throw new AuthError('invalid_request', 'The Authorization header must be "Bearer <key>".', { malformed: true });
       }
-      const token = match[1];
       if (token.startsWith(API_KEY_PREFIX)) return options.apiKeys.verify(token);
       if (options.jwt && looksLikeJwt(token)) return options.jwt.verify(token);
       throw new AuthError('invalid_token', 'The bearer token is not a valid API key or access token.');

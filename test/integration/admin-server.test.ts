@@ -18,8 +18,9 @@ import { ensureAuditTable } from '../../infra/local/dynamodb.js';
 import { toProxyEvent } from '../../infra/local/front.js';
 import { type AdminTargets, createDirectAdminApi, PLATFORM_SCOPE } from '../../shared/admin/admin-api.js';
 import { adminUrlFor } from '../../shared/admin/admin-api-client.js';
-import { adminRequestOf, createAdminServer, toProxyResult } from '../../shared/admin/admin-server.js';
+import { createAdminServer } from '../../shared/admin/admin-server.js';
 import { createApiKeyVerifier } from '../../shared/auth/api-keys.js';
+import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/mcp/api-gateway.js';
 import { syncCodeManifests } from '../../shared/registry/sync.js';
 import type { ToolDefinition } from '../../shared/tools/define-tool.js';
 import { type CapturedLogs, captureLogs, closedPortUrl, type LocalAws, startLocalAws } from '../helpers/aws.js';
@@ -73,7 +74,10 @@ describe('the admin API (loopback, dynalite, local Secrets Manager)', () => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', async () => {
-        const result = toProxyResult(await admin(adminRequestOf(toProxyEvent(req, Buffer.concat(chunks), '/admin'))));
+        const event = toProxyEvent(req, Buffer.concat(chunks), '/admin');
+        const result = toApiGatewayResult(
+          await admin(fromApiGatewayEvent(event, { getRemainingTimeInMillis: () => 30_000 })),
+        );
         res.writeHead(result.statusCode, result.headers as Record<string, string>);
         res.end(result.body);
       });

@@ -5,10 +5,20 @@
  * A second line of defence: secrets are never passed to a logger or put in a response on purpose in the first place.
  */
 export class Redactor {
-  /** A redactor of these values only (a call's own secrets). */
+  /**
+   * A redactor of these values only (a call's own secrets), made once per set of values: every call of a tool with
+   * secrets asks for one, and the values change only when a secret does.
+   */
   static of(values: Iterable<string>): Redactor {
-    const redactor = new Redactor();
-    for (const value of values) redactor.add(value);
+    const list = [...values];
+    const key = list.join('\u0000');
+    let redactor = calls.get(key);
+    if (!redactor) {
+      redactor = new Redactor();
+      for (const value of list) redactor.add(value);
+      if (calls.size >= MAX_CALL_REDACTORS) calls.clear();
+      calls.set(key, redactor);
+    }
     return redactor;
   }
 
@@ -67,6 +77,10 @@ export class Redactor {
     return out;
   }
 }
+
+/** Call redactors by their values (`Redactor.of`): as many as there are distinct sets of secrets in use, bounded. */
+const calls = new Map<string, Redactor>();
+const MAX_CALL_REDACTORS = 1_000;
 
 /** The process-wide redactor: the secret store registers into it, the logger and the error mapper read from it. */
 export const redactor = new Redactor();

@@ -20,6 +20,8 @@ export function limitChecks(
   item: { label: string; rateLimit?: RateLimit | undefined },
   tenantLimit: RateLimit | undefined,
 ): LimitCheck[] {
+  // The common case, a call with no limit: nothing to count, nothing built.
+  if (!item.rateLimit && !principal.rateLimit && !tenantLimit) return [];
   // JSON-quoted, so that no tenant or agent id (a token's claims are anyone's) can make two agents' subjects equal.
   const agent = JSON.stringify([principal.tenant, principal.agentId]);
   return [

@@ -2,7 +2,7 @@ import type { RegistryItemKind, ToolSummary } from '../../../shared/admin/tools.
 import { formatRateLimit } from '../../../shared/rate-limit/rate-limit.js';
 import type { Command } from '../args.js';
 import { fields, table, truncate } from '../format.js';
-import { policyUpdate, TENANCY_OPTIONS, TTL_NOTE } from './tools.js';
+import { describeTenants, policyUpdate, secretFallbackField, TENANCY_OPTIONS, TTL_NOTE } from './tools.js';
 
 /**
  * `resources ...` and `prompts ...`: the runtime policy of the folder resources and prompts (enabled, scopes, rate
@@ -15,6 +15,7 @@ const plural = (kind: ItemKind) => `${kind}s`;
 function itemFields(item: ToolSummary): [string, string][] {
   return [
     ['enabled', item.enabled ? 'yes' : 'no'],
+    ['tenants', describeTenants(item)],
     [
       'scopes',
       `${item.scopes.join(', ') || '(none: every caller)'}${item.scopesOverridden ? ` (policy; the code's: ${item.defaultScopes.join(', ') || 'none'})` : ''}`,
@@ -24,6 +25,7 @@ function itemFields(item: ToolSummary): [string, string][] {
       'description',
       `${(item.description ?? '-').replace(/\s*\n\s*/g, ' ')}${item.descriptionOverridden ? ' (policy)' : ''}`,
     ],
+    ...secretFallbackField(item),
     ['version', String(item.version)],
   ];
 }

@@ -87,13 +87,17 @@ export function describeTenants(tool: Pick<ToolSummary, 'tenant' | 'tenants'>): 
   return tool.tenants ? tool.tenants.join(', ') : 'every tenant';
 }
 
+/** The row that says a tool, resource or prompt lets a tenant without its own secret use the shared one. */
+export const secretFallbackField = (item: Pick<ToolSummary, 'secretFallback'>): [string, string][] =>
+  item.secretFallback ? [['secret fallback', 'a tenant without its own secret gets the shared one']] : [];
+
 /** A manifest's tool as operators name it: `invoices`, or `invoices (tenant acme)` for a tenant's own. */
-export function toolLabel(manifest: Pick<ToolManifest, 'SK'>): string {
+function toolLabel(manifest: Pick<ToolManifest, 'SK'>): string {
   const { tenant, name } = parseToolKey(manifest.SK);
   return tenant === undefined ? name : `${name} (tenant ${tenant})`;
 }
 
-export function toolFields(tool: ToolSummary): [string, string][] {
+function toolFields(tool: ToolSummary): [string, string][] {
   return [
     ['enabled', tool.enabled ? 'yes' : 'no'],
     ['tenants', describeTenants(tool)],
@@ -108,9 +112,7 @@ export function toolFields(tool: ToolSummary): [string, string][] {
       `${(tool.description ?? '-').replace(/\s*\n\s*/g, ' ')}${tool.descriptionOverridden && tool.source === 'code' ? ' (policy)' : ''}`,
     ],
     ...Object.entries(tool.secrets).map(([binding, name]) => [`secret ${binding}`, name] as [string, string]),
-    ...(tool.secretFallback
-      ? [['secret fallback', 'a tenant without its own secret gets the shared one'] as [string, string]]
-      : []),
+    ...secretFallbackField(tool),
     ['version', String(tool.version)],
   ];
 }
